@@ -1,0 +1,182 @@
+/**
+ * A small HubSpot CRM v3 client over `fetch`.
+ *
+ * Why not `@hubspot/api-client` here: retries belong to SQS (its retry decorator sleeps in
+ * process), the rate budget needs every response's headers (its typed calls drop them), each call
+ * needs a timeout tied to the function's deadline (its fetch takes no AbortSignal), and its entry
+ * point loads every HubSpot API into a consumer's cold start. Responses are parsed with zod.
+ */
+import type { z } from 'zod';
+import { PermanentError, RateLimitedError, RetryableError } from '../../core/errors.js';
+import type { ContactInput, ContactUpsertResult, HubSpotContacts } from '../../core/ports.js';
+import { RollingWindowBudget } from './rate-budget.js';
+import { BatchUpsertResponseSchema, ErrorBodySchema, type StandardError } from './schemas.js';
+
+/** HubSpot batch endpoints take at most 100 inputs (CRM API, "Batch" limits). */
+export const HUBSPOT_BATCH_MAX = 100;
+
+export interface HubSpotClientOptions {
+  readonly baseUrl: string;
+  readonly accessToken: () => Promise<string>;
+  readonly budget?: RollingWindowBudget;
+  readonly fetch?: typeof fetch;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface HubSpotResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: unknown;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class HubSpotClient implements HubSpotContacts {
+  private readonly baseUrl: string;
+  private readonly budget: RollingWindowBudget;
+  private readonly fetch: typeof fetch;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly options: HubSpotClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.budget = options.budget ?? new RollingWindowBudget();
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.sleep = options.sleep ?? sleep;
+  }
+
+  async upsertByEmail(
+    inputs: readonly ContactInput[],
+    options: { maxWaitMs: number; timeoutMs: number },
+  ): Promise<ContactUpsertResult> {
+    if (inputs.length === 0) return { written: new Map(), rejected: new Map() };
+    if (inputs.length > HUBSPOT_BATCH_MAX) throw new Error(`at most ${HUBSPOT_BATCH_MAX} inputs per batch, got ${inputs.length}`);
+    const response = await this.send(
+      'POST',
+      '/crm/v3/objects/contacts/batch/upsert',
+      { inputs: inputs.map((input) => ({ idProperty: 'email', id: input.email, properties: input.properties })) },
+      options,
+    );
+    const parsed = parse(BatchUpsertResponseSchema, response.body, 'batch upsert response');
+    const wanted = new Set(inputs.map((i) => i.email));
+    const written = new Map<string, { id: string; created: boolean }>();
+    parsed.results.forEach((result, index) => {
+      // Results carry the email they were matched on; HubSpot returns them in input order too,
+      // which is the fallback when the property is missing.
+      const email = result.properties.email?.toLowerCase() ?? (parsed.results.length === inputs.length ? inputs[index]?.email : undefined);
+      if (email && wanted.has(email)) written.set(email, { id: result.id, created: result.new });
+    });
+    const rejected = new Map<string, string>();
+    for (const error of parsed.errors ?? []) {
+      for (const email of errorInputIds(error)) {
+        if (wanted.has(email) && !written.has(email)) rejected.set(email, describeError(error));
+      }
+    }
+    return { written, rejected };
+  }
+
+  /** One request through the rate budget, classified into the core's error types. */
+  async send(
+    method: string,
+    path: string,
+    body: unknown,
+    options: { maxWaitMs: number; timeoutMs: number },
+  ): Promise<HubSpotResponse> {
+    const slot = this.budget.reserve(options.maxWaitMs);
+    if (!slot.ok) {
+      throw new RateLimitedError(`HubSpot rate limit budget spent; next slot in ${slot.retryInMs} ms`, slot.retryInMs, false);
+    }
+    if (slot.waitMs > 0) await this.sleep(slot.waitMs);
+    const token = await this.options.accessToken();
+    let response: Response;
+    try {
+      response = await this.fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'application/json',
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+    } catch (error) {
+      const reason =
+        error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
+          ? `timed out after ${options.timeoutMs} ms`
+          : `connection failed (${error instanceof Error ? (error.cause as Error | undefined)?.message ?? error.message : String(error)})`;
+      throw new RetryableError(`HubSpot ${method} ${path} ${reason}`, undefined, { cause: error });
+    }
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      throw new RetryableError(`HubSpot ${method} ${path}: response cut off`, undefined, { cause: error });
+    }
+    const payload = parseJson(text);
+    const retryAfterMs = retryAfterHeaderMs(response.headers.get('retry-after'));
+    this.budget.observe(response.headers, response.status === 429, retryAfterMs);
+
+    if (response.status === 429) {
+      throw new RateLimitedError(
+        `HubSpot rate limit (429): ${errorMessage(payload) ?? 'too many requests'}`,
+        retryAfterMs ?? this.budget.windowFreesInMs(),
+        true,
+      );
+    }
+    if (response.status >= 500 || response.status === 408) {
+      throw new RetryableError(`HubSpot ${response.status}: ${errorMessage(payload) ?? 'server error'}`, retryAfterMs);
+    }
+    if (response.status === 401 || response.status === 403) {
+      // A revoked token or missing scope is fixed by an operator, not by dropping the data:
+      // retry with backoff until the DLQ, where the resync flow picks it up after the fix.
+      throw new RetryableError(`HubSpot refused the credentials (${response.status}): ${errorMessage(payload) ?? 'unauthorized'}`);
+    }
+    if (response.status >= 400) {
+      throw new PermanentError(`HubSpot ${response.status}: ${errorMessage(payload) ?? 'request refused'}`, response.status);
+    }
+    return { status: response.status, headers: response.headers, body: payload };
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    // An answer of an unexpected shape is HubSpot's or a proxy's fault, not the lead's: retry.
+    throw new RetryableError(`HubSpot ${what} has an unexpected shape: ${result.error.issues[0]?.message ?? 'invalid'}`);
+  }
+  return result.data;
+}
+
+function parseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text.slice(0, 200);
+  }
+}
+
+function errorMessage(payload: unknown): string | undefined {
+  const parsed = ErrorBodySchema.safeParse(payload);
+  if (parsed.success) return parsed.data.category ? `${parsed.data.category}: ${parsed.data.message}` : parsed.data.message;
+  return typeof payload === 'string' && payload !== '' ? payload : undefined;
+}
+
+function errorInputIds(error: StandardError): string[] {
+  return (error.context?.ids ?? []).map((id) => id.toLowerCase());
+}
+
+function describeError(error: StandardError): string {
+  const detail = error.errors?.map((e) => e.message).filter((m) => m !== error.message) ?? [];
+  const head = error.category ? `${error.category}: ${error.message}` : error.message;
+  return [head, ...detail].join('; ').slice(0, 1000);
+}
+
+/** Retry-After is either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function retryAfterHeaderMs(value: string | null, now: number = Date.now()): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}

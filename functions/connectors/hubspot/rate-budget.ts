@@ -1,0 +1,61 @@
+/**
+ * HubSpot's API limit is a rolling window (private apps: a number of requests per 10 seconds;
+ * https://developers.hubspot.com/docs/api/usage-details). Every response says where the window
+ * stands (`X-HubSpot-RateLimit-Max`, `-Remaining`, `-Interval-Milliseconds`). This budget keeps
+ * the calls this process made or is about to make, learns the limit from those headers, and hands
+ * out the earliest slot that will not be refused, so the limit is spent fully without 429s.
+ *
+ * It is per process: in Lambda, concurrent environments each keep their own view, and a 429 from
+ * HubSpot (their sum over the limit) blocks this budget for the window and sends the batch back
+ * to SQS with a delay.
+ */
+export type Reservation = { ok: true; waitMs: number } | { ok: false; retryInMs: number };
+
+export class RollingWindowBudget {
+  /** Times (epoch ms) of calls made or reserved, ascending. */
+  private readonly calls: number[] = [];
+  private blockedUntil = 0;
+
+  constructor(
+    private max: number = Number.POSITIVE_INFINITY,
+    private intervalMs: number = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Reserves the earliest call slot if it is at most `maxWaitMs` away. */
+  reserve(maxWaitMs: number): Reservation {
+    const now = this.now();
+    while (this.calls.length > 0 && (this.calls[0] as number) <= now - this.intervalMs) this.calls.shift();
+    let at = Math.max(now, this.blockedUntil);
+    if (this.calls.length >= this.max) {
+      // The slot opens when the call `max` places from the end leaves the window.
+      at = Math.max(at, (this.calls[this.calls.length - this.max] as number) + this.intervalMs + 1);
+    }
+    const waitMs = at - now;
+    if (waitMs > maxWaitMs) return { ok: false, retryInMs: waitMs };
+    this.calls.push(at);
+    return { ok: true, waitMs };
+  }
+
+  /** Learns the limit from a response's rate-limit headers; `rateLimited` when HubSpot answered 429. */
+  observe(headers: Headers, rateLimited: boolean, retryAfterMs?: number): void {
+    const max = Number(headers.get('x-hubspot-ratelimit-max'));
+    const interval = Number(headers.get('x-hubspot-ratelimit-interval-milliseconds'));
+    const remaining = headers.get('x-hubspot-ratelimit-remaining');
+    if (Number.isFinite(max) && max > 0) this.max = max;
+    if (Number.isFinite(interval) && interval > 0) this.intervalMs = interval;
+    const now = this.now();
+    if (rateLimited) {
+      this.blockedUntil = Math.max(this.blockedUntil, now + (retryAfterMs ?? this.windowFreesInMs(now)));
+    } else if (remaining !== null && Number(remaining) <= 0) {
+      // Someone else may be spending the same budget: wait for our oldest call to age out.
+      this.blockedUntil = Math.max(this.blockedUntil, now + this.windowFreesInMs(now));
+    }
+  }
+
+  /** How long until this process's oldest call in the window leaves it (a full interval if none). */
+  windowFreesInMs(now: number = this.now()): number {
+    const oldest = this.calls.find((t) => t > now - this.intervalMs && t <= now);
+    return oldest === undefined ? this.intervalMs : oldest + this.intervalMs - now + 1;
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * Platform leads → HubSpot contacts (seed 004), one SQS batch at a time.
+ *
+ * A batch becomes one HubSpot batch upsert by normalised email. Each lead's HubSpot columns are
+ * written from the outcome. Transient failures go back to SQS with a backoff (visibility change),
+ * never a long sleep; a per-input rejection fails only that lead; retries that run out leave the
+ * lead FAILED and the message to the DLQ, where the resync flow finds both.
+ */
+import { contactProperties, propertiesHash } from './contact-mapping.js';
+import { PermanentError, RateLimitedError, RetryableError } from './errors.js';
+import type { Lead } from './lead.js';
+import type { ContactInput, HubSpotContacts, LeadStore, LeadSyncResult, Log, MessageRetries } from './ports.js';
+import { backoffSeconds } from './retry-policy.js';
+
+export interface LeadSyncMessage {
+  readonly messageId: string;
+  readonly receiptHandle: string;
+  readonly leadId: string;
+  /** SQS ApproximateReceiveCount: 1 on the first delivery. */
+  readonly receiveCount: number;
+}
+
+export interface LeadSyncDeps {
+  readonly leads: LeadStore;
+  readonly hubspot: HubSpotContacts;
+  readonly retries: MessageRetries;
+  /** Re-sends a lead as a fresh message (used when only our own rate budget held it back). */
+  readonly requeue: (leadIds: readonly string[], delaySeconds: number) => Promise<{ failed: string[] }>;
+  readonly platformSource: string;
+  /** The queue's redrive maxReceiveCount: the delivery with this count is the last one. */
+  readonly maxReceiveCount: number;
+  readonly now: () => Date;
+  readonly random: () => number;
+  readonly remainingTimeMs: () => number;
+  readonly log: Log;
+}
+
+export interface LeadSyncReport {
+  /** Messages to report as batch item failures (they stay in the queue). */
+  readonly failedMessageIds: ReadonlySet<string>;
+  readonly counts: {
+    synced: number;
+    created: number;
+    rejected: number;
+    retrying: number;
+    exhausted: number;
+    deferred: number;
+    unchanged: number;
+    missing: number;
+  };
+  readonly hubspotCalls: number;
+  readonly hubspotCallMs: number[];
+}
+
+/** Longest we wait in-process for rate budget; beyond it the batch goes back to SQS. */
+const MAX_INLINE_WAIT_MS = 2_000;
+const HUBSPOT_TIMEOUT_MS = 10_000;
+/** Time kept in hand to write outcomes and answer SQS before the function's deadline. */
+const SAFETY_MARGIN_MS = 3_000;
+/** SQS DelaySeconds is at most 15 minutes. */
+const MAX_DELAY_SECONDS = 900;
+
+type Outcome =
+  | { kind: 'written'; id: string; created: boolean }
+  | { kind: 'rejected'; message: string }
+  | { kind: 'retry'; message: string; retryAfterMs?: number; attempted: boolean };
+
+interface Planned {
+  readonly lead: Lead;
+  readonly properties: Record<string, string>;
+  readonly hash: string;
+  readonly messages: LeadSyncMessage[];
+}
+
+export async function syncLeadBatch(messages: readonly LeadSyncMessage[], deps: LeadSyncDeps): Promise<LeadSyncReport> {
+  const report = {
+    failedMessageIds: new Set<string>(),
+    counts: { synced: 0, created: 0, rejected: 0, retrying: 0, exhausted: 0, deferred: 0, unchanged: 0, missing: 0 },
+    hubspotCalls: 0,
+    hubspotCallMs: [] as number[],
+  };
+  if (messages.length === 0) return report;
+
+  const leads = await deps.leads.getMany([...new Set(messages.map((m) => m.leadId))]);
+  const planned = new Map<string, Planned>();
+  for (const message of messages) {
+    const lead = leads.get(message.leadId);
+    if (!lead) {
+      // The lead is written before its message is sent, so a missing lead was deleted since.
+      report.counts.missing += 1;
+      deps.log.warn('Lead no longer exists; message dropped', { leadId: message.leadId });
+      continue;
+    }
+    const existing = planned.get(lead.leadId);
+    if (existing) {
+      existing.messages.push(message);
+      continue;
+    }
+    const properties = contactProperties(lead, deps.platformSource);
+    const hash = propertiesHash(properties);
+    if (lead.hubspot.syncStatus === 'SYNCED' && lead.hubspot.syncedHash === hash) {
+      // A duplicate delivery, or a resync of a lead HubSpot already holds: no call needed.
+      report.counts.unchanged += 1;
+      continue;
+    }
+    planned.set(lead.leadId, { lead, properties, hash, messages: [message] });
+  }
+  if (planned.size === 0) return report;
+
+  // One input per email: HubSpot refuses duplicate ids in a batch. The most recently updated
+  // lead supplies the values; every lead with that email gets the contact's id.
+  const byEmail = new Map<string, Planned[]>();
+  for (const item of planned.values()) {
+    const group = byEmail.get(item.lead.email) ?? [];
+    group.push(item);
+    byEmail.set(item.lead.email, group);
+  }
+  const inputs: ContactInput[] = [...byEmail.entries()].map(([email, group]) => {
+    const latest = group.reduce((a, b) => (b.lead.updatedAt > a.lead.updatedAt ? b : a));
+    return { email, properties: latest.properties };
+  });
+
+  const outcomes = await upsertIsolatingRejections(inputs, deps, report);
+
+  const at = deps.now().toISOString();
+  const results: LeadSyncResult[] = [];
+  const retryItems: { receiptHandle: string; delaySeconds: number }[] = [];
+  const deferredLeadIds: string[] = [];
+  let deferDelaySeconds = 0;
+  for (const [email, group] of byEmail) {
+    const outcome = outcomes.get(email) ?? { kind: 'retry', message: 'HubSpot returned no result for this input', attempted: true };
+    for (const item of group) {
+      const leadId = item.lead.leadId;
+      const lastReceive = Math.max(...item.messages.map((m) => m.receiveCount));
+      switch (outcome.kind) {
+        case 'written':
+          results.push({ kind: 'synced', leadId, hubspotId: outcome.id, hash: item.hash, created: outcome.created, at });
+          report.counts.synced += 1;
+          if (outcome.created) report.counts.created += 1;
+          break;
+        case 'rejected':
+          results.push({ kind: 'failed', leadId, error: outcome.message, failureKind: 'rejected', at });
+          report.counts.rejected += 1;
+          deps.log.warn('HubSpot rejected the lead', { leadId, error: outcome.message });
+          break;
+        case 'retry': {
+          for (const m of item.messages) report.failedMessageIds.add(m.messageId);
+          if (!outcome.attempted) {
+            // Held back by our own rate budget: no attempt was made, so the lead's columns stay as they are.
+            report.counts.deferred += 1;
+            deferDelaySeconds = Math.min(MAX_DELAY_SECONDS, Math.max(1, Math.floor((outcome.retryAfterMs ?? 1000) / 1000)));
+            if (lastReceive >= deps.maxReceiveCount - 1) {
+              // Waiting for budget must not use up the message's receives and land it in the DLQ:
+              // send it again as a fresh message, then let this one go.
+              deferredLeadIds.push(leadId);
+              for (const m of item.messages) report.failedMessageIds.delete(m.messageId);
+            } else {
+              for (const m of item.messages) retryItems.push({ receiptHandle: m.receiptHandle, delaySeconds: deferDelaySeconds });
+            }
+            break;
+          }
+          if (lastReceive >= deps.maxReceiveCount) {
+            const error = `Retries exhausted after ${lastReceive} attempts: ${outcome.message}`;
+            results.push({ kind: 'failed', leadId, error, failureKind: 'exhausted', at });
+            report.counts.exhausted += 1;
+            deps.log.error('Lead sync retries exhausted; message goes to the DLQ', { leadId, error: outcome.message });
+            // Shown again at once so SQS moves it to the DLQ on its next receive.
+            for (const m of item.messages) retryItems.push({ receiptHandle: m.receiptHandle, delaySeconds: 0 });
+          } else {
+            results.push({ kind: 'retrying', leadId, error: outcome.message, at });
+            report.counts.retrying += 1;
+            const delaySeconds = backoffSeconds(lastReceive, deps.random, outcome.retryAfterMs);
+            for (const m of item.messages) retryItems.push({ receiptHandle: m.receiptHandle, delaySeconds });
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  if (deferredLeadIds.length > 0) {
+    const { failed } = await deps.requeue(deferredLeadIds, deferDelaySeconds);
+    // A lead that could not be re-sent keeps its original message (reported failed) instead.
+    const stillFailed = new Set(failed);
+    for (const item of planned.values()) {
+      if (stillFailed.has(item.lead.leadId)) {
+        for (const m of item.messages) {
+          report.failedMessageIds.add(m.messageId);
+          retryItems.push({ receiptHandle: m.receiptHandle, delaySeconds: deferDelaySeconds });
+        }
+      }
+    }
+  }
+  await deps.leads.recordSyncResults(results);
+  if (retryItems.length > 0) {
+    await deps.retries.retryAfter(retryItems).catch((error: unknown) => {
+      // Not lost: those messages come back when the queue's own visibility timeout ends.
+      deps.log.warn('Backoff could not be set on some messages', { error });
+    });
+  }
+  return report;
+}
+
+/**
+ * Upserts the inputs; when HubSpot refuses the whole batch (a 400 naming no input), halves it
+ * until the refused inputs stand alone, so one bad lead cannot hold back the other 99.
+ */
+async function upsertIsolatingRejections(
+  inputs: readonly ContactInput[],
+  deps: LeadSyncDeps,
+  report: { hubspotCalls: number; hubspotCallMs: number[] },
+): Promise<Map<string, Outcome>> {
+  const outcomes = new Map<string, Outcome>();
+  const budgetMs = deps.remainingTimeMs() - SAFETY_MARGIN_MS;
+  if (budgetMs < 1_000) {
+    for (const input of inputs) outcomes.set(input.email, { kind: 'retry', message: 'Function deadline too close to call HubSpot', attempted: false, retryAfterMs: 1_000 });
+    return outcomes;
+  }
+  const started = Date.now();
+  try {
+    const result = await deps.hubspot.upsertByEmail(inputs, {
+      maxWaitMs: Math.min(MAX_INLINE_WAIT_MS, budgetMs / 4),
+      timeoutMs: Math.min(HUBSPOT_TIMEOUT_MS, budgetMs / 2),
+    });
+    report.hubspotCalls += 1;
+    report.hubspotCallMs.push(Date.now() - started);
+    for (const [email, written] of result.written) outcomes.set(email, { kind: 'written', ...written });
+    for (const [email, message] of result.rejected) outcomes.set(email, { kind: 'rejected', message });
+    return outcomes;
+  } catch (error) {
+    if (error instanceof RateLimitedError) {
+      if (error.attempted) report.hubspotCalls += 1;
+      for (const input of inputs) {
+        outcomes.set(input.email, { kind: 'retry', message: error.message, retryAfterMs: error.retryAfterMs, attempted: error.attempted });
+      }
+      return outcomes;
+    }
+    report.hubspotCalls += 1;
+    if (error instanceof RetryableError) {
+      for (const input of inputs) outcomes.set(input.email, { kind: 'retry', message: error.message, retryAfterMs: error.retryAfterMs, attempted: true });
+      return outcomes;
+    }
+    if (error instanceof PermanentError) {
+      if (inputs.length === 1) {
+        outcomes.set(inputs[0]!.email, { kind: 'rejected', message: error.message });
+        return outcomes;
+      }
+      const middle = Math.ceil(inputs.length / 2);
+      for (const half of [inputs.slice(0, middle), inputs.slice(middle)]) {
+        for (const [email, outcome] of await upsertIsolatingRejections(half, deps, report)) outcomes.set(email, outcome);
+      }
+      return outcomes;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Operations on the lead flow:
+ * - `POST /internal/leads/resync-failed`: FAILED leads requeued, DLQ redriven;
+ * - `GET /internal/status`: leads waiting per sync status and queue depths;
+ * - the `lead-reconcile` schedule (EventBridge): exhausted and stuck leads requeued.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { z } from 'zod';
+import type { LeadStore, QueueInspector } from '../core/ports.js';
+import { reconcileLeads, resyncFailed, type ResyncDeps, type ResyncReport } from '../core/resync.js';
+import { ENV, env } from '../runtime/config.js';
+import { errorResponse, json } from '../runtime/http.js';
+import { observability, once } from '../runtime/observability.js';
+import { SqsLeadQueue } from '../runtime/sqs-queue.js';
+import { createDocumentClient } from '../store/dynamo-client.js';
+import { DynamoLeadStore } from '../store/lead-store.js';
+
+const { logger, metrics } = observability('lead-operations');
+
+export interface OperationsDeps extends Omit<ResyncDeps, 'log'> {
+  readonly leads: LeadStore;
+  readonly inspector: QueueInspector;
+  readonly stuckAfterMinutes: number;
+}
+
+export function composeFromEnvironment(): OperationsDeps {
+  const queue = new SqsLeadQueue(new SQSClient({}), {
+    queueUrl: env.required(ENV.leadSyncQueueUrl),
+    queueArn: env.required(ENV.leadSyncQueueArn),
+    dlqUrl: env.required(ENV.leadSyncDlqUrl),
+    dlqArn: env.required(ENV.leadSyncDlqArn),
+  });
+  return {
+    leads: new DynamoLeadStore(createDocumentClient(new DynamoDBClient({})), env.required(ENV.leadsTable)),
+    queue,
+    deadLetters: queue,
+    inspector: queue,
+    stuckAfterMinutes: env.integer(ENV.stuckLeadAfterMinutes, 15),
+    now: () => new Date(),
+  };
+}
+
+/** What the EventBridge rule sends (lib/stack.ts: `{ schedule, ...detail }`). */
+const ScheduledEventSchema = z.object({ schedule: z.string(), action: z.literal('reconcile') });
+
+type OperationsEvent = APIGatewayProxyEventV2 | z.infer<typeof ScheduledEventSchema>;
+
+function isHttp(event: OperationsEvent): event is APIGatewayProxyEventV2 {
+  return typeof (event as APIGatewayProxyEventV2).routeKey === 'string';
+}
+
+export function makeHandler(getDeps: () => OperationsDeps) {
+  const resyncDeps = (): ResyncDeps => ({ ...getDeps(), log: logger });
+
+  function recordReport(report: ResyncReport): void {
+    metrics.addMetric('LeadsRequeued', MetricUnit.Count, report.requeued);
+    metrics.addMetric('DeadLettersRedriven', MetricUnit.Count, report.redriven);
+  }
+
+  async function http(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+    try {
+      switch (event.routeKey) {
+        case 'POST /internal/leads/resync-failed': {
+          const report = await resyncFailed(resyncDeps());
+          recordReport(report);
+          return json(200, report);
+        }
+        case 'GET /internal/status': {
+          const deps = getDeps();
+          const [leads, queues] = await Promise.all([deps.leads.countByStatus(), deps.inspector.depths()]);
+          return json(200, { leads, queues: { 'lead-sync': queues } });
+        }
+        default:
+          return json(404, { error: { code: 'not_found', message: `No route ${event.routeKey}`, details: [] } });
+      }
+    } catch (error) {
+      return errorResponse(error, logger);
+    }
+  }
+
+  return middy(async (event: OperationsEvent, _context: Context): Promise<APIGatewayProxyStructuredResultV2 | ResyncReport> => {
+    if (isHttp(event)) return http(event);
+    const scheduled = ScheduledEventSchema.parse(event);
+    logger.appendKeys({ schedule: scheduled.schedule });
+    const report = await reconcileLeads(resyncDeps(), getDeps().stuckAfterMinutes);
+    recordReport(report);
+    return report;
+  })
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
+}
+
+export const handler = makeHandler(once(composeFromEnvironment));

@@ -1,0 +1,116 @@
+/**
+ * Consumer of the lead-sync queue: one SQS batch (up to 100 leads) → one HubSpot batch upsert.
+ * Answers with partial batch failures; the records handed back already carry their backoff.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { RollingWindowBudget } from '../connectors/hubspot/rate-budget.js';
+import { HubSpotClient } from '../connectors/hubspot/client.js';
+import { syncLeadBatch, type LeadSyncDeps, type LeadSyncMessage } from '../core/lead-sync.js';
+import { DEFAULT_PLATFORM_SOURCE, ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
+import { observability, once } from '../runtime/observability.js';
+import { HUBSPOT_SECRET, secretField } from '../runtime/secrets.js';
+import { LeadMessageSchema, SqsLeadQueue } from '../runtime/sqs-queue.js';
+import { createDocumentClient } from '../store/dynamo-client.js';
+import { DynamoLeadStore } from '../store/lead-store.js';
+
+const { logger, metrics } = observability('lead-outbound');
+
+export type OutboundDeps = Omit<LeadSyncDeps, 'remainingTimeMs' | 'log'>;
+
+/** Built once per execution environment: the rate budget must outlive single invocations. */
+export function composeFromEnvironment(): OutboundDeps {
+  const queue = new SqsLeadQueue(new SQSClient({}), { queueUrl: env.required(ENV.leadSyncQueueUrl) });
+  return {
+    leads: new DynamoLeadStore(createDocumentClient(new DynamoDBClient({})), env.required(ENV.leadsTable)),
+    hubspot: new HubSpotClient({
+      baseUrl: env.optional(ENV.hubspotBaseUrl) ?? HUBSPOT_DEFAULT_BASE_URL,
+      accessToken: secretField(HUBSPOT_SECRET, 'accessToken'),
+      budget: new RollingWindowBudget(),
+    }),
+    retries: queue,
+    requeue: (leadIds, delaySeconds) => queue.enqueue(leadIds, { delaySeconds }),
+    platformSource: env.optional(ENV.platformSourceValue) ?? DEFAULT_PLATFORM_SOURCE,
+    maxReceiveCount: env.integer(ENV.leadSyncMaxReceiveCount, 8),
+    now: () => new Date(),
+    random: Math.random,
+  };
+}
+
+class UnparsableMessage extends Error {
+  override readonly name = 'UnparsableMessage';
+}
+
+function toMessage(record: SQSRecord): LeadSyncMessage | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(record.body);
+  } catch {
+    return undefined;
+  }
+  const parsed = LeadMessageSchema.safeParse(body);
+  if (!parsed.success) return undefined;
+  return {
+    messageId: record.messageId,
+    receiptHandle: record.receiptHandle,
+    leadId: parsed.data.leadId,
+    receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1,
+  };
+}
+
+export function makeHandler(getDeps: () => OutboundDeps) {
+  return middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const messages: LeadSyncMessage[] = [];
+    const unparsable = new Set<string>();
+    for (const record of event.Records) {
+      const message = toMessage(record);
+      if (message) messages.push(message);
+      else unparsable.add(record.messageId);
+    }
+    if (unparsable.size > 0) {
+      // Not ours to drop: it fails every time and so ends in the DLQ, where a person can read it.
+      logger.error('Messages without a valid lead reference', { messageIds: [...unparsable] });
+    }
+
+    const report = await syncLeadBatch(messages, {
+      ...getDeps(),
+      remainingTimeMs: () => context.getRemainingTimeInMillis(),
+      log: logger,
+    });
+
+    const { counts } = report;
+    metrics.addMetric('LeadSyncAttempts', MetricUnit.Count, counts.synced + counts.rejected + counts.retrying + counts.exhausted);
+    metrics.addMetric('LeadSyncSucceeded', MetricUnit.Count, counts.synced);
+    metrics.addMetric('LeadSyncFailed', MetricUnit.Count, counts.rejected + counts.exhausted);
+    metrics.addMetric('LeadSyncRetried', MetricUnit.Count, counts.retrying);
+    metrics.addMetric('LeadSyncDeferred', MetricUnit.Count, counts.deferred);
+    metrics.addMetric('HubSpotCalls', MetricUnit.Count, report.hubspotCalls);
+    for (const ms of report.hubspotCallMs) metrics.addMetric('HubSpotCallLatency', MetricUnit.Milliseconds, ms);
+    logger.info('Lead batch processed', { records: event.Records.length, ...counts, hubspotCalls: report.hubspotCalls });
+
+    // Powertools shapes the partial batch response; the HubSpot work was done for the batch as a
+    // whole above, so each record's handler only reports that record's outcome.
+    const processor = new BatchProcessor(EventType.SQS);
+    return processPartialResponse(
+      event,
+      async (record: SQSRecord) => {
+        if (unparsable.has(record.messageId)) throw new UnparsableMessage(`message ${record.messageId} has no valid leadId`);
+        if (report.failedMessageIds.has(record.messageId)) throw new Error(`lead sync for message ${record.messageId} will be retried`);
+      },
+      processor,
+      // A batch that failed entirely is still a normal outcome (for example HubSpot throttling):
+      // answer with every record listed instead of raising a function error.
+      { context, throwOnFullBatchFailure: false },
+    );
+  })
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
+}
+
+export const handler = makeHandler(once(composeFromEnvironment));

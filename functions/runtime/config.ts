@@ -1,0 +1,42 @@
+/**
+ * Configuration read once per cold start from the function's environment. The names are the
+ * ones `lib/topology.ts` binds (a unit test keeps the two in step).
+ */
+import { z } from 'zod';
+
+const required = (name: string) => {
+  const value = process.env[name];
+  if (value === undefined || value === '') throw new Error(`Missing configuration: environment variable ${name}`);
+  return value;
+};
+
+export const env = {
+  required,
+  optional: (name: string): string | undefined => {
+    const value = process.env[name];
+    return value === undefined || value === '' ? undefined : value;
+  },
+  integer: (name: string, fallback: number): number => {
+    const raw = process.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    return z.coerce.number().int().positive().parse(raw, { error: () => `${name} must be a positive integer` });
+  },
+};
+
+export const ENV = {
+  leadsTable: 'LEADS_TABLE_NAME',
+  idempotencyTable: 'IDEMPOTENCY_TABLE_NAME',
+  leadSyncQueueUrl: 'LEAD_SYNC_QUEUE_URL',
+  leadSyncQueueArn: 'LEAD_SYNC_QUEUE_ARN',
+  leadSyncDlqUrl: 'LEAD_SYNC_DLQ_URL',
+  leadSyncDlqArn: 'LEAD_SYNC_DLQ_ARN',
+  leadSyncMaxReceiveCount: 'LEAD_SYNC_MAX_RECEIVE_COUNT',
+  stuckLeadAfterMinutes: 'STUCK_LEAD_AFTER_MINUTES',
+  hubspotSecretArn: 'HUBSPOT_SECRET_ARN',
+  hubspotBaseUrl: 'HUBSPOT_BASE_URL',
+  platformSourceValue: 'PLATFORM_SOURCE_VALUE',
+} as const;
+
+/** HubSpot's public API host, used unless HUBSPOT_BASE_URL points elsewhere (a sandbox, a proxy). */
+export const HUBSPOT_DEFAULT_BASE_URL = 'https://api.hubapi.com';
+export const DEFAULT_PLATFORM_SOURCE = 'platform';

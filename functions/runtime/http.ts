@@ -1,0 +1,84 @@
+/**
+ * API Gateway (HTTP API, payload 2.0) request and response shaping shared by the HTTP handlers.
+ * Errors follow CONTRACT.md: `{"error":{"code","message","details":[{"path","message"}]}}`.
+ */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { z } from 'zod';
+import { ConflictError, NotFoundError, ValidationError, type FieldIssue } from '../core/errors.js';
+import type { Log } from '../core/ports.js';
+
+/** CONTRACT.md: bodies over 256 KB are refused outside `/webhooks/*` (1 MB there). */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
+  return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+}
+
+export function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted) return value;
+  }
+  return undefined;
+}
+
+/** The raw body as bytes, exactly as received (base64-decoded when API Gateway encoded it). */
+export function rawBody(event: APIGatewayProxyEventV2): Buffer {
+  if (event.body === undefined || event.body === null) return Buffer.alloc(0);
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+}
+
+export function readJsonBody(event: APIGatewayProxyEventV2, maxBytes: number = MAX_BODY_BYTES): unknown {
+  const contentType = header(event, 'content-type') ?? '';
+  if (!/^application\/([\w.+-]*\+)?json\s*(;|$)/i.test(contentType.trim())) {
+    throw new ValidationError(
+      'Content-Type must be application/json',
+      [{ path: 'headers.content-type', message: contentType ? `got ${contentType.slice(0, 100)}` : 'missing' }],
+      'unsupported_media_type',
+      415,
+    );
+  }
+  const body = rawBody(event);
+  if (body.byteLength > maxBytes) {
+    throw new ValidationError(`Body is ${body.byteLength} bytes; the limit is ${maxBytes}`, [], 'payload_too_large', 413);
+  }
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new ValidationError('Body is not valid JSON', [{ path: '', message: (error as Error).message }], 'malformed_json');
+  }
+}
+
+export function issuesOf(error: z.ZodError): FieldIssue[] {
+  return error.issues.flatMap((issue) => {
+    const path = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ path: path ? `${path}.${key}` : key, message: 'unknown field' }));
+    }
+    return [{ path, message: issue.message }];
+  });
+}
+
+export function validate<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const details = issuesOf(result.error);
+    const first = details[0];
+    throw new ValidationError(first ? `Invalid ${what}: ${first.path || '(body)'} ${first.message}` : `Invalid ${what}`, details);
+  }
+  return result.data;
+}
+
+export function errorResponse(error: unknown, log: Log): APIGatewayProxyStructuredResultV2 {
+  if (error instanceof ValidationError) {
+    return json(error.status, { error: { code: error.code, message: error.message, details: error.details } });
+  }
+  if (error instanceof NotFoundError) {
+    return json(404, { error: { code: 'not_found', message: error.message, details: [] } });
+  }
+  if (error instanceof ConflictError) {
+    return json(409, { error: { code: error.code, message: error.message, details: [] } });
+  }
+  log.error('Request failed', { error });
+  return json(500, { error: { code: 'internal_error', message: 'Internal error; the request was not completed', details: [] } });
+}

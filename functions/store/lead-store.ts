@@ -1,0 +1,310 @@
+/**
+ * The leads table (see `lib/topology.ts`): one item per lead, keyed by `leadId`, with GSIs by
+ * email, by HubSpot id and a sparse one (`syncAttention`) holding only leads that are not SYNCED.
+ */
+import {
+  BatchGetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  GetCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandOutput,
+  type BatchGetCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { z } from 'zod';
+import { SYNC_STATUSES, type Lead } from '../core/lead.js';
+import type { AttentionStatus, LeadStore, LeadSyncResult } from '../core/ports.js';
+import { mapConcurrent } from './concurrency.js';
+
+/** BatchGetItem reads at most 100 keys per call (DynamoDB API reference). */
+const BATCH_GET_MAX = 100;
+const WRITE_CONCURRENCY = 16;
+
+const LeadItem = z.object({
+  leadId: z.string(),
+  email: z.string(),
+  firstName: z.string().optional(),
+  lastName: z.string().optional(),
+  phone: z.string().optional(),
+  message: z.string().optional(),
+  source: z.string().optional(),
+  externalId: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  statusChangedAt: z.string(),
+  hubspotId: z.string().optional(),
+  syncStatus: z.enum(SYNC_STATUSES),
+  syncedAt: z.string().optional(),
+  syncError: z.string().optional(),
+  syncFailureKind: z.enum(['rejected', 'exhausted']).optional(),
+  syncAttempts: z.number().int().nonnegative(),
+  lastAttemptAt: z.string().optional(),
+  syncedHash: z.string().optional(),
+  sourceSystem: z.enum(['platform', 'hubspot', 'manual', 'import']),
+  lastSyncDirection: z.enum(['to_crm', 'from_crm']).optional(),
+  syncVersion: z.number().int().nonnegative(),
+  lastModifiedInCrm: z.string().optional(),
+});
+type LeadItem = z.infer<typeof LeadItem>;
+
+function toItem(lead: Lead): LeadItem & { syncAttention?: string } {
+  const item: LeadItem & { syncAttention?: string } = {
+    leadId: lead.leadId,
+    email: lead.email,
+    firstName: lead.firstName,
+    lastName: lead.lastName,
+    phone: lead.phone,
+    message: lead.message,
+    source: lead.source,
+    externalId: lead.externalId,
+    createdAt: lead.createdAt,
+    updatedAt: lead.updatedAt,
+    statusChangedAt: lead.statusChangedAt,
+    hubspotId: lead.hubspot.id,
+    syncStatus: lead.hubspot.syncStatus,
+    syncedAt: lead.hubspot.syncedAt,
+    syncError: lead.hubspot.error,
+    syncFailureKind: lead.hubspot.failureKind,
+    syncAttempts: lead.hubspot.attempts,
+    lastAttemptAt: lead.hubspot.lastAttemptAt,
+    syncedHash: lead.hubspot.syncedHash,
+    sourceSystem: lead.crmMetadata.sourceSystem,
+    lastSyncDirection: lead.crmMetadata.lastSyncDirection,
+    syncVersion: lead.crmMetadata.syncVersion,
+    lastModifiedInCrm: lead.crmMetadata.lastModifiedInCrm,
+  };
+  if (lead.hubspot.syncStatus !== 'SYNCED') item.syncAttention = lead.hubspot.syncStatus;
+  return item;
+}
+
+function fromItem(raw: unknown): Lead {
+  const item = LeadItem.parse(raw);
+  return {
+    leadId: item.leadId,
+    email: item.email,
+    firstName: item.firstName,
+    lastName: item.lastName,
+    phone: item.phone,
+    message: item.message,
+    source: item.source,
+    externalId: item.externalId,
+    createdAt: item.createdAt,
+    updatedAt: item.updatedAt,
+    statusChangedAt: item.statusChangedAt,
+    hubspot: {
+      id: item.hubspotId,
+      syncStatus: item.syncStatus,
+      syncedAt: item.syncedAt,
+      error: item.syncError,
+      failureKind: item.syncFailureKind,
+      attempts: item.syncAttempts,
+      lastAttemptAt: item.lastAttemptAt,
+      syncedHash: item.syncedHash,
+    },
+    crmMetadata: {
+      sourceSystem: item.sourceSystem,
+      lastSyncDirection: item.lastSyncDirection,
+      syncVersion: item.syncVersion,
+      lastModifiedInCrm: item.lastModifiedInCrm,
+    },
+  };
+}
+
+function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
+  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
+}
+
+function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
+  if (!cursor) return undefined;
+  return z.record(z.string(), z.unknown()).parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+}
+
+export class DynamoLeadStore implements LeadStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async create(lead: Lead): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: toItem(lead),
+        ConditionExpression: 'attribute_not_exists(leadId)',
+      }),
+    );
+  }
+
+  async get(leadId: string): Promise<Lead | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { leadId }, ConsistentRead: true }));
+    return Item ? fromItem(Item) : undefined;
+  }
+
+  async getMany(leadIds: readonly string[]): Promise<Map<string, Lead>> {
+    const found = new Map<string, Lead>();
+    const chunks: string[][] = [];
+    for (let i = 0; i < leadIds.length; i += BATCH_GET_MAX) chunks.push(leadIds.slice(i, i + BATCH_GET_MAX));
+    for (const chunk of chunks) {
+      let keys: Record<string, unknown>[] | undefined = chunk.map((leadId) => ({ leadId }));
+      // BatchGetItem may return some keys unprocessed under load; ask again for just those.
+      for (let round = 0; keys && keys.length > 0; round += 1) {
+        if (round > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** round)));
+        const out: BatchGetCommandOutput = await this.db.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of out.Responses?.[this.tableName] ?? []) {
+          const lead = fromItem(item);
+          found.set(lead.leadId, lead);
+        }
+        keys = out.UnprocessedKeys?.[this.tableName]?.Keys;
+        if (round > 8 && keys && keys.length > 0) throw new Error(`DynamoDB left ${keys.length} keys unprocessed`);
+      }
+    }
+    return found;
+  }
+
+  async findByEmail(email: string): Promise<Lead[]> {
+    const leads: Lead[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'byEmail',
+          KeyConditionExpression: 'email = :email',
+          ExpressionAttributeValues: { ':email': email },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) leads.push(fromItem(item));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return leads;
+  }
+
+  async recordSyncResults(results: readonly LeadSyncResult[]): Promise<void> {
+    await mapConcurrent(results, WRITE_CONCURRENCY, (result) => this.recordSyncResult(result));
+  }
+
+  private async recordSyncResult(result: LeadSyncResult): Promise<void> {
+    const common = {
+      TableName: this.tableName,
+      Key: { leadId: result.leadId },
+      // The lead may have been deleted meanwhile: never resurrect it as a bare item.
+      ConditionExpression: 'attribute_exists(leadId)',
+    };
+    let update: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key'>;
+    switch (result.kind) {
+      case 'synced':
+        update = {
+          UpdateExpression:
+            'SET hubspotId = :id, syncStatus = :status, syncedAt = :at, lastAttemptAt = :at, ' +
+            'statusChangedAt = :at, syncedHash = :hash, lastSyncDirection = :direction ' +
+            'ADD syncAttempts :one, syncVersion :one REMOVE syncError, syncFailureKind, syncAttention',
+          ExpressionAttributeValues: {
+            ':id': result.hubspotId,
+            ':status': 'SYNCED',
+            ':at': result.at,
+            ':hash': result.hash,
+            ':direction': 'to_crm',
+            ':one': 1,
+          },
+        };
+        break;
+      case 'retrying':
+        update = {
+          UpdateExpression:
+            'SET syncStatus = :status, syncAttention = :status, syncError = :error, lastAttemptAt = :at, ' +
+            'statusChangedAt = :at ADD syncAttempts :one REMOVE syncFailureKind',
+          ExpressionAttributeValues: { ':status': 'RETRYING', ':error': result.error, ':at': result.at, ':one': 1 },
+        };
+        break;
+      case 'failed':
+        update = {
+          UpdateExpression:
+            'SET syncStatus = :status, syncAttention = :status, syncError = :error, syncFailureKind = :kind, ' +
+            'lastAttemptAt = :at, statusChangedAt = :at ADD syncAttempts :one',
+          ExpressionAttributeValues: {
+            ':status': 'FAILED',
+            ':error': result.error,
+            ':kind': result.failureKind,
+            ':at': result.at,
+            ':one': 1,
+          },
+        };
+        break;
+    }
+    try {
+      await this.db.send(new UpdateCommand({ ...common, ...update }));
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async listByStatus(
+    status: AttentionStatus,
+    options: { changedBefore?: string; limit?: number; cursor?: string } = {},
+  ): Promise<{ leads: Lead[]; cursor?: string }> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'bySyncAttention',
+        KeyConditionExpression: options.changedBefore
+          ? 'syncAttention = :status AND statusChangedAt < :before'
+          : 'syncAttention = :status',
+        ExpressionAttributeValues: {
+          ':status': status,
+          ...(options.changedBefore ? { ':before': options.changedBefore } : {}),
+        },
+        Limit: options.limit,
+        ExclusiveStartKey: decodeCursor(options.cursor),
+      }),
+    );
+    return { leads: (out.Items ?? []).map(fromItem), cursor: encodeCursor(out.LastEvaluatedKey) };
+  }
+
+  async markPending(leadIds: readonly string[], at: string): Promise<string[]> {
+    const marked: string[] = [];
+    await mapConcurrent(leadIds, WRITE_CONCURRENCY, async (leadId) => {
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { leadId },
+            ConditionExpression: 'attribute_exists(leadId)',
+            UpdateExpression: 'SET syncStatus = :status, syncAttention = :status, statusChangedAt = :at REMOVE syncFailureKind',
+            ExpressionAttributeValues: { ':status': 'PENDING', ':at': at },
+          }),
+        );
+        marked.push(leadId);
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    });
+    return marked;
+  }
+
+  async countByStatus(): Promise<Record<AttentionStatus, number>> {
+    const counts = { PENDING: 0, RETRYING: 0, FAILED: 0, UNLINKED: 0 } satisfies Record<AttentionStatus, number>;
+    for (const status of Object.keys(counts) as AttentionStatus[]) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out: QueryCommandOutput = await this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: 'bySyncAttention',
+            KeyConditionExpression: 'syncAttention = :status',
+            ExpressionAttributeValues: { ':status': status },
+            Select: 'COUNT',
+            ExclusiveStartKey: start,
+          }),
+        );
+        counts[status] += out.Count ?? 0;
+        start = out.LastEvaluatedKey;
+      } while (start);
+    }
+    return counts;
+  }
+}

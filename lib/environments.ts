@@ -1,0 +1,73 @@
+/**
+ * Per-environment settings (seed 002 §11.2: development syncs often with small batches and
+ * verbose logs; production favours throughput and quiet logs). The CDK app picks one with
+ * `-c env=dev|staging|prod`; the local stack uses `local`.
+ */
+export type EnvironmentName = 'local' | 'dev' | 'staging' | 'prod';
+
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+
+export interface EnvironmentSettings {
+  readonly name: EnvironmentName;
+  readonly logLevel: LogLevel;
+  /** CloudWatch Logs retention for every function, in days. */
+  readonly logRetentionDays: 7 | 14 | 30 | 90 | 365;
+  /** EventBridge rate for the failed/stuck-lead reconciliation. */
+  readonly leadReconcileRate: { readonly minutes: number };
+  /** A PENDING/RETRYING lead untouched for this long is requeued by the reconciliation. */
+  readonly stuckLeadAfterMinutes: number;
+  /** SQS → lead-outbound event source mapping. */
+  readonly leadSync: {
+    readonly batchSize: number;
+    readonly maxBatchingWindowSeconds: number;
+    readonly maxConcurrency: number;
+    readonly maxReceiveCount: number;
+  };
+  /** API Gateway stage throttling (requests per second, burst). */
+  readonly apiThrottle: { readonly rateLimit: number; readonly burstLimit: number };
+}
+
+const dev: EnvironmentSettings = {
+  name: 'dev',
+  logLevel: 'DEBUG',
+  logRetentionDays: 7,
+  leadReconcileRate: { minutes: 60 },
+  stuckLeadAfterMinutes: 15,
+  leadSync: { batchSize: 100, maxBatchingWindowSeconds: 2, maxConcurrency: 2, maxReceiveCount: 8 },
+  apiThrottle: { rateLimit: 50, burstLimit: 100 },
+};
+
+export const environments: Record<EnvironmentName, EnvironmentSettings> = {
+  local: {
+    ...dev,
+    name: 'local',
+    logLevel: 'INFO',
+    leadSync: { ...dev.leadSync, maxConcurrency: 5 },
+  },
+  dev,
+  staging: {
+    ...dev,
+    name: 'staging',
+    logLevel: 'INFO',
+    logRetentionDays: 30,
+    leadSync: { ...dev.leadSync, maxConcurrency: 5 },
+    apiThrottle: { rateLimit: 200, burstLimit: 400 },
+  },
+  prod: {
+    ...dev,
+    name: 'prod',
+    logLevel: 'WARN',
+    logRetentionDays: 90,
+    leadSync: { batchSize: 100, maxBatchingWindowSeconds: 5, maxConcurrency: 5, maxReceiveCount: 10 },
+    apiThrottle: { rateLimit: 500, burstLimit: 1000 },
+  },
+};
+
+export function environmentSettings(name: string | undefined): EnvironmentSettings {
+  const key = (name ?? 'dev') as EnvironmentName;
+  const settings = environments[key];
+  if (!settings) {
+    throw new Error(`Unknown environment "${name}"; expected one of ${Object.keys(environments).join(', ')}`);
+  }
+  return settings;
+}

@@ -1,0 +1,287 @@
+/**
+ * The one declaration of what this product is made of: tables, queues (each with its DLQ),
+ * functions with the grants they use, HTTP routes, queue consumers and schedules.
+ *
+ * `lib/stack.ts` turns it into CloudFormation; `lib/local/` runs it on one machine.
+ * Neither adds a resource of its own, so the two cannot drift apart.
+ */
+import { environmentSettings, type EnvironmentSettings } from './environments.js';
+
+export type KeyType = 'S' | 'N';
+
+export interface KeySpec {
+  readonly name: string;
+  readonly type: KeyType;
+}
+
+export interface IndexSpec {
+  readonly name: string;
+  readonly partitionKey: KeySpec;
+  readonly sortKey?: KeySpec;
+}
+
+export interface TableSpec {
+  readonly id: TableId;
+  /** Environment variable through which functions receive the table name. */
+  readonly envVar: string;
+  readonly partitionKey: KeySpec;
+  readonly sortKey?: KeySpec;
+  readonly indexes: readonly IndexSpec[];
+  /** Attribute holding an epoch-seconds expiry, when records expire. */
+  readonly ttlAttribute?: string;
+  readonly description: string;
+}
+
+export interface QueueSpec {
+  readonly id: QueueId;
+  /** Environment variables through which functions receive the queue URL and ARN. */
+  readonly urlEnvVar: string;
+  readonly arnEnvVar: string;
+  readonly dlq: { readonly urlEnvVar: string; readonly arnEnvVar: string; readonly retentionDays: number };
+  readonly retentionDays: number;
+  /** Receives before SQS moves a message to the DLQ. */
+  readonly maxReceiveCount: number;
+  readonly description: string;
+}
+
+export type TableAccess = 'read' | 'readWrite';
+/**
+ * send: SendMessage. consume: what an event source mapping needs plus ChangeMessageVisibility
+ * (backoff). redrive: StartMessageMoveTask from the DLQ back to the queue. inspect: queue depths.
+ */
+export type QueueAccess = 'send' | 'consume' | 'redrive' | 'inspect';
+
+export interface SecretSpec {
+  readonly id: SecretId;
+  /** In AWS the function receives the secret's ARN here and reads the JSON value at run time. */
+  readonly envVar: string;
+  /** JSON keys of the secret value and, locally, the environment variable that stands in for each. */
+  readonly fields: Readonly<Record<string, string>>;
+  readonly description: string;
+}
+
+export interface FunctionSpec {
+  readonly id: FunctionId;
+  /** Path from the project root to the handler module; it exports `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+  readonly tables: readonly { readonly table: TableId; readonly access: TableAccess }[];
+  readonly queues: readonly { readonly queue: QueueId; readonly access: QueueAccess }[];
+  readonly secrets: readonly SecretId[];
+  /** Plain configuration, identical in AWS and locally. */
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+/** none: public; iam: API Gateway IAM (SigV4) authorization; signature: public, the handler verifies a provider signature. */
+export type RouteAuth = 'none' | 'iam' | 'signature';
+
+export interface RouteSpec {
+  readonly method: HttpMethod;
+  /** API Gateway path template, e.g. `/leads/{leadId}`. */
+  readonly path: string;
+  readonly function: FunctionId;
+  readonly auth: RouteAuth;
+}
+
+export interface ConsumerSpec {
+  readonly queue: QueueId;
+  readonly function: FunctionId;
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+  readonly maxConcurrency: number;
+}
+
+export interface ScheduleSpec {
+  readonly id: string;
+  readonly function: FunctionId;
+  readonly rateMinutes: number;
+  readonly description: string;
+  /** The EventBridge event's `detail`. */
+  readonly detail: Readonly<Record<string, unknown>>;
+}
+
+export type TableId = 'leads' | 'idempotency';
+export type QueueId = 'lead-sync';
+export type SecretId = 'hubspot';
+export type FunctionId = 'health' | 'lead-events' | 'lead-outbound' | 'lead-operations';
+
+export interface Topology {
+  readonly settings: EnvironmentSettings;
+  readonly tables: readonly TableSpec[];
+  readonly queues: readonly QueueSpec[];
+  readonly secrets: readonly SecretSpec[];
+  readonly functions: readonly FunctionSpec[];
+  readonly routes: readonly RouteSpec[];
+  readonly consumers: readonly ConsumerSpec[];
+  readonly schedules: readonly ScheduleSpec[];
+}
+
+/** SQS wants the visibility timeout to be at least 6× the consumer's timeout (AWS Lambda docs, "Configuring a queue"). */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+export function buildTopology(settings: EnvironmentSettings): Topology {
+  const leadSyncQueue: QueueSpec = {
+    id: 'lead-sync',
+    urlEnvVar: 'LEAD_SYNC_QUEUE_URL',
+    arnEnvVar: 'LEAD_SYNC_QUEUE_ARN',
+    dlq: { urlEnvVar: 'LEAD_SYNC_DLQ_URL', arnEnvVar: 'LEAD_SYNC_DLQ_ARN', retentionDays: 14 },
+    retentionDays: 4,
+    maxReceiveCount: settings.leadSync.maxReceiveCount,
+    description: 'Platform leads waiting to be upserted into HubSpot as contacts',
+  };
+
+  const common = {
+    POWERTOOLS_LOG_LEVEL: settings.logLevel,
+    POWERTOOLS_METRICS_NAMESPACE: 'CrmSync',
+  };
+
+  return {
+    settings,
+    tables: [
+      {
+        id: 'leads',
+        envVar: 'LEADS_TABLE_NAME',
+        partitionKey: { name: 'leadId', type: 'S' },
+        indexes: [
+          { name: 'byEmail', partitionKey: { name: 'email', type: 'S' }, sortKey: { name: 'createdAt', type: 'S' } },
+          { name: 'byHubSpotId', partitionKey: { name: 'hubspotId', type: 'S' } },
+          // Sparse: only leads that are not SYNCED carry `syncAttention`, so the reconciliation
+          // reads the few leads that need it, never the whole table.
+          {
+            name: 'bySyncAttention',
+            partitionKey: { name: 'syncAttention', type: 'S' },
+            sortKey: { name: 'statusChangedAt', type: 'S' },
+          },
+        ],
+        description: 'The platform lead store with the HubSpot columns of seed 004',
+      },
+      {
+        // The layout Powertools' DynamoDBPersistenceLayer expects.
+        id: 'idempotency',
+        envVar: 'IDEMPOTENCY_TABLE_NAME',
+        partitionKey: { name: 'id', type: 'S' },
+        indexes: [],
+        ttlAttribute: 'expiration',
+        description: 'Idempotency records for requests and events',
+      },
+    ],
+    queues: [leadSyncQueue],
+    secrets: [
+      {
+        id: 'hubspot',
+        envVar: 'HUBSPOT_SECRET_ARN',
+        fields: { accessToken: 'HUBSPOT_ACCESS_TOKEN', clientSecret: 'HUBSPOT_CLIENT_SECRET', appId: 'HUBSPOT_APP_ID' },
+        description: 'HubSpot private-app access token, app client secret (webhook signatures) and app id',
+      },
+    ],
+    functions: [
+      {
+        id: 'health',
+        entry: 'functions/health/handler.ts',
+        description: 'GET /health',
+        timeoutSeconds: 3,
+        memoryMb: 128,
+        tables: [],
+        queues: [],
+        secrets: [],
+        environment: { ...common, POWERTOOLS_SERVICE_NAME: 'health' },
+      },
+      {
+        id: 'lead-events',
+        entry: 'functions/lead-events/handler.ts',
+        description: 'POST /leads (validate, store PENDING, enqueue) and lead reads',
+        timeoutSeconds: 10,
+        memoryMb: 256,
+        tables: [
+          { table: 'leads', access: 'readWrite' },
+          { table: 'idempotency', access: 'readWrite' },
+        ],
+        queues: [{ queue: 'lead-sync', access: 'send' }],
+        secrets: [],
+        environment: { ...common, POWERTOOLS_SERVICE_NAME: 'lead-events' },
+      },
+      {
+        id: 'lead-outbound',
+        entry: 'functions/lead-outbound/handler.ts',
+        description: 'Upserts queued leads into HubSpot contacts in batches and writes their sync columns',
+        timeoutSeconds: 30,
+        memoryMb: 512,
+        tables: [{ table: 'leads', access: 'readWrite' }],
+        queues: [{ queue: 'lead-sync', access: 'consume' }],
+        secrets: ['hubspot'],
+        environment: {
+          ...common,
+          POWERTOOLS_SERVICE_NAME: 'lead-outbound',
+          LEAD_SYNC_MAX_RECEIVE_COUNT: String(leadSyncQueue.maxReceiveCount),
+        },
+      },
+      {
+        id: 'lead-operations',
+        entry: 'functions/lead-operations/handler.ts',
+        description: 'Resync of failed and stuck leads (API and schedule), DLQ redrive, sync status',
+        timeoutSeconds: 60,
+        memoryMb: 256,
+        tables: [{ table: 'leads', access: 'readWrite' }],
+        queues: [
+          { queue: 'lead-sync', access: 'send' },
+          { queue: 'lead-sync', access: 'redrive' },
+          { queue: 'lead-sync', access: 'inspect' },
+        ],
+        secrets: [],
+        environment: {
+          ...common,
+          POWERTOOLS_SERVICE_NAME: 'lead-operations',
+          STUCK_LEAD_AFTER_MINUTES: String(settings.stuckLeadAfterMinutes),
+        },
+      },
+    ],
+    routes: [
+      { method: 'GET', path: '/health', function: 'health', auth: 'none' },
+      { method: 'POST', path: '/leads', function: 'lead-events', auth: 'iam' },
+      { method: 'GET', path: '/leads', function: 'lead-events', auth: 'iam' },
+      { method: 'GET', path: '/leads/{leadId}', function: 'lead-events', auth: 'iam' },
+      { method: 'POST', path: '/internal/leads/resync-failed', function: 'lead-operations', auth: 'iam' },
+      { method: 'GET', path: '/internal/status', function: 'lead-operations', auth: 'iam' },
+    ],
+    consumers: [
+      {
+        queue: 'lead-sync',
+        function: 'lead-outbound',
+        batchSize: settings.leadSync.batchSize,
+        maxBatchingWindowSeconds: settings.leadSync.maxBatchingWindowSeconds,
+        maxConcurrency: settings.leadSync.maxConcurrency,
+      },
+    ],
+    schedules: [
+      {
+        id: 'lead-reconcile',
+        function: 'lead-operations',
+        rateMinutes: settings.leadReconcileRate.minutes,
+        description: 'Requeue FAILED leads whose retries ran out and PENDING/RETRYING leads stuck too long',
+        detail: { action: 'reconcile' },
+      },
+    ],
+  };
+}
+
+export function topologyFor(environment: string | undefined): Topology {
+  return buildTopology(environmentSettings(environment));
+}
+
+/** The queue's visibility timeout: 6× its consumer's function timeout. */
+export function visibilityTimeoutSeconds(topology: Topology, queue: QueueId): number {
+  const consumer = topology.consumers.find((c) => c.queue === queue);
+  if (!consumer) return 30;
+  const fn = topology.functions.find((f) => f.id === consumer.function);
+  if (!fn) throw new Error(`consumer of ${queue} names unknown function ${consumer.function}`);
+  return fn.timeoutSeconds * VISIBILITY_TIMEOUT_FACTOR;
+}
+
+export function functionSpec(topology: Topology, id: FunctionId): FunctionSpec {
+  const fn = topology.functions.find((f) => f.id === id);
+  if (!fn) throw new Error(`unknown function ${id}`);
+  return fn;
+}
