@@ -87,6 +87,9 @@ export class HubSpotClient implements HubSpotContacts {
     }
     if (slot.waitMs > 0) await this.sleep(slot.waitMs);
     const token = await this.options.accessToken();
+    // Error texts end up in logs and in the lead's `hubspot.error`; a proxy or HubSpot echoing the
+    // request must not carry the token there (seed 004 runbook: never log it).
+    const redact = (text: string) => (token ? text.replaceAll(token, '[redacted]') : text);
     let response: Response;
     try {
       response = await this.fetch(`${this.baseUrl}${path}`, {
@@ -104,7 +107,7 @@ export class HubSpotClient implements HubSpotContacts {
         error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
           ? `timed out after ${options.timeoutMs} ms`
           : `connection failed (${error instanceof Error ? (error.cause as Error | undefined)?.message ?? error.message : String(error)})`;
-      throw new RetryableError(`HubSpot ${method} ${path} ${reason}`, undefined, { cause: error });
+      throw new RetryableError(redact(`HubSpot ${method} ${path} ${reason}`), undefined, { cause: error });
     }
     let text: string;
     try {
@@ -112,7 +115,7 @@ export class HubSpotClient implements HubSpotContacts {
     } catch (error) {
       throw new RetryableError(`HubSpot ${method} ${path}: response cut off`, undefined, { cause: error });
     }
-    const payload = parseJson(text);
+    const payload = parseJson(redact(text));
     const retryAfterMs = retryAfterHeaderMs(response.headers.get('retry-after'));
     this.budget.observe(response.headers, response.status === 429, retryAfterMs);
 

@@ -1,0 +1,22 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { environmentSettings } from '../lib/environments.js';
+import { CrmSyncStack } from '../lib/stack.js';
+import { buildTopology } from '../lib/topology.js';
+
+const app = new App();
+
+const settings = environmentSettings(app.node.tryGetContext('env') as string | undefined);
+if (settings.name === 'local') {
+  throw new Error('env=local is the local stack (npm start); deploy dev, staging or prod');
+}
+const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;
+
+new CrmSyncStack(app, `CrmSync-${settings.name}`, {
+  description: `CRM sync (${settings.name}), built from lib/topology.ts`,
+  topology: buildTopology(settings),
+  ...(alarmEmail ? { alarmEmail } : {}),
+});
+
+// cdk-nag 3 runs as a CDK policy-validation plugin, not an Aspect; an unacknowledged error fails synth.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

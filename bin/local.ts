@@ -1,0 +1,49 @@
+/**
+ * `npm start`: the local stack (CONTRACT.md "Local stack configuration").
+ * Prints one line containing `ready` and the API URL; Ctrl-C or SIGTERM stops every part.
+ */
+import { startLocalStack } from '../lib/local/stack.js';
+
+const args = new Set(process.argv.slice(2));
+const port = Number(process.env.PORT ?? 3000);
+if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+  console.error(`PORT must be a port number, got ${process.env.PORT}`);
+  process.exit(2);
+}
+
+const stack = await startLocalStack({
+  port,
+  publicBaseUrl: process.env.PUBLIC_BASE_URL,
+  dataDir: args.has('--in-memory') ? null : (process.env.LOCAL_DATA_DIR ?? '.local'),
+  schedules: (process.env.LOCAL_SCHEDULES ?? 'on') !== 'off',
+  platformSource: process.env.PLATFORM_SOURCE_VALUE,
+  hubspot: {
+    baseUrl: process.env.HUBSPOT_BASE_URL,
+    accessToken: process.env.HUBSPOT_ACCESS_TOKEN,
+    clientSecret: process.env.HUBSPOT_CLIENT_SECRET,
+  },
+}).catch((error: unknown) => {
+  console.error('local stack failed to start:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});
+
+console.log(`crm-sync local stack ready at ${stack.apiUrl}`);
+console.log(`  HubSpot: ${stack.hubspot.sandbox ? `sandbox at ${stack.hubspot.url}` : stack.hubspot.url}`);
+console.log(`  DynamoDB Local: ${stack.endpoints.dynamodb}   SQS: ${stack.endpoints.sqs}`);
+console.log(`  try: curl -s -X POST ${stack.apiUrl}/leads -H 'content-type: application/json' -d '{"email":"ana@example.com","firstName":"Ana"}'`);
+
+let stopping = false;
+const shutdown = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`${signal}: stopping the local stack`);
+  stack.stop().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error('stop failed:', error);
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGTERM', () => shutdown('SIGTERM'));

@@ -1,0 +1,149 @@
+/**
+ * The operator CLI: `npm run sync -- <command>`.
+ *
+ *   setup hubspot     create the contact properties the flows need (idempotent)
+ *   resync-failed     requeue FAILED leads and redrive the DLQ
+ *   status            leads waiting per sync status, queue and DLQ depths
+ *
+ * It talks to the product's HTTP API at API_URL (default http://127.0.0.1:$PORT, the local
+ * stack). A deployed API's internal routes use IAM authorization: requests to a non-loopback
+ * URL are signed with SigV4 using the usual AWS credential chain.
+ */
+import { createHash, createHmac } from 'node:crypto';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { z } from 'zod';
+import { HubSpotClient } from '../functions/connectors/hubspot/client.js';
+import { contactProperties, ensureProperties } from '../functions/connectors/hubspot/setup.js';
+import { DEFAULT_PLATFORM_SOURCE } from '../functions/runtime/config.js';
+
+const USAGE = `usage: npm run sync -- <command>
+
+commands:
+  setup hubspot     create the HubSpot contact properties the flows need (safe to re-run)
+  resync-failed     requeue FAILED leads and redrive the lead-sync DLQ
+  status            leads waiting per sync status, queue and DLQ depths
+
+environment:
+  API_URL                 the product's API (default http://127.0.0.1:\${PORT:-3000})
+  HUBSPOT_BASE_URL        HubSpot API for setup (default: the local stack's sandbox, else api.hubapi.com)
+  HUBSPOT_ACCESS_TOKEN    HubSpot private app token for setup
+  PLATFORM_SOURCE_VALUE   the lead_source_system value of platform leads (default "platform")
+  AWS_REGION              region of a deployed API (SigV4 signing)`;
+
+const apiUrl = (process.env.API_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/+$/, '');
+
+/** SigV4 wants a hash class; node:crypto provides SHA-256 and HMAC-SHA256. */
+type SourceData = string | ArrayBuffer | ArrayBufferView;
+const bytes = (data: SourceData): Buffer =>
+  typeof data === 'string'
+    ? Buffer.from(data)
+    : ArrayBuffer.isView(data)
+      ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+      : Buffer.from(data);
+
+class Sha256 {
+  private hash: { update(data: Uint8Array): unknown; digest(): Buffer };
+  constructor(private readonly secret?: SourceData) {
+    this.hash = this.start();
+  }
+  private start() {
+    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(this.secret));
+  }
+  update(chunk: Uint8Array): void {
+    this.hash.update(chunk);
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+  reset(): void {
+    this.hash = this.start();
+  }
+}
+
+function isLoopback(url: URL): boolean {
+  return ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+}
+
+async function callApi(method: 'GET' | 'POST', path: string): Promise<unknown> {
+  const url = new URL(`${apiUrl}${path}`);
+  let headers: Record<string, string> = { host: url.host, accept: 'application/json' };
+  if (!isLoopback(url)) {
+    const region = process.env.AWS_REGION ?? url.hostname.split('.')[2];
+    if (!region) throw new Error('Set AWS_REGION to sign requests to the deployed API');
+    const signer = new SignatureV4({ service: 'execute-api', region, credentials: defaultProvider(), sha256: Sha256 });
+    const signed = await signer.sign({
+      method,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers,
+    });
+    headers = signed.headers as Record<string, string>;
+  }
+  const response = await fetch(url, { method, headers });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text.slice(0, 500)}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+const LocalInfo = z.object({ hubspot: z.object({ url: z.string(), accessToken: z.string().optional() }) });
+
+async function hubspotTarget(): Promise<{ baseUrl: string; token: string }> {
+  if (process.env.HUBSPOT_BASE_URL) {
+    const token = process.env.HUBSPOT_ACCESS_TOKEN;
+    if (!token) throw new Error('Set HUBSPOT_ACCESS_TOKEN');
+    return { baseUrl: process.env.HUBSPOT_BASE_URL, token };
+  }
+  if (isLoopback(new URL(apiUrl))) {
+    // The local stack says where its HubSpot sandbox listens.
+    const info = LocalInfo.parse(await callApi('GET', '/__local/info'));
+    return { baseUrl: info.hubspot.url, token: process.env.HUBSPOT_ACCESS_TOKEN ?? info.hubspot.accessToken ?? '' };
+  }
+  const token = process.env.HUBSPOT_ACCESS_TOKEN;
+  if (!token) throw new Error('Set HUBSPOT_ACCESS_TOKEN');
+  return { baseUrl: 'https://api.hubapi.com', token };
+}
+
+export async function main(args: readonly string[]): Promise<number> {
+  const [command, target] = args;
+  switch (command) {
+    case 'setup': {
+      if (target !== 'hubspot') break;
+      const { baseUrl, token } = await hubspotTarget();
+      const client = new HubSpotClient({ baseUrl, accessToken: async () => token });
+      const actions = await ensureProperties(client, 'contacts', contactProperties(process.env.PLATFORM_SOURCE_VALUE ?? DEFAULT_PLATFORM_SOURCE));
+      for (const { property, action } of actions) console.log(`contacts.${property}: ${action}`);
+      return 0;
+    }
+    case 'resync-failed': {
+      const report = z.object({ requeued: z.number(), redriven: z.number() }).parse(await callApi('POST', '/internal/leads/resync-failed'));
+      console.log(`requeued ${report.requeued} failed lead(s); redriven ${report.redriven} message(s) from the DLQ`);
+      return 0;
+    }
+    case 'status': {
+      console.log(JSON.stringify(await callApi('GET', '/internal/status'), null, 2));
+      return 0;
+    }
+    case 'sync':
+      console.error('`sync buildium` arrives with the Buildium flow (not built yet).');
+      return 2;
+    default:
+      break;
+  }
+  console.error(USAGE);
+  return 2;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : String(error));
+      process.exit(1);
+    },
+  );
+}

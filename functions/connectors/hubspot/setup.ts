@@ -1,0 +1,82 @@
+/**
+ * `npm run sync -- setup hubspot`: creates, idempotently, the portal objects the flows write to.
+ * Creating a property that exists answers 409 (CRM Properties API), in which case the existing
+ * one is read and only missing enumeration options are added. Re-running changes nothing.
+ */
+import { z } from 'zod';
+import { PermanentError } from '../../core/errors.js';
+import { ORIGIN_PROPERTY } from '../../core/contact-mapping.js';
+import type { HubSpotClient } from './client.js';
+
+export interface PropertyDefinition {
+  readonly name: string;
+  readonly label: string;
+  readonly description: string;
+  readonly groupName: string;
+  readonly type: 'string' | 'enumeration' | 'number' | 'date' | 'datetime';
+  readonly fieldType: 'text' | 'textarea' | 'select' | 'number' | 'date';
+  readonly options?: readonly { label: string; value: string }[];
+}
+
+export function contactProperties(platformSource: string): PropertyDefinition[] {
+  const origins = [...new Set([platformSource, 'hubspot', 'buildium', 'turbotenant', 'manual'])];
+  return [
+    {
+      name: ORIGIN_PROPERTY,
+      label: 'Lead source system',
+      description: 'The system that created this contact; written by crm-sync to prevent sync loops.',
+      groupName: 'contactinformation',
+      type: 'enumeration',
+      fieldType: 'select',
+      options: origins.map((value) => ({ label: value, value })),
+    },
+  ];
+}
+
+const ExistingProperty = z.object({
+  name: z.string(),
+  options: z.array(z.object({ value: z.string(), label: z.string().optional() })).optional(),
+});
+
+export type SetupAction = { property: string; action: 'created' | 'updated' | 'unchanged' };
+
+const CALL = { maxWaitMs: 10_000, timeoutMs: 10_000 };
+
+export async function ensureProperties(
+  client: HubSpotClient,
+  objectType: 'contacts',
+  definitions: readonly PropertyDefinition[],
+): Promise<SetupAction[]> {
+  const actions: SetupAction[] = [];
+  for (const definition of definitions) {
+    const body = {
+      ...definition,
+      options: definition.options?.map((option, displayOrder) => ({ ...option, displayOrder, hidden: false })),
+    };
+    try {
+      await client.send('POST', `/crm/v3/properties/${objectType}`, body, CALL);
+      actions.push({ property: definition.name, action: 'created' });
+      continue;
+    } catch (error) {
+      if (!(error instanceof PermanentError && error.status === 409)) throw error;
+    }
+    const existing = ExistingProperty.parse(
+      (await client.send('GET', `/crm/v3/properties/${objectType}/${encodeURIComponent(definition.name)}`, undefined, CALL)).body,
+    );
+    const have = new Set((existing.options ?? []).map((o) => o.value));
+    const missing = (definition.options ?? []).filter((o) => !have.has(o.value));
+    if (missing.length === 0) {
+      actions.push({ property: definition.name, action: 'unchanged' });
+      continue;
+    }
+    const options = [...(existing.options ?? []), ...missing].map((option, displayOrder) => ({
+      label: option.label ?? option.value,
+      value: option.value,
+      displayOrder,
+      hidden: false,
+    }));
+    await client.send('PATCH', `/crm/v3/properties/${objectType}/${encodeURIComponent(definition.name)}`, { options }, CALL);
+    actions.push({ property: definition.name, action: 'updated' });
+  }
+  return actions;
+}

@@ -1,0 +1,458 @@
+import {
+  httpError,
+  PORTAL_ID,
+  propertyProblemsError,
+  propertyProblemsMessage,
+  standardError,
+  validationError,
+  type PropertyProblem,
+  type StandardError,
+} from './errors.js';
+import type { InputFaults } from './faults.js';
+import { isValidEmail, propertyNotFound, type PropertyStore } from './properties.js';
+import {
+  BatchArchiveInput,
+  BatchCreateInput,
+  BatchReadInput,
+  BatchUpdateInput,
+  BatchUpsertInput,
+  CreateInput,
+  parseBody,
+  PropertyCreateInput,
+  PropertyUpdateInput,
+  SearchInput,
+  UpdateInput,
+} from './schemas.js';
+import { search } from './search.js';
+import type { ContactRecord, ContactStore, RawProperties, SimplePublicObject } from './store.js';
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface CrmRequest {
+  method: string;
+  url: URL;
+  body: unknown;
+  params: string[];
+  inputFaults: InputFaults;
+  baseUrl: string;
+}
+
+export interface Services {
+  contacts: ContactStore;
+  properties: PropertyStore;
+}
+
+export type Handler = (req: CrmRequest, s: Services) => Reply;
+
+export const MAX_BATCH_INPUTS = 100;
+const MAX_HISTORY_BATCH_INPUTS = 50;
+const MAX_PAGE_LIMIT = 100;
+
+const listParam = (url: URL, name: string): string[] | undefined => {
+  const all = url.searchParams.getAll(name);
+  if (all.length === 0) return undefined;
+  return all.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+};
+
+const boolParam = (url: URL, name: string): boolean => url.searchParams.get(name)?.toLowerCase() === 'true';
+
+function contactNotFound(id: string): never {
+  const numeric = /^\d+$/.test(id);
+  throw httpError(404, 'OBJECT_NOT_FOUND', numeric ? 'resource not found' : 'Object not found.  objectId are usually numeric.', {
+    context: { id: [id] },
+  });
+}
+
+function conflict(existing: ContactRecord): never {
+  throw httpError(409, 'CONFLICT', `Contact already exists. Existing ID: ${existing.id}`);
+}
+
+function invalidProperties(problems: PropertyProblem[]): never {
+  throw validationError(propertyProblemsMessage(problems), {
+    errors: problems.map((p) => ({ message: p.message, in: p.name, code: p.error })),
+  });
+}
+
+function checkBatchSize(count: number): void {
+  if (count > MAX_BATCH_INPUTS) {
+    throw validationError(`Batch input size must be at most ${MAX_BATCH_INPUTS}, but was ${count}. Split the inputs into batches of ${MAX_BATCH_INPUTS} or fewer.`, {
+      context: { inputs: [String(count)] },
+      errors: [{ message: `size must be between 0 and ${MAX_BATCH_INPUTS}`, in: 'inputs' }],
+    });
+  }
+}
+
+function checkDuplicates(ids: string[], caseInsensitive: boolean): void {
+  const seen = new Set<string>();
+  const dupes = new Set<string>();
+  for (const id of ids) {
+    const k = caseInsensitive ? id.trim().toLowerCase() : id;
+    if (seen.has(k)) dupes.add(id);
+    seen.add(k);
+  }
+  if (dupes.size) {
+    const list = [...dupes];
+    throw validationError(`Duplicate IDs found in batch input: [${list.join(', ')}]. IDs must be unique`, { context: { ids: list } });
+  }
+}
+
+function batchReply<T>(okStatus: number, results: T[], errors: StandardError[], requestedAt: string): Reply {
+  const body: Record<string, unknown> = { status: 'COMPLETE', results };
+  if (errors.length) {
+    body.numErrors = errors.length;
+    body.errors = errors;
+  }
+  body.requestedAt = requestedAt;
+  body.startedAt = requestedAt;
+  body.completedAt = new Date().toISOString();
+  return { status: errors.length ? 207 : okStatus, body };
+}
+
+function notFoundError(ids: string[]): StandardError {
+  return standardError('OBJECT_NOT_FOUND', 'Could not get some CONTACT objects, they may be deleted or not exist. Check that ids are valid.', { ids });
+}
+
+function injectedError(id: string, message: string): StandardError {
+  return standardError('VALIDATION_ERROR', message, { ids: [id] }, [{ message, in: 'email' }]);
+}
+
+function conflictError(id: string, existing: ContactRecord): StandardError {
+  const message = `Contact already exists. Existing ID: ${existing.id}`;
+  return standardError('CONFLICT', message, { ids: [id] }, [{ message, in: 'email' }]);
+}
+
+const asString = (v: RawProperties[string] | undefined): string | undefined => (v === undefined || v === null ? undefined : String(v));
+
+function uniqueIdProperty(properties: PropertyStore, idProperty: string | undefined): string {
+  if (idProperty === undefined) {
+    throw validationError("Batch upsert requires idProperty on every input. For contacts use idProperty 'email' (or a property with unique values).", {
+      errors: [{ message: 'idProperty is required', in: 'idProperty' }],
+    });
+  }
+  const def = properties.get(idProperty);
+  if (idProperty !== 'email' && !def?.hasUniqueValue) {
+    throw validationError(`Unable to perform update/upsert by non-unique 0-1 property ${idProperty} in portal ID ${PORTAL_ID}`, {
+      context: { idProperty: [idProperty] },
+    });
+  }
+  return idProperty;
+}
+
+
+export const listContacts: Handler = ({ url, baseUrl }, { contacts }) => {
+  const rawLimit = url.searchParams.get('limit');
+  const limit = rawLimit === null ? 10 : Number(rawLimit);
+  if (!Number.isInteger(limit) || limit < 0) throw validationError(`limit must be a non-negative integer, got '${rawLimit}'`);
+  const rawAfter = url.searchParams.get('after');
+  const after = rawAfter === null || rawAfter === '' ? 0 : Number(rawAfter);
+  if (!Number.isInteger(after) || after < 0) throw validationError(`Invalid paging cursor after='${rawAfter}'`);
+  const { records, more } = contacts.page(after - 1, Math.min(limit, MAX_PAGE_LIMIT), boolParam(url, 'archived'));
+  const requested = listParam(url, 'properties') ?? [];
+  const withHistory = listParam(url, 'propertiesWithHistory');
+  const body: Record<string, unknown> = { results: records.map((r) => contacts.view(r, requested, withHistory)) };
+  const last = records[records.length - 1];
+  if (more && last) {
+    const nextAfter = String(last.num + 1);
+    const link = new URL(url.pathname, baseUrl);
+    url.searchParams.forEach((v, k) => {
+      if (k !== 'after') link.searchParams.append(k, v);
+    });
+    link.searchParams.set('after', nextAfter);
+    body.paging = { next: { after: nextAfter, link: link.toString() } };
+  }
+  return { status: 200, body };
+};
+
+export const getContact: Handler = ({ url, params }, { contacts }) => {
+  const id = decodeURIComponent(params[0] ?? '');
+  const idProperty = url.searchParams.get('idProperty') ?? undefined;
+  const record = contacts.findBy(idProperty, id, boolParam(url, 'archived'));
+  if (!record) contactNotFound(id);
+  return { status: 200, body: contacts.view(record, listParam(url, 'properties') ?? [], listParam(url, 'propertiesWithHistory')) };
+};
+
+export const createContact: Handler = ({ body, inputFaults }, { contacts }) => {
+  const input = parseBody(CreateInput, body);
+  const injected = inputFaults.check([asString(input.properties.email)]);
+  inputFaults.finish();
+  if (injected) throw validationError(injected, { errors: [{ message: injected, in: 'email' }] });
+  const result = contacts.validate(input.properties);
+  if (!result.ok) invalidProperties(result.problems);
+  const owner = contacts.emailOwner(result.values);
+  if (owner) conflict(owner);
+  return { status: 201, body: contacts.view(contacts.create(result.values)) };
+};
+
+export const updateContact: Handler = ({ url, params, body }, { contacts }) => {
+  const id = decodeURIComponent(params[0] ?? '');
+  const input = parseBody(UpdateInput, body);
+  const record = contacts.findBy(url.searchParams.get('idProperty') ?? undefined, id);
+  if (!record) contactNotFound(id);
+  if (Object.keys(input.properties).length === 0) {
+    throw validationError('No properties found to update, please provide at least one.', { context: { properties: ['{}'] } });
+  }
+  const result = contacts.validate(input.properties);
+  if (!result.ok) invalidProperties(result.problems);
+  const owner = contacts.emailOwner(result.values, record);
+  if (owner) conflict(owner);
+  contacts.update(record, result.values);
+  return { status: 200, body: contacts.view(record) };
+};
+
+export const archiveContact: Handler = ({ params }, { contacts }) => {
+  const record = contacts.find(decodeURIComponent(params[0] ?? ''));
+  if (record) contacts.archive(record);
+  return { status: 204 };
+};
+
+
+export const batchRead: Handler = ({ url, body, inputFaults }, { contacts }) => {
+  const input = parseBody(BatchReadInput, body);
+  checkBatchSize(input.inputs.length);
+  const withHistory = input.propertiesWithHistory ?? [];
+  if (withHistory.length && input.inputs.length > MAX_HISTORY_BATCH_INPUTS) {
+    throw validationError(
+      `The maximum number of inputs supported in a batch request for property histories is ${MAX_HISTORY_BATCH_INPUTS}. Please reduce the number of items and try again`,
+    );
+  }
+  const requestedAt = new Date().toISOString();
+  const archived = boolParam(url, 'archived');
+  const results: SimplePublicObject[] = [];
+  const errors: StandardError[] = [];
+  const missing: string[] = [];
+  const seen = new Set<ContactRecord>();
+  for (const { id } of input.inputs) {
+    const injected = inputFaults.check([id]);
+    if (injected) {
+      errors.push(injectedError(id, injected));
+      continue;
+    }
+    const record = contacts.findBy(input.idProperty, id, archived);
+    if (!record) missing.push(id);
+    else if (!seen.has(record)) {
+      seen.add(record);
+      results.push(contacts.view(record, input.properties ?? [], withHistory));
+    }
+  }
+  inputFaults.finish();
+  if (missing.length) errors.push(notFoundError(missing));
+  return batchReply(200, results, errors, requestedAt);
+};
+
+export const batchCreate: Handler = ({ body, inputFaults }, { contacts }) => {
+  const input = parseBody(BatchCreateInput, body);
+  checkBatchSize(input.inputs.length);
+  const requestedAt = new Date().toISOString();
+  const checked = input.inputs.map((item, index) => {
+    const label = item.objectWriteTraceId ?? asString(item.properties.email) ?? String(index);
+    const injected = inputFaults.check([asString(item.properties.email)]);
+    if (injected) return { label, error: injectedError(label, injected) };
+    const result = contacts.validate(item.properties);
+    if (!result.ok) return { label, error: propertyProblemsError(label, result.problems) };
+    return { label, values: result.values };
+  });
+  inputFaults.finish();
+  // HubSpot rejects the whole batch/create with 409 when an input's email already belongs to a contact.
+  for (const item of checked) {
+    const owner = item.values && contacts.emailOwner(item.values);
+    if (owner) conflict(owner);
+  }
+  const results: SimplePublicObject[] = [];
+  const errors: StandardError[] = [];
+  for (const item of checked) {
+    if (item.error) {
+      errors.push(item.error);
+      continue;
+    }
+    const values = item.values!;
+    const owner = contacts.emailOwner(values);
+    if (owner) {
+      errors.push(conflictError(item.label, owner));
+      continue;
+    }
+    results.push(contacts.view(contacts.create(values)));
+  }
+  return batchReply(201, results, errors, requestedAt);
+};
+
+export const batchUpdate: Handler = ({ body, inputFaults }, { contacts }) => {
+  const input = parseBody(BatchUpdateInput, body);
+  checkBatchSize(input.inputs.length);
+  checkDuplicates(
+    input.inputs.map((i) => i.id),
+    input.inputs.every((i) => i.idProperty === 'email'),
+  );
+  const requestedAt = new Date().toISOString();
+  const results: SimplePublicObject[] = [];
+  const errors: StandardError[] = [];
+  const missing: string[] = [];
+  for (const item of input.inputs) {
+    const injected = inputFaults.check([item.id, asString(item.properties.email)]);
+    if (injected) {
+      errors.push(injectedError(item.id, injected));
+      continue;
+    }
+    const record = contacts.findBy(item.idProperty, item.id);
+    if (!record) {
+      missing.push(item.id);
+      continue;
+    }
+    const result = contacts.validate(item.properties);
+    if (!result.ok) {
+      errors.push(propertyProblemsError(item.id, result.problems));
+      continue;
+    }
+    const owner = contacts.emailOwner(result.values, record);
+    if (owner) {
+      errors.push(conflictError(item.id, owner));
+      continue;
+    }
+    contacts.update(record, result.values);
+    results.push(contacts.view(record));
+  }
+  inputFaults.finish();
+  if (missing.length) errors.push(notFoundError(missing));
+  return batchReply(200, results, errors, requestedAt);
+};
+
+export const batchUpsert: Handler = ({ body, inputFaults }, { contacts, properties }) => {
+  const input = parseBody(BatchUpsertInput, body);
+  checkBatchSize(input.inputs.length);
+  const idProperties = new Set(input.inputs.map((i) => uniqueIdProperty(properties, i.idProperty)));
+  checkDuplicates(
+    input.inputs.map((i) => i.id),
+    idProperties.size === 1 && idProperties.has('email'),
+  );
+  const requestedAt = new Date().toISOString();
+  const results: Array<SimplePublicObject & { new: boolean }> = [];
+  const errors: StandardError[] = [];
+  for (const item of input.inputs) {
+    const idProperty = item.idProperty!;
+    const writtenEmail = asString(item.properties.email);
+    const injected = inputFaults.check([item.id, writtenEmail]);
+    if (injected) {
+      errors.push(injectedError(item.id, injected));
+      continue;
+    }
+    const problems: PropertyProblem[] = [];
+    if (idProperty === 'email') {
+      if (!isValidEmail(item.id.trim())) {
+        problems.push({ name: 'email', error: 'INVALID_EMAIL', message: `Email address ${item.id} is invalid` });
+      } else if (writtenEmail !== undefined && writtenEmail.trim().toLowerCase() !== item.id.trim().toLowerCase()) {
+        problems.push({
+          name: 'email',
+          error: 'INVALID_EMAIL',
+          message: `properties.email (${writtenEmail}) does not match the id (${item.id}) of an upsert by email`,
+        });
+      }
+    }
+    const result = contacts.validate(idProperty === 'email' ? { ...item.properties, email: item.id } : item.properties);
+    if (!result.ok) problems.push(...result.problems.filter((p) => !(p.name === 'email' && problems.some((q) => q.name === 'email'))));
+    if (problems.length || !result.ok) {
+      errors.push(propertyProblemsError(item.id, problems));
+      continue;
+    }
+    const values = result.values;
+    if (idProperty !== 'email' && !values.has(idProperty)) values.set(idProperty, item.id);
+    const existing = contacts.findBy(idProperty, item.id);
+    if (existing) {
+      const owner = contacts.emailOwner(values, existing);
+      if (owner) {
+        errors.push(conflictError(item.id, owner));
+        continue;
+      }
+      contacts.update(existing, values);
+      results.push({ ...contacts.view(existing), new: false });
+    } else {
+      const owner = contacts.emailOwner(values);
+      if (owner) {
+        errors.push(conflictError(item.id, owner));
+        continue;
+      }
+      results.push({ ...contacts.view(contacts.create(values)), new: true });
+    }
+  }
+  inputFaults.finish();
+  return batchReply(200, results, errors, requestedAt);
+};
+
+export const batchArchive: Handler = ({ body }, { contacts }) => {
+  const input = parseBody(BatchArchiveInput, body);
+  checkBatchSize(input.inputs.length);
+  for (const { id } of input.inputs) {
+    const record = contacts.find(id);
+    if (record) contacts.archive(record);
+  }
+  return { status: 204 };
+};
+
+export const searchContacts: Handler = ({ body }, { contacts, properties }) => {
+  return { status: 200, body: search(parseBody(SearchInput, body), contacts, properties) };
+};
+
+
+export const listProperties: Handler = ({ url }, { properties }) => {
+  const only = listParam(url, 'properties');
+  let defs = properties.list(boolParam(url, 'archived'));
+  if (only) defs = defs.filter((d) => only.includes(d.name));
+  return { status: 200, body: { results: defs } };
+};
+
+export const getProperty: Handler = ({ url, params }, { properties }) => {
+  const name = decodeURIComponent(params[0] ?? '');
+  const def = properties.find(name, boolParam(url, 'archived'));
+  if (!def) throw propertyNotFound(name);
+  return { status: 200, body: def };
+};
+
+export const createProperty: Handler = ({ body }, { properties }) => {
+  return { status: 201, body: properties.create(parseBody(PropertyCreateInput, body)) };
+};
+
+export const updateProperty: Handler = ({ params, body }, { properties }) => {
+  return { status: 200, body: properties.update(decodeURIComponent(params[0] ?? ''), parseBody(PropertyUpdateInput, body)) };
+};
+
+export const archiveProperty: Handler = ({ params }, { properties }) => {
+  properties.archive(decodeURIComponent(params[0] ?? ''));
+  return { status: 204 };
+};
+
+
+interface Route {
+  pattern: RegExp;
+  methods: Record<string, Handler>;
+}
+
+const OBJECT = '/crm/v3/objects/(?:contacts|0-1)';
+const PROPERTIES = '/crm/v3/properties/(?:contacts|0-1)';
+
+const ROUTES: Route[] = [
+  { pattern: new RegExp(`^${OBJECT}/?$`), methods: { GET: listContacts, POST: createContact } },
+  { pattern: new RegExp(`^${OBJECT}/search/?$`), methods: { POST: searchContacts } },
+  { pattern: new RegExp(`^${OBJECT}/batch/read/?$`), methods: { POST: batchRead } },
+  { pattern: new RegExp(`^${OBJECT}/batch/create/?$`), methods: { POST: batchCreate } },
+  { pattern: new RegExp(`^${OBJECT}/batch/update/?$`), methods: { POST: batchUpdate } },
+  { pattern: new RegExp(`^${OBJECT}/batch/upsert/?$`), methods: { POST: batchUpsert } },
+  { pattern: new RegExp(`^${OBJECT}/batch/archive/?$`), methods: { POST: batchArchive } },
+  { pattern: new RegExp(`^${OBJECT}/([^/]+)/?$`), methods: { GET: getContact, PATCH: updateContact, DELETE: archiveContact } },
+  { pattern: new RegExp(`^${PROPERTIES}/?$`), methods: { GET: listProperties, POST: createProperty } },
+  { pattern: new RegExp(`^${PROPERTIES}/([^/]+)/?$`), methods: { GET: getProperty, PATCH: updateProperty, DELETE: archiveProperty } },
+];
+
+export function route(method: string, path: string): { handler: Handler; params: string[] } {
+  for (const r of ROUTES) {
+    const m = r.pattern.exec(path);
+    if (!m) continue;
+    const handler = r.methods[method];
+    if (!handler) {
+      throw httpError(405, 'VALIDATION_ERROR', `HTTP method ${method} is not supported by ${path}. Supported: ${Object.keys(r.methods).join(', ')}`);
+    }
+    return { handler, params: m.slice(1).map((p) => p ?? '') };
+  }
+  throw httpError(404, 'OBJECT_NOT_FOUND', `No HubSpot sandbox route for ${method} ${path}. Only CRM v3 contacts and contact properties are implemented.`);
+}

@@ -1,0 +1,159 @@
+import { z } from 'zod';
+import { validationError } from './errors.js';
+
+const Id = z.union([z.string(), z.number()]).transform(String);
+const Value = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const Properties = z.record(z.string(), Value);
+
+export const CreateInput = z.object({
+  properties: Properties,
+  associations: z.array(z.unknown()).optional(),
+  objectWriteTraceId: z.string().optional(),
+});
+
+export const UpdateInput = z.object({ properties: Properties });
+
+export const BatchReadInput = z.object({
+  inputs: z.array(z.object({ id: Id })),
+  properties: z.array(z.string()).optional(),
+  propertiesWithHistory: z.array(z.string()).optional(),
+  idProperty: z.string().optional(),
+});
+
+export const BatchCreateInput = z.object({ inputs: z.array(CreateInput) });
+
+const BatchWriteItem = z.object({
+  id: Id,
+  idProperty: z.string().optional(),
+  objectWriteTraceId: z.string().optional(),
+  properties: Properties,
+});
+
+export const BatchUpdateInput = z.object({ inputs: z.array(BatchWriteItem) });
+export const BatchUpsertInput = z.object({ inputs: z.array(BatchWriteItem) });
+export const BatchArchiveInput = z.object({ inputs: z.array(z.object({ id: Id })) });
+
+export const FILTER_OPERATORS = [
+  'BETWEEN',
+  'CONTAINS_TOKEN',
+  'EQ',
+  'GT',
+  'GTE',
+  'HAS_PROPERTY',
+  'IN',
+  'LT',
+  'LTE',
+  'NEQ',
+  'NOT_CONTAINS_TOKEN',
+  'NOT_HAS_PROPERTY',
+  'NOT_IN',
+] as const;
+
+const FilterValue = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+
+export const Filter = z.object({
+  propertyName: z.string(),
+  operator: z.enum(FILTER_OPERATORS),
+  value: FilterValue.optional(),
+  highValue: FilterValue.optional(),
+  values: z.array(FilterValue).optional(),
+});
+export type Filter = z.infer<typeof Filter>;
+
+const Sort = z.union([
+  z.string(),
+  z.object({ propertyName: z.string(), direction: z.enum(['ASCENDING', 'DESCENDING']).optional() }),
+]);
+
+export const SearchInput = z.object({
+  filterGroups: z.array(z.object({ filters: z.array(Filter) })).optional(),
+  properties: z.array(z.string()).optional(),
+  limit: z.number().int().min(0).optional(),
+  after: z.union([z.string(), z.number()]).transform(String).optional(),
+  sorts: z.array(Sort).optional(),
+  query: z.string().max(3000).optional(),
+});
+export type SearchInput = z.infer<typeof SearchInput>;
+
+const PropertyType = z.enum(['bool', 'date', 'datetime', 'enumeration', 'number', 'phone_number', 'string']);
+const FieldType = z.enum([
+  'booleancheckbox',
+  'calculation_equation',
+  'checkbox',
+  'date',
+  'file',
+  'html',
+  'number',
+  'phonenumber',
+  'radio',
+  'select',
+  'text',
+  'textarea',
+]);
+const OptionInput = z.object({
+  label: z.string(),
+  value: z.string(),
+  description: z.string().optional(),
+  displayOrder: z.number().int().optional(),
+  hidden: z.boolean().default(false),
+});
+
+export const PropertyCreateInput = z.object({
+  name: z.string().min(1),
+  label: z.string().min(1),
+  type: PropertyType,
+  fieldType: FieldType,
+  groupName: z.string().min(1),
+  description: z.string().optional(),
+  options: z.array(OptionInput).optional(),
+  displayOrder: z.number().int().optional(),
+  hasUniqueValue: z.boolean().optional(),
+  hidden: z.boolean().optional(),
+  formField: z.boolean().optional(),
+  externalOptions: z.boolean().optional(),
+  referencedObjectType: z.string().optional(),
+  dataSensitivity: z.enum(['non_sensitive', 'sensitive', 'highly_sensitive']).optional(),
+  textDisplayHint: z.string().optional(),
+  numberDisplayHint: z.string().optional(),
+  calculationFormula: z.string().optional(),
+  currencyPropertyName: z.string().optional(),
+  showCurrencySymbol: z.boolean().optional(),
+});
+
+export const PropertyUpdateInput = PropertyCreateInput.omit({
+  name: true,
+  hasUniqueValue: true,
+  externalOptions: true,
+  referencedObjectType: true,
+  dataSensitivity: true,
+}).partial();
+
+export const FaultRuleInput = z.object({
+  method: z.string().optional(),
+  path: z.string().optional(),
+  kind: z.enum(['status', 'slow', 'reset', 'rateLimit', 'inputError']),
+  status: z.number().int().optional(),
+  delayMs: z.number().min(0).optional(),
+  retryAfterSeconds: z.number().min(0).optional(),
+  emailPattern: z.string().optional(),
+  message: z.string().optional(),
+  times: z.number().int().min(0).optional(),
+  probability: z.number().min(0).max(1).optional(),
+});
+
+export const RateLimitInput = z.object({
+  max: z.number().int().min(0),
+  intervalMs: z.number().positive(),
+});
+
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  if (body === undefined) throw validationError('Invalid input JSON: the request body is empty.');
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const errors = result.error.issues.slice(0, 20).map((issue) => ({
+    message: issue.message,
+    in: issue.path.map(String).join('.') || '(body)',
+  }));
+  const summary = errors.map((e) => `${e.in}: ${e.message}`).join('; ');
+  throw validationError(`Invalid input JSON: ${summary}`, { errors });
+}

@@ -1,0 +1,201 @@
+import type { PropertyProblem } from './errors.js';
+import { normalizeValue, type PropertyStore } from './properties.js';
+import type { ContactSnapshot } from './types.js';
+
+export interface ContactRecord {
+  id: string;
+  num: number;
+  props: Map<string, string>;
+  createdAt: number;
+  updatedAt: number;
+  archived: boolean;
+  archivedAt?: number;
+}
+
+export type RawValue = string | number | boolean | null;
+export type RawProperties = Record<string, RawValue>;
+
+export interface SimplePublicObject {
+  id: string;
+  properties: Record<string, string | null>;
+  propertiesWithHistory?: Record<string, Array<{ value: string; timestamp: string; sourceType: string }>>;
+  createdAt: string;
+  updatedAt: string;
+  archived: boolean;
+  archivedAt?: string;
+}
+
+/** Properties HubSpot returns for a contact when the request names none. */
+export const DEFAULT_PROPERTIES = ['createdate', 'email', 'firstname', 'hs_object_id', 'lastmodifieddate', 'lastname'];
+/** Properties HubSpot returns with every contact, whatever was asked for. */
+const ALWAYS_RETURNED = ['createdate', 'hs_object_id', 'lastmodifieddate'];
+const SYSTEM_PROPERTIES = new Set(['hs_object_id', 'lastmodifieddate']);
+
+export type ValidatedWrite = { ok: true; values: Map<string, string> } | { ok: false; problems: PropertyProblem[] };
+
+export class ContactStore {
+  private readonly byId = new Map<string, ContactRecord>();
+  private readonly byEmail = new Map<string, ContactRecord>();
+  private order: ContactRecord[] = [];
+  private nextId = 1001;
+
+  constructor(private readonly properties: PropertyStore) {}
+
+  reset(): void {
+    this.byId.clear();
+    this.byEmail.clear();
+    this.order = [];
+    this.nextId = 1001;
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  validate(input: RawProperties): ValidatedWrite {
+    const values = new Map<string, string>();
+    const problems: PropertyProblem[] = [];
+    for (const [name, rawValue] of Object.entries(input)) {
+      const def = this.properties.get(name);
+      if (!def) {
+        problems.push({ name, error: 'PROPERTY_DOESNT_EXIST', message: `Property "${name}" does not exist` });
+        continue;
+      }
+      const raw = rawValue === null ? '' : String(rawValue);
+      const result = normalizeValue(def, raw);
+      if (result.ok) values.set(name, result.value);
+      else problems.push(result.problem);
+    }
+    return problems.length ? { ok: false, problems } : { ok: true, values };
+  }
+
+  byEmailAddress(email: string): ContactRecord | undefined {
+    return this.byEmail.get(email.trim().toLowerCase());
+  }
+
+  find(id: string, archived = false): ContactRecord | undefined {
+    const record = this.byId.get(id);
+    return record && record.archived === archived ? record : undefined;
+  }
+
+  findBy(idProperty: string | undefined, id: string, archived = false): ContactRecord | undefined {
+    if (idProperty === 'email') {
+      if (archived) return this.order.find((r) => r.archived && r.props.get('email') === id.trim().toLowerCase());
+      return this.byEmailAddress(id);
+    }
+    if (idProperty === undefined || idProperty === 'hs_object_id') return this.find(id, archived);
+    return this.scan(archived).find((r) => r.props.get(idProperty) === id);
+  }
+
+  create(values: Map<string, string>, now = Date.now()): ContactRecord {
+    const num = this.nextId++;
+    const id = String(num);
+    const props = new Map<string, string>();
+    for (const [k, v] of values) if (v !== '') props.set(k, v);
+    const iso = new Date(now).toISOString();
+    if (!props.has('createdate')) props.set('createdate', iso);
+    props.set('lastmodifieddate', iso);
+    props.set('hs_object_id', id);
+    const record: ContactRecord = { id, num, props, createdAt: now, updatedAt: now, archived: false };
+    this.byId.set(id, record);
+    this.order.push(record);
+    const email = props.get('email');
+    if (email) this.byEmail.set(email, record);
+    return record;
+  }
+
+  update(record: ContactRecord, values: Map<string, string>, now = Date.now()): void {
+    const oldEmail = record.props.get('email');
+    for (const [k, v] of values) {
+      if (SYSTEM_PROPERTIES.has(k)) continue;
+      if (v === '') record.props.delete(k);
+      else record.props.set(k, v);
+    }
+    const newEmail = record.props.get('email');
+    if (oldEmail !== newEmail) {
+      if (oldEmail && this.byEmail.get(oldEmail) === record) this.byEmail.delete(oldEmail);
+      if (newEmail) this.byEmail.set(newEmail, record);
+    }
+    record.updatedAt = Math.max(now, record.updatedAt);
+    record.props.set('lastmodifieddate', new Date(record.updatedAt).toISOString());
+  }
+
+  archive(record: ContactRecord, now = Date.now()): void {
+    if (record.archived) return;
+    record.archived = true;
+    record.archivedAt = now;
+    const email = record.props.get('email');
+    if (email && this.byEmail.get(email) === record) this.byEmail.delete(email);
+  }
+
+  emailOwner(values: Map<string, string>, self?: ContactRecord): ContactRecord | undefined {
+    const email = values.get('email');
+    if (!email) return undefined;
+    const owner = this.byEmail.get(email);
+    return owner && owner !== self ? owner : undefined;
+  }
+
+  scan(archived = false): ContactRecord[] {
+    return this.order.filter((r) => r.archived === archived);
+  }
+
+  page(after: number, limit: number, archived: boolean): { records: ContactRecord[]; more: boolean } {
+    let lo = 0;
+    let hi = this.order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.order[mid]!.num <= after) lo = mid + 1;
+      else hi = mid;
+    }
+    const records: ContactRecord[] = [];
+    for (let i = lo; i < this.order.length; i++) {
+      const r = this.order[i]!;
+      if (r.archived !== archived) continue;
+      if (records.length === limit) return { records, more: true };
+      records.push(r);
+    }
+    return { records, more: false };
+  }
+
+  view(record: ContactRecord, requested?: readonly string[], withHistory?: readonly string[]): SimplePublicObject {
+    const properties: Record<string, string | null> = {};
+    if (requested === undefined) {
+      for (const [k, v] of record.props) properties[k] = v;
+    } else {
+      const names = requested.length ? requested : DEFAULT_PROPERTIES;
+      for (const name of names) {
+        if (this.properties.get(name)) properties[name] = record.props.get(name) ?? null;
+      }
+      for (const name of ALWAYS_RETURNED) properties[name] = record.props.get(name) ?? null;
+    }
+    const out: SimplePublicObject = {
+      id: record.id,
+      properties,
+      createdAt: new Date(record.createdAt).toISOString(),
+      updatedAt: new Date(record.updatedAt).toISOString(),
+      archived: record.archived,
+    };
+    if (record.archivedAt !== undefined) out.archivedAt = new Date(record.archivedAt).toISOString();
+    if (withHistory && withHistory.length) {
+      const history: NonNullable<SimplePublicObject['propertiesWithHistory']> = {};
+      const timestamp = new Date(record.updatedAt).toISOString();
+      for (const name of withHistory) {
+        if (!this.properties.get(name)) continue;
+        const value = record.props.get(name);
+        history[name] = value === undefined ? [] : [{ value, timestamp, sourceType: 'API' }];
+      }
+      out.propertiesWithHistory = history;
+    }
+    return out;
+  }
+
+  snapshot(): ContactSnapshot[] {
+    return this.order.map((r) => ({
+      id: r.id,
+      properties: Object.fromEntries(r.props),
+      createdAt: new Date(r.createdAt).toISOString(),
+      updatedAt: new Date(r.updatedAt).toISOString(),
+      archived: r.archived,
+    }));
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * The whole topology on one machine (DESIGN.md "The local stack"): DynamoDB Local, a local SQS
+ * server with the same redrive policies, pollers in the role of Lambda's event source mappings,
+ * an HTTP server with API Gateway's event shape, schedule timers, and a HubSpot sandbox.
+ *
+ * Functions run in this process and reach the local services through the standard
+ * `AWS_ENDPOINT_URL_*` variables, exactly as they reach AWS when deployed.
+ */
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { HubSpotClient } from '../../functions/connectors/hubspot/client.js';
+import { contactProperties, ensureProperties } from '../../functions/connectors/hubspot/setup.js';
+import { topologyFor, type FunctionId, type FunctionSpec, type QueueId, type Topology } from '../topology.js';
+import { createTables, localDynamoDbClient, startDynamoDbLocal } from './dynamodb.js';
+import { startHttpApi, type HttpApi } from './http-api.js';
+import { createLambdaContext } from './lambda-context.js';
+import { startPoller, type Poller } from './poller.js';
+import { freePort } from './ports.js';
+import { startHubSpotSandbox, type HubSpotSandbox, type RateLimit } from './sandboxes/hubspot/index.js';
+import { scheduleEvent, startSchedules, type Schedules } from './scheduler.js';
+import { createQueues, localSqsClient, startSqsLocal, type QueueAddresses } from './sqs.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+/** The sandbox's credentials; a real portal's come from the environment (CONTRACT.md). */
+export const SANDBOX_HUBSPOT_TOKEN = 'pat-local-sandbox-token';
+export const SANDBOX_HUBSPOT_CLIENT_SECRET = 'local-sandbox-client-secret';
+
+export interface LocalStackOptions {
+  /** API port on 127.0.0.1; 0 picks a free one. Default: PORT or 3000. */
+  readonly port?: number;
+  readonly publicBaseUrl?: string;
+  /** DynamoDB Local's directory; null keeps everything in memory. */
+  readonly dataDir?: string | null;
+  /** Schedule timers (LOCAL_SCHEDULES); schedules can always be fired through the API. */
+  readonly schedules?: boolean;
+  /** Start with the queue consumers paused (a benchmark fills a queue, then releases it). */
+  readonly consumersPaused?: boolean;
+  readonly hubspot?: {
+    /** A HubSpot (or compatible) API to use instead of the sandbox. */
+    readonly baseUrl?: string;
+    readonly accessToken?: string;
+    readonly clientSecret?: string;
+    readonly rateLimit?: RateLimit;
+  };
+  readonly platformSource?: string;
+  readonly logLevel?: string;
+}
+
+export interface LocalStack {
+  readonly apiUrl: string;
+  readonly topology: Topology;
+  readonly hubspot: { readonly url: string; readonly sandbox?: HubSpotSandbox };
+  readonly queues: Record<QueueId, QueueAddresses>;
+  readonly tables: Record<string, string>;
+  readonly endpoints: { readonly dynamodb: string; readonly sqs: string };
+  readonly pollers: ReadonlyMap<string, Poller>;
+  fireSchedule(id: string): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+async function loadHandler(fn: FunctionSpec): Promise<Handler> {
+  const module = (await import(pathToFileURL(resolve(ROOT, fn.entry)).href)) as { handler?: Handler };
+  if (typeof module.handler !== 'function') throw new Error(`${fn.entry} does not export a handler`);
+  return module.handler;
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const topology = topologyFor('local');
+  const stoppers: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const s of stoppers.reverse()) await s().catch(() => undefined);
+    stoppers.length = 0;
+  };
+
+  try {
+    const port = options.port ?? 3000;
+    const apiPort = port === 0 ? await freePort() : port;
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+
+    const dynamo = await startDynamoDbLocal({ dataDir: options.dataDir ?? null });
+    stoppers.push(() => dynamo.close());
+    const sqsServer = await startSqsLocal();
+    stoppers.push(() => sqsServer.close());
+
+    const region = process.env.AWS_REGION ?? 'us-east-1';
+    const tables = await createTables(localDynamoDbClient(dynamo.endpoint), topology.tables);
+    const sqs = localSqsClient(sqsServer.endpoint, region);
+    const queues = await createQueues(sqs, topology);
+
+    let sandbox: HubSpotSandbox | undefined;
+    let hubspotUrl = options.hubspot?.baseUrl;
+    const accessToken = options.hubspot?.accessToken ?? SANDBOX_HUBSPOT_TOKEN;
+    if (!hubspotUrl) {
+      sandbox = await startHubSpotSandbox({ accessToken, rateLimit: options.hubspot?.rateLimit, seed: true });
+      stoppers.push(() => sandbox!.close());
+      hubspotUrl = sandbox.url;
+    }
+
+    // What the CDK stack binds per function, here for all of them at once (one process).
+    const platformSource = options.platformSource ?? 'platform';
+    Object.assign(process.env, {
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
+      HUBSPOT_BASE_URL: hubspotUrl,
+      HUBSPOT_ACCESS_TOKEN: accessToken,
+      HUBSPOT_CLIENT_SECRET: options.hubspot?.clientSecret ?? SANDBOX_HUBSPOT_CLIENT_SECRET,
+      PLATFORM_SOURCE_VALUE: platformSource,
+      PUBLIC_BASE_URL: options.publicBaseUrl ?? apiUrl,
+      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+      POWERTOOLS_DEV: process.env.POWERTOOLS_DEV ?? 'true',
+    });
+    for (const table of topology.tables) process.env[table.envVar] = tables[table.id];
+    for (const queue of topology.queues) {
+      const q = queues[queue.id];
+      Object.assign(process.env, {
+        [queue.urlEnvVar]: q.url,
+        [queue.arnEnvVar]: q.arn,
+        [queue.dlq.urlEnvVar]: q.dlqUrl,
+        [queue.dlq.arnEnvVar]: q.dlqArn,
+      });
+    }
+    for (const fn of topology.functions) {
+      for (const [key, value] of Object.entries(fn.environment)) {
+        if (key === 'POWERTOOLS_SERVICE_NAME') continue;
+        process.env[key] = key === 'POWERTOOLS_LOG_LEVEL' ? (options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? value) : value;
+      }
+    }
+
+    // The portal objects the flows write to, as `npm run sync -- setup hubspot` creates them.
+    await ensureProperties(
+      new HubSpotClient({ baseUrl: hubspotUrl, accessToken: async () => accessToken }),
+      'contacts',
+      contactProperties(platformSource),
+    );
+
+    const handlers = new Map<FunctionId, Handler>();
+    for (const fn of topology.functions) handlers.set(fn.id, await loadHandler(fn));
+    const spec = (id: FunctionId) => topology.functions.find((f) => f.id === id)!;
+
+    const schedules: Schedules = startSchedules(
+      topology.schedules,
+      async (schedule, event) => {
+        const fn = spec(schedule.function);
+        return handlers.get(fn.id)!(event, createLambdaContext({ functionName: fn.id, timeoutSeconds: fn.timeoutSeconds, memoryMb: fn.memoryMb }));
+      },
+      { enabled: options.schedules ?? true, onError: (error, s) => console.error(`schedule ${s.id} failed:`, error) },
+    );
+    stoppers.push(() => schedules.stop());
+
+    const api: HttpApi = await startHttpApi({
+      port: apiPort,
+      host: '127.0.0.1',
+      routes: topology.routes.map((route) => {
+        const fn = spec(route.function);
+        return {
+          method: route.method,
+          path: route.path,
+          auth: route.auth,
+          functionName: fn.id,
+          timeoutSeconds: fn.timeoutSeconds,
+          memoryMb: fn.memoryMb,
+          handler: (event, context) => handlers.get(fn.id)!(event, context),
+        };
+      }),
+    });
+    stoppers.push(() => api.close());
+
+    const json = (statusCode: number, body: unknown) => ({
+      statusCode,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    // Local-only routes: fire a schedule now, and tell the CLI where the sandboxes are.
+    api.addRoute({
+      method: 'POST',
+      path: '/__local/schedules/{id}',
+      handler: async (event) => {
+        const id = event.pathParameters?.id ?? '';
+        if (!schedules.has(id)) return json(404, { error: { code: 'not_found', message: `No schedule ${id}`, details: [] } });
+        return json(200, { schedule: id, result: await schedules.fire(id) });
+      },
+    });
+    api.addRoute({
+      method: 'GET',
+      path: '/__local/info',
+      handler: async () =>
+        json(200, {
+          hubspot: { url: hubspotUrl, ...(sandbox ? { accessToken } : {}) },
+          dynamodb: dynamo.endpoint,
+          sqs: sqsServer.endpoint,
+          queues,
+          tables,
+          schedules: topology.schedules.map((s) => ({ id: s.id, rateMinutes: s.rateMinutes, event: scheduleEvent(s) })),
+        }),
+    });
+
+    const pollers = new Map<string, Poller>();
+    for (const consumer of topology.consumers) {
+      const fn = spec(consumer.function);
+      const q = queues[consumer.queue];
+      const poller = startPoller({
+        sqs,
+        queueUrl: q.url,
+        queueArn: q.arn,
+        consumer,
+        functionTimeoutSeconds: fn.timeoutSeconds,
+        memoryMb: fn.memoryMb,
+        paused: options.consumersPaused ?? false,
+        invoke: (event: SQSEvent, context: Context) => handlers.get(fn.id)!(event, context) as Promise<SQSBatchResponse>,
+        onError: (error, info) => console.error(`consumer ${fn.id} (${info.phase}) failed:`, error instanceof Error ? error.message : error),
+      });
+      pollers.set(consumer.function, poller);
+      stoppers.push(() => poller.stop());
+    }
+
+    return {
+      apiUrl,
+      topology,
+      hubspot: { url: hubspotUrl, sandbox },
+      queues,
+      tables,
+      endpoints: { dynamodb: dynamo.endpoint, sqs: sqsServer.endpoint },
+      pollers,
+      fireSchedule: (id) => schedules.fire(id),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

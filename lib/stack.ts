@@ -1,0 +1,122 @@
+import { fileURLToPath } from 'node:url';
+import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { AlarmTopic } from './constructs/alarm-topic.js';
+import { FunctionWithLogGroup } from './constructs/function-with-log-group.js';
+import { ProviderSecret } from './constructs/provider-secret.js';
+import { QueueWithDlq } from './constructs/queue-with-dlq.js';
+import { ScheduledJob } from './constructs/scheduled-job.js';
+import { SyncHealthDashboard } from './constructs/sync-health-dashboard.js';
+import { SyncHttpApi } from './constructs/sync-http-api.js';
+import { TopologyTable } from './constructs/topology-table.js';
+import {
+  functionSpec,
+  visibilityTimeoutSeconds,
+  type FunctionId,
+  type QueueId,
+  type SecretId,
+  type TableId,
+  type Topology,
+} from './topology.js';
+
+/** The directory holding package.json; topology entries are relative to it. */
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Counters lead-outbound publishes through Powertools Metrics. */
+export const LEAD_SYNC_METRICS = ['LeadSyncAttempts', 'LeadSyncSucceeded', 'LeadSyncFailed', 'LeadSyncRetried'] as const;
+
+export interface CrmSyncStackProps extends StackProps {
+  readonly topology: Topology;
+  /** Address subscribed to the alarm topic; none when unset. */
+  readonly alarmEmail?: string;
+  readonly projectRoot?: string;
+}
+
+/** Everything `lib/topology.ts` declares, plus the API stage, alarms and a dashboard that watch it. */
+export class CrmSyncStack extends Stack {
+  readonly tables: ReadonlyMap<TableId, TopologyTable>;
+  readonly queues: ReadonlyMap<QueueId, QueueWithDlq>;
+  readonly secrets: ReadonlyMap<SecretId, ProviderSecret>;
+  readonly functions: ReadonlyMap<FunctionId, FunctionWithLogGroup>;
+  readonly api: SyncHttpApi;
+  readonly alarms: AlarmTopic;
+
+  constructor(scope: Construct, id: string, props: CrmSyncStackProps) {
+    super(scope, id, props);
+    const { topology } = props;
+    const { settings } = topology;
+    // EnvironmentSettings.logRetentionDays only allows values RetentionDays defines.
+    const logRetention = settings.logRetentionDays as logs.RetentionDays;
+    Tags.of(this).add('project', 'crm-sync');
+    Tags.of(this).add('environment', settings.name);
+
+    this.alarms = new AlarmTopic(this, 'Alarms', props.alarmEmail ? { email: props.alarmEmail } : {});
+
+    this.tables = new Map(topology.tables.map((spec) => [spec.id, new TopologyTable(this, `table-${spec.id}`, { spec })]));
+    this.queues = new Map(
+      topology.queues.map((spec) => [
+        spec.id,
+        new QueueWithDlq(this, `queue-${spec.id}`, {
+          spec,
+          visibilityTimeoutSeconds: visibilityTimeoutSeconds(topology, spec.id),
+          alarmAction: this.alarms.action,
+        }),
+      ]),
+    );
+    this.secrets = new Map(topology.secrets.map((spec) => [spec.id, new ProviderSecret(this, `secret-${spec.id}`, { spec })]));
+
+    const functions = new Map<FunctionId, FunctionWithLogGroup>();
+    for (const spec of topology.functions) {
+      const fn = new FunctionWithLogGroup(this, `function-${spec.id}`, {
+        spec,
+        projectRoot: props.projectRoot ?? PROJECT_ROOT,
+        logRetention,
+        alarmAction: this.alarms.action,
+      });
+      for (const { table, access } of spec.tables) fn.bindTable({ table: required(this.tables, table), accessMode: access });
+      for (const { queue, access } of spec.queues) fn.bindQueue({ queue: required(this.queues, queue), accessMode: access });
+      for (const secret of spec.secrets) fn.bindSecret(required(this.secrets, secret));
+      functions.set(spec.id, fn);
+    }
+    this.functions = functions;
+
+    for (const consumer of topology.consumers) {
+      required(functions, consumer.function).consumeFrom(required(this.queues, consumer.queue), consumer);
+    }
+
+    for (const spec of topology.schedules) {
+      new ScheduledJob(this, `schedule-${spec.id}`, { spec, function: required(functions, spec.function).function });
+    }
+
+    this.api = new SyncHttpApi(this, 'http-api', {
+      apiName: `crm-sync-${settings.name}`,
+      routes: topology.routes,
+      functionFor: (functionId) => required(functions, functionId).function,
+      throttle: settings.apiThrottle,
+      logRetention,
+    });
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
+
+    const leadOutbound = functionSpec(topology, 'lead-outbound');
+    new SyncHealthDashboard(this, 'dashboard', {
+      dashboardName: `crm-sync-${settings.name}-sync-health`,
+      queues: [...this.queues.values()],
+      functions: [...functions.values()],
+      customMetrics: [
+        {
+          title: 'Lead sync to HubSpot',
+          namespace: leadOutbound.environment.POWERTOOLS_METRICS_NAMESPACE ?? 'CrmSync',
+          service: leadOutbound.environment.POWERTOOLS_SERVICE_NAME ?? leadOutbound.id,
+          metricNames: LEAD_SYNC_METRICS,
+        },
+      ],
+    });
+  }
+}
+
+function required<K extends string, V>(map: ReadonlyMap<K, V>, key: K): V {
+  const value = map.get(key);
+  if (value === undefined) throw new Error(`topology names an undeclared resource: ${key}`);
+  return value;
+}
