@@ -11,7 +11,6 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { z } from 'zod';
@@ -97,6 +96,8 @@ export function makeHandler(getDeps: () => LeadEventsDeps) {
     }
     logger.appendKeys({ leadId: accepted.leadId });
     metrics.addMetric('LeadsAccepted', MetricUnit.Count, 1);
+    // Published here rather than by middleware: reads add no metric, and an empty flush warns.
+    metrics.publishStoredMetrics();
     return json(202, accepted, { location: `/leads/${accepted.leadId}` });
   }
 
@@ -128,8 +129,7 @@ export function makeHandler(getDeps: () => LeadEventsDeps) {
       return errorResponse(error, logger);
     }
   })
-    .use(injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId', resetKeys: true }))
-    .use(logMetrics(metrics));
+    .use(injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId', resetKeys: true }));
 }
 
 export const handler = makeHandler(once(composeFromEnvironment));

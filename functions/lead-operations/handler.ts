@@ -6,7 +6,6 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
@@ -61,6 +60,8 @@ export function makeHandler(getDeps: () => OperationsDeps) {
   function recordReport(report: ResyncReport): void {
     metrics.addMetric('LeadsRequeued', MetricUnit.Count, report.requeued);
     metrics.addMetric('DeadLettersRedriven', MetricUnit.Count, report.redriven);
+    // Published here rather than by middleware: the status route adds no metric, and an empty flush warns.
+    metrics.publishStoredMetrics();
   }
 
   async function http(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
@@ -92,8 +93,7 @@ export function makeHandler(getDeps: () => OperationsDeps) {
     recordReport(report);
     return report;
   })
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics));
+    .use(injectLambdaContext(logger, { resetKeys: true }));
 }
 
 export const handler = makeHandler(once(composeFromEnvironment));

@@ -7,7 +7,9 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { z } from 'zod';
 
-const SecretValue = z.record(z.string(), z.string());
+// Only the field asked for must be a string: an operator storing `appId` as a number must not
+// make the access token unreadable.
+const SecretValue = z.record(z.string(), z.unknown());
 const CACHE_SECONDS = 300;
 
 export interface SecretSource {
@@ -28,13 +30,26 @@ export function secretField(source: SecretSource, field: string): () => Promise<
   return async () => {
     const arn = process.env[source.arnEnvVar];
     if (arn) {
-      const value = SecretValue.safeParse(await getSecret(arn, { transform: 'json', maxAge: CACHE_SECONDS }));
-      const found = value.success ? value.data[field] : undefined;
-      if (!found) throw new Error(`Secret ${source.arnEnvVar} has no string field "${field}"`);
+      // Parsed here, not with Powertools' `transform: 'json'`: its error quotes the value, so a
+      // secret holding the bare token would put the token in the error and the logs.
+      const raw = await getSecret(arn, { maxAge: CACHE_SECONDS });
+      const value = SecretValue.safeParse(parseJsonObject(raw));
+      if (!value.success) throw new Error(`Secret ${source.arnEnvVar} must hold a JSON object with the field "${field}"`);
+      const found = value.data[field];
+      if (typeof found !== 'string' || found === '') throw new Error(`Secret ${source.arnEnvVar} has no string field "${field}"`);
       return found;
     }
     const local = process.env[localVar];
     if (!local) throw new Error(`Missing credential: set ${localVar} (or ${source.arnEnvVar} in AWS)`);
     return local;
   };
+}
+
+function parseJsonObject(raw: unknown): unknown {
+  if (typeof raw !== 'string') return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
 }

@@ -11,7 +11,8 @@ import { pathToFileURL } from 'node:url';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { HubSpotClient } from '../../functions/connectors/hubspot/client.js';
 import { contactProperties, ensureProperties } from '../../functions/connectors/hubspot/setup.js';
-import { topologyFor, type FunctionId, type FunctionSpec, type QueueId, type Topology } from '../topology.js';
+import { environments, type EnvironmentSettings } from '../environments.js';
+import { buildTopology, type FunctionId, type FunctionSpec, type QueueId, type Topology } from '../topology.js';
 import { createTables, localDynamoDbClient, startDynamoDbLocal } from './dynamodb.js';
 import { startHttpApi, type HttpApi } from './http-api.js';
 import { createLambdaContext } from './lambda-context.js';
@@ -46,6 +47,8 @@ export interface LocalStackOptions {
   };
   readonly platformSource?: string;
   readonly logLevel?: string;
+  /** Overrides of the `local` environment settings (tests shorten retries this way). */
+  readonly settings?: Partial<EnvironmentSettings>;
 }
 
 export interface LocalStack {
@@ -69,7 +72,7 @@ async function loadHandler(fn: FunctionSpec): Promise<Handler> {
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const topology = topologyFor('local');
+  const topology = buildTopology({ ...environments.local, ...options.settings });
   const stoppers: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const s of stoppers.reverse()) await s().catch(() => undefined);

@@ -1,0 +1,429 @@
+import { describe, expect, it } from 'vitest';
+import { PermanentError, RateLimitedError, RetryableError } from '../../functions/core/errors.js';
+import type { Lead } from '../../functions/core/lead.js';
+import { syncLeadBatch, type LeadSyncDeps, type LeadSyncMessage } from '../../functions/core/lead-sync.js';
+import { FakeHubSpot, InMemoryLeadStore, RecordingLog, RecordingRetries, storedLead } from './support/fakes.js';
+
+const NOW = new Date('2025-10-12T12:00:00.000Z');
+const PLATFORM = 'viviaturbo.live';
+const MAX_RECEIVES = 5;
+
+function message(leadId: string, receiveCount = 1, id = `m-${leadId}-${receiveCount}`): LeadSyncMessage {
+  return { messageId: id, receiptHandle: `rh-${id}`, leadId, receiveCount };
+}
+
+function setup(leads: readonly Lead[], overrides: Partial<LeadSyncDeps> = {}) {
+  const store = new InMemoryLeadStore(leads);
+  const hubspot = new FakeHubSpot();
+  const retries = new RecordingRetries();
+  const log = new RecordingLog();
+  const requeued: { leadIds: string[]; delaySeconds: number }[] = [];
+  const requeueRefuses = new Set<string>();
+  const deps: LeadSyncDeps = {
+    leads: store,
+    hubspot,
+    retries,
+    requeue: async (leadIds, delaySeconds) => {
+      requeued.push({ leadIds: [...leadIds], delaySeconds });
+      return { failed: leadIds.filter((id) => requeueRefuses.has(id)) };
+    },
+    platformSource: PLATFORM,
+    maxReceiveCount: MAX_RECEIVES,
+    now: () => NOW,
+    random: () => 0.5,
+    remainingTimeMs: () => 25_000,
+    log,
+    ...overrides,
+  };
+  return { store, hubspot, retries, log, requeued, requeueRefuses, deps };
+}
+
+const ana = () =>
+  storedLead('lead-ana', {
+    email: '  Ana@Example.COM ',
+    firstName: 'Ana',
+    lastName: 'Ruiz',
+    phone: '+341234567',
+    message: 'Interested in ...',
+    source: 'web_form',
+  });
+const bo = () => storedLead('lead-bo', { email: 'bo@example.com', firstName: 'Bo' });
+const cy = () => storedLead('lead-cy', { email: 'cy@example.com' });
+const di = () => storedLead('lead-di', { email: 'di@example.com' });
+
+describe('syncLeadBatch', () => {
+  it('sends one batch as one upsert keyed by the normalised email, marked with the platform source', async () => {
+    // Prepare
+    const { hubspot, deps } = setup([ana(), bo(), cy()]);
+
+    // Act
+    await syncLeadBatch([message('lead-ana'), message('lead-bo'), message('lead-cy')], deps);
+
+    // Assess
+    expect(hubspot.calls).toHaveLength(1);
+    const inputs = hubspot.calls[0]!;
+    expect(inputs.map((i) => i.email).sort()).toEqual(['ana@example.com', 'bo@example.com', 'cy@example.com']);
+    // Seed 004's payload reference, plus the origin marker of the contract.
+    expect(inputs.find((i) => i.email === 'ana@example.com')?.properties).toEqual({
+      email: 'ana@example.com',
+      firstname: 'Ana',
+      lastname: 'Ruiz',
+      phone: '+341234567',
+      message: 'Interested in ...',
+      lead_source_system: PLATFORM,
+    });
+    // Fields the lead does not have are not sent, so values kept in HubSpot are never blanked.
+    expect(inputs.find((i) => i.email === 'cy@example.com')?.properties).toEqual({ email: 'cy@example.com', lead_source_system: PLATFORM });
+  });
+
+  it('keeps the HubSpot call within the time the function has left', async () => {
+    // Prepare
+    const { hubspot, deps } = setup([bo()], { remainingTimeMs: () => 12_000 });
+
+    // Act
+    await syncLeadBatch([message('lead-bo')], deps);
+
+    // Assess
+    const options = hubspot.callOptions[0]!;
+    expect(options.maxWaitMs + options.timeoutMs).toBeLessThan(12_000);
+  });
+
+  it('writes SYNCED with the contact id and whether HubSpot created it, and acknowledges every message', async () => {
+    // Prepare
+    const { store, hubspot, deps } = setup([ana(), bo()]);
+    hubspot.contacts.set('bo@example.com', '777'); // Bo is already a contact
+
+    // Act
+    const report = await syncLeadBatch([message('lead-ana'), message('lead-bo')], deps);
+
+    // Assess
+    const anaNow = store.leads.get('lead-ana')!;
+    expect(anaNow.hubspot).toMatchObject({
+      id: hubspot.contacts.get('ana@example.com'),
+      syncStatus: 'SYNCED',
+      syncedAt: NOW.toISOString(),
+      lastAttemptAt: NOW.toISOString(),
+      attempts: 1,
+    });
+    expect(anaNow.hubspot.error).toBeUndefined();
+    expect(store.leads.get('lead-bo')!.hubspot).toMatchObject({ id: '777', syncStatus: 'SYNCED' });
+    const results = store.recorded.flat();
+    expect(results).toContainEqual(expect.objectContaining({ kind: 'synced', leadId: 'lead-ana', created: true }));
+    expect(results).toContainEqual(expect.objectContaining({ kind: 'synced', leadId: 'lead-bo', hubspotId: '777', created: false }));
+    expect(report.failedMessageIds.size).toBe(0);
+    expect(report.counts).toMatchObject({ synced: 2, created: 1 });
+  });
+
+  it('sends a lead delivered twice in the batch once and acknowledges both messages', async () => {
+    // Prepare
+    const { store, hubspot, deps } = setup([bo()]);
+    const first = message('lead-bo', 1, 'm1');
+    const second = message('lead-bo', 1, 'm2');
+
+    // Act
+    const report = await syncLeadBatch([first, second], deps);
+
+    // Assess
+    expect(hubspot.calls).toHaveLength(1);
+    expect(hubspot.calls[0]).toHaveLength(1);
+    expect(store.leads.get('lead-bo')!.hubspot.syncStatus).toBe('SYNCED');
+    expect(store.recorded.flat()).toHaveLength(1);
+    expect(report.failedMessageIds.size).toBe(0);
+  });
+
+  it('sends two leads with the same email as one input with the newest values; both get the contact id', async () => {
+    // Prepare
+    const older = storedLead('lead-old', { email: 'same@example.com', firstName: 'Old' }, { updatedAt: '2025-10-01T00:00:00.000Z' });
+    const newer = storedLead('lead-new', { email: 'SAME@example.com', firstName: 'New' }, { updatedAt: '2025-10-11T00:00:00.000Z' });
+    const { store, hubspot, deps } = setup([older, newer]);
+
+    // Act
+    const report = await syncLeadBatch([message('lead-new'), message('lead-old')], deps);
+
+    // Assess
+    expect(hubspot.calls).toHaveLength(1);
+    expect(hubspot.calls[0]).toEqual([{ email: 'same@example.com', properties: expect.objectContaining({ firstname: 'New' }) }]);
+    const contactId = hubspot.contacts.get('same@example.com');
+    expect(store.leads.get('lead-old')!.hubspot).toMatchObject({ id: contactId, syncStatus: 'SYNCED' });
+    expect(store.leads.get('lead-new')!.hubspot).toMatchObject({ id: contactId, syncStatus: 'SYNCED' });
+    expect(report.failedMessageIds.size).toBe(0);
+  });
+
+  it('does not call HubSpot again for a lead already SYNCED with the same values (duplicate delivery)', async () => {
+    // Prepare
+    const { store, hubspot, deps } = setup([bo()]);
+    await syncLeadBatch([message('lead-bo', 1, 'first')], deps);
+    const synced = store.leads.get('lead-bo')!;
+
+    // Act
+    const report = await syncLeadBatch([message('lead-bo', 1, 'again')], deps);
+
+    // Assess
+    expect(hubspot.calls).toHaveLength(1);
+    expect(store.leads.get('lead-bo')).toEqual(synced);
+    expect(report.failedMessageIds.size).toBe(0);
+  });
+
+  it('sends a SYNCED lead again once its values changed', async () => {
+    // Prepare
+    const { store, hubspot, deps } = setup([bo()]);
+    await syncLeadBatch([message('lead-bo', 1, 'first')], deps);
+    const synced = store.leads.get('lead-bo')!;
+    store.leads.set('lead-bo', { ...synced, phone: '+15550100' });
+
+    // Act
+    await syncLeadBatch([message('lead-bo', 1, 'changed')], deps);
+
+    // Assess
+    expect(hubspot.calls).toHaveLength(2);
+    expect(hubspot.calls[1]![0]!.properties).toMatchObject({ phone: '+15550100' });
+  });
+
+  it('fails only the lead HubSpot rejected, with HubSpot\'s reason, and acknowledges its message', async () => {
+    // Prepare
+    const { store, hubspot, retries, deps } = setup([ana(), bo(), cy()]);
+    hubspot.behaviour = (inputs) => {
+      const accepted = hubspot.writeAll(inputs.filter((i) => i.email !== 'bo@example.com'));
+      return { written: accepted.written, rejected: new Map([['bo@example.com', 'VALIDATION_ERROR: Property values were not valid']]) };
+    };
+
+    // Act
+    const report = await syncLeadBatch([message('lead-ana'), message('lead-bo'), message('lead-cy')], deps);
+
+    // Assess
+    expect(store.leads.get('lead-bo')!.hubspot).toMatchObject({
+      syncStatus: 'FAILED',
+      failureKind: 'rejected',
+      error: expect.stringContaining('Property values were not valid'),
+      attempts: 1,
+    });
+    expect(store.leads.get('lead-ana')!.hubspot.syncStatus).toBe('SYNCED');
+    expect(store.leads.get('lead-cy')!.hubspot.syncStatus).toBe('SYNCED');
+    // Retrying the same data cannot help: the message is acknowledged, not handed back.
+    expect(report.failedMessageIds.size).toBe(0);
+    expect(retries.items).toEqual([]);
+  });
+
+  describe('transient HubSpot failures', () => {
+    it('marks every lead RETRYING and hands the messages back with a backoff', async () => {
+      // Prepare
+      const { store, hubspot, retries, deps } = setup([ana(), bo()]);
+      hubspot.behaviour = () => {
+        throw new RetryableError('HubSpot 502: Bad Gateway');
+      };
+
+      // Act
+      const report = await syncLeadBatch([message('lead-ana', 2, 'ma'), message('lead-bo', 2, 'mb')], deps);
+
+      // Assess
+      for (const id of ['lead-ana', 'lead-bo']) {
+        expect(store.leads.get(id)!.hubspot).toMatchObject({ syncStatus: 'RETRYING', error: expect.stringContaining('502'), attempts: 1 });
+      }
+      expect([...report.failedMessageIds].sort()).toEqual(['ma', 'mb']);
+      expect(retries.items.map((i) => i.receiptHandle).sort()).toEqual(['rh-ma', 'rh-mb']);
+      for (const item of retries.items) expect(item.delaySeconds).toBeGreaterThan(0);
+    });
+
+    it('waits longer the more often a message was received', async () => {
+      // Prepare
+      const delayAt = async (receiveCount: number) => {
+        const { hubspot, retries, deps } = setup([bo()]);
+        hubspot.behaviour = () => {
+          throw new RetryableError('HubSpot GET timed out after 10000 ms');
+        };
+        await syncLeadBatch([message('lead-bo', receiveCount, 'm')], deps);
+        return retries.delayOf('rh-m')!;
+      };
+
+      // Act
+      const delays = [await delayAt(1), await delayAt(2), await delayAt(4)];
+
+      // Assess
+      expect(delays[0]).toBeGreaterThanOrEqual(1);
+      expect(delays[1]).toBeGreaterThan(delays[0]!);
+      expect(delays[2]).toBeGreaterThan(delays[1]!);
+    });
+
+    it('never retries sooner than HubSpot asked (Retry-After)', async () => {
+      // Prepare
+      const { hubspot, retries, deps } = setup([bo()]);
+      hubspot.behaviour = () => {
+        throw new RetryableError('HubSpot 503: maintenance', 120_000);
+      };
+
+      // Act
+      await syncLeadBatch([message('lead-bo', 1, 'm')], deps);
+
+      // Assess
+      expect(retries.delayOf('rh-m')).toBeGreaterThanOrEqual(120);
+    });
+
+    it('treats a 429 HubSpot answered like any attempt: RETRYING after at least its Retry-After', async () => {
+      // Prepare
+      const { store, hubspot, retries, requeued, deps } = setup([bo()]);
+      hubspot.behaviour = () => {
+        throw new RateLimitedError('HubSpot rate limit (429)', 30_000, true);
+      };
+
+      // Act
+      const report = await syncLeadBatch([message('lead-bo', MAX_RECEIVES - 1, 'm')], deps);
+
+      // Assess
+      expect(store.leads.get('lead-bo')!.hubspot.syncStatus).toBe('RETRYING');
+      expect(report.failedMessageIds.has('m')).toBe(true);
+      expect(retries.delayOf('rh-m')).toBeGreaterThanOrEqual(30);
+      expect(requeued).toEqual([]);
+    });
+
+    it('on the last receive marks the lead FAILED "exhausted" and lets SQS move the message to the DLQ at once', async () => {
+      // Prepare
+      const { store, hubspot, retries, deps } = setup([bo()]);
+      hubspot.behaviour = () => {
+        throw new RetryableError('HubSpot 500: internal error');
+      };
+
+      // Act
+      const report = await syncLeadBatch([message('lead-bo', MAX_RECEIVES, 'm')], deps);
+
+      // Assess
+      expect(store.leads.get('lead-bo')!.hubspot).toMatchObject({
+        syncStatus: 'FAILED',
+        failureKind: 'exhausted',
+        error: expect.stringContaining('HubSpot 500: internal error'),
+      });
+      expect(report.failedMessageIds.has('m')).toBe(true);
+      expect(retries.delayOf('rh-m')).toBe(0);
+    });
+  });
+
+  describe('held back by our own rate budget (no request made)', () => {
+    const spent = () => {
+      throw new RateLimitedError('HubSpot rate limit budget spent; next slot in 4500 ms', 4_500, false);
+    };
+
+    it('writes nothing on the lead and hands the messages back for as long as the budget needs', async () => {
+      // Prepare
+      const before = bo();
+      const { store, hubspot, retries, requeued, deps } = setup([before]);
+      hubspot.behaviour = spent;
+
+      // Act
+      const report = await syncLeadBatch([message('lead-bo', 1, 'm')], deps);
+
+      // Assess
+      expect(store.leads.get('lead-bo')).toEqual(before);
+      expect(store.recorded.flat()).toEqual([]);
+      expect(report.failedMessageIds.has('m')).toBe(true);
+      expect(retries.delayOf('rh-m')).toBe(4);
+      expect(requeued).toEqual([]);
+    });
+
+    it('near maxReceiveCount re-sends the lead as a fresh message and acknowledges the old one', async () => {
+      // Prepare
+      const { store, hubspot, retries, requeued, deps } = setup([bo(), cy()]);
+      hubspot.behaviour = spent;
+
+      // Act
+      const report = await syncLeadBatch([message('lead-bo', MAX_RECEIVES - 1, 'late'), message('lead-cy', 1, 'early')], deps);
+
+      // Assess
+      expect(requeued).toEqual([{ leadIds: ['lead-bo'], delaySeconds: 4 }]);
+      expect(report.failedMessageIds.has('late')).toBe(false);
+      expect(retries.delayOf('rh-late')).toBeUndefined();
+      // A message far from the limit just waits.
+      expect(report.failedMessageIds.has('early')).toBe(true);
+      expect(retries.delayOf('rh-early')).toBe(4);
+      expect(store.leads.get('lead-bo')!.hubspot.syncStatus).toBe('PENDING');
+    });
+
+    it('keeps the original message when the fresh one could not be sent', async () => {
+      // Prepare
+      const { hubspot, retries, requeueRefuses, deps } = setup([bo()]);
+      hubspot.behaviour = spent;
+      requeueRefuses.add('lead-bo');
+
+      // Act
+      const report = await syncLeadBatch([message('lead-bo', MAX_RECEIVES, 'm')], deps);
+
+      // Assess
+      expect(report.failedMessageIds.has('m')).toBe(true);
+      expect(retries.delayOf('rh-m')).toBe(4);
+    });
+
+    it('defers without calling HubSpot when the function deadline is too close', async () => {
+      // Prepare
+      const before = bo();
+      const { store, hubspot, retries, deps } = setup([before], { remainingTimeMs: () => 3_500 });
+
+      // Act
+      const report = await syncLeadBatch([message('lead-bo', 1, 'm')], deps);
+
+      // Assess
+      expect(hubspot.calls).toEqual([]);
+      expect(store.leads.get('lead-bo')).toEqual(before);
+      expect(report.failedMessageIds.has('m')).toBe(true);
+      expect(retries.delayOf('rh-m')).toBeGreaterThanOrEqual(1);
+    });
+  });
+
+  it('when HubSpot refuses the whole batch, halves it until the bad input stands alone', async () => {
+    // Prepare
+    const { store, hubspot, deps } = setup([ana(), bo(), cy(), di()]);
+    hubspot.behaviour = (inputs) => {
+      if (inputs.some((i) => i.email === 'cy@example.com')) throw new PermanentError('HubSpot 400: Property values were not valid', 400);
+      return hubspot.writeAll(inputs);
+    };
+
+    // Act
+    const report = await syncLeadBatch(['lead-ana', 'lead-bo', 'lead-cy', 'lead-di'].map((id) => message(id)), deps);
+
+    // Assess
+    // 4 → 2 + 2 → the refused pair splits into 1 + 1: five calls in all.
+    expect(hubspot.calls).toHaveLength(5);
+    expect(report.hubspotCalls).toBe(5);
+    const lastRefused = hubspot.calls.filter((c) => c.some((i) => i.email === 'cy@example.com')).at(-1);
+    expect(lastRefused?.map((i) => i.email)).toEqual(['cy@example.com']);
+    expect(store.leads.get('lead-cy')!.hubspot).toMatchObject({ syncStatus: 'FAILED', failureKind: 'rejected', error: expect.stringContaining('Property values were not valid') });
+    for (const id of ['lead-ana', 'lead-bo', 'lead-di']) expect(store.leads.get(id)!.hubspot.syncStatus).toBe('SYNCED');
+    expect(report.failedMessageIds.size).toBe(0);
+  });
+
+  it('drops the message of a lead that no longer exists without calling HubSpot', async () => {
+    // Prepare
+    const { hubspot, log, deps } = setup([]);
+
+    // Act
+    const report = await syncLeadBatch([message('lead-gone', 1, 'm')], deps);
+
+    // Assess
+    expect(hubspot.calls).toEqual([]);
+    expect(report.failedMessageIds.size).toBe(0);
+    expect(report.counts.missing).toBe(1);
+    expect(log.at('warn').some((e) => e.attributes.leadId === 'lead-gone')).toBe(true);
+  });
+
+  it('sends the leads that exist when others in the batch are gone', async () => {
+    // Prepare
+    const { hubspot, deps } = setup([bo()]);
+
+    // Act
+    await syncLeadBatch([message('lead-gone'), message('lead-bo')], deps);
+
+    // Assess
+    expect(hubspot.calls).toHaveLength(1);
+    expect(hubspot.calls[0]!.map((i) => i.email)).toEqual(['bo@example.com']);
+  });
+
+  it('retries a lead HubSpot returned no result for', async () => {
+    // Prepare
+    const { store, hubspot, deps } = setup([bo(), cy()]);
+    hubspot.behaviour = (inputs) => hubspot.writeAll(inputs.filter((i) => i.email !== 'cy@example.com'));
+
+    // Act
+    const report = await syncLeadBatch([message('lead-bo', 1, 'mb'), message('lead-cy', 1, 'mc')], deps);
+
+    // Assess
+    expect(store.leads.get('lead-cy')!.hubspot.syncStatus).toBe('RETRYING');
+    expect([...report.failedMessageIds]).toEqual(['mc']);
+  });
+});

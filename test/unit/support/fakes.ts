@@ -1,0 +1,233 @@
+/**
+ * In-memory adapters of the core's ports (functions/core/ports.ts), so core and handler tests
+ * need no module mocking. They behave like the real adapters where a test could tell the
+ * difference: the lead store keeps the same columns as DynamoDB, pages `listByStatus` by key
+ * (a cursor stays valid while leads move between statuses, as DynamoDB's LastEvaluatedKey does).
+ */
+import { newLead, LeadInputSchema, type Lead } from '../../../functions/core/lead.js';
+import type {
+  AttentionStatus,
+  ContactInput,
+  ContactUpsertResult,
+  DeadLetters,
+  HubSpotContacts,
+  LeadQueue,
+  LeadStore,
+  LeadSyncResult,
+  Log,
+  MessageRetries,
+  QueueDepth,
+  QueueInspector,
+} from '../../../functions/core/ports.js';
+
+export const T0 = new Date('2025-10-12T10:00:00.000Z');
+
+/** A lead as `POST /leads` would have stored it (the input goes through the contract's schema). */
+export function storedLead(
+  leadId: string,
+  input: Record<string, unknown>,
+  overrides: { at?: Date; hubspot?: Partial<Lead['hubspot']>; updatedAt?: string; statusChangedAt?: string } = {},
+): Lead {
+  const lead = newLead(LeadInputSchema.parse(input), leadId, overrides.at ?? T0);
+  return {
+    ...lead,
+    ...(overrides.updatedAt ? { updatedAt: overrides.updatedAt } : {}),
+    ...(overrides.statusChangedAt ? { statusChangedAt: overrides.statusChangedAt } : {}),
+    hubspot: { ...lead.hubspot, ...overrides.hubspot },
+  };
+}
+
+export interface LogEntry {
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly message: string;
+  readonly attributes: Record<string, unknown>;
+}
+
+export class RecordingLog implements Log {
+  readonly entries: LogEntry[] = [];
+  debug(message: string, ...attributes: Record<string, unknown>[]): void {
+    this.entries.push({ level: 'debug', message, attributes: Object.assign({}, ...attributes) });
+  }
+  info(message: string, ...attributes: Record<string, unknown>[]): void {
+    this.entries.push({ level: 'info', message, attributes: Object.assign({}, ...attributes) });
+  }
+  warn(message: string, ...attributes: Record<string, unknown>[]): void {
+    this.entries.push({ level: 'warn', message, attributes: Object.assign({}, ...attributes) });
+  }
+  error(message: string, ...attributes: Record<string, unknown>[]): void {
+    this.entries.push({ level: 'error', message, attributes: Object.assign({}, ...attributes) });
+  }
+  at(level: LogEntry['level']): LogEntry[] {
+    return this.entries.filter((e) => e.level === level);
+  }
+}
+
+export class InMemoryLeadStore implements LeadStore {
+  readonly leads = new Map<string, Lead>();
+  readonly recorded: LeadSyncResult[][] = [];
+  readonly operations: string[] = [];
+  /** The most items one `listByStatus` page holds, whatever `limit` asks (DynamoDB's 1 MB pages). */
+  pageSize = Number.POSITIVE_INFINITY;
+  failCreate?: Error;
+
+  constructor(leads: readonly Lead[] = []) {
+    for (const lead of leads) this.leads.set(lead.leadId, lead);
+  }
+
+  async create(lead: Lead): Promise<void> {
+    this.operations.push(`create:${lead.leadId}`);
+    if (this.failCreate) throw this.failCreate;
+    if (this.leads.has(lead.leadId)) throw new Error(`lead ${lead.leadId} exists`);
+    this.leads.set(lead.leadId, lead);
+  }
+
+  async get(leadId: string): Promise<Lead | undefined> {
+    return this.leads.get(leadId);
+  }
+
+  async getMany(leadIds: readonly string[]): Promise<Map<string, Lead>> {
+    const found = new Map<string, Lead>();
+    for (const id of leadIds) {
+      const lead = this.leads.get(id);
+      if (lead) found.set(id, lead);
+    }
+    return found;
+  }
+
+  async findByEmail(email: string): Promise<Lead[]> {
+    this.operations.push(`findByEmail:${email}`);
+    return [...this.leads.values()].filter((l) => l.email === email);
+  }
+
+  async recordSyncResults(results: readonly LeadSyncResult[]): Promise<void> {
+    this.recorded.push([...results]);
+    for (const result of results) {
+      const lead = this.leads.get(result.leadId);
+      if (!lead) continue;
+      const attempts = lead.hubspot.attempts + 1;
+      let hubspot: Lead['hubspot'];
+      switch (result.kind) {
+        case 'synced':
+          hubspot = { id: result.hubspotId, syncStatus: 'SYNCED', syncedAt: result.at, attempts, lastAttemptAt: result.at, syncedHash: result.hash };
+          break;
+        case 'retrying':
+          hubspot = { ...lead.hubspot, syncStatus: 'RETRYING', error: result.error, failureKind: undefined, attempts, lastAttemptAt: result.at };
+          break;
+        case 'failed':
+          hubspot = { ...lead.hubspot, syncStatus: 'FAILED', error: result.error, failureKind: result.failureKind, attempts, lastAttemptAt: result.at };
+          break;
+      }
+      this.leads.set(lead.leadId, { ...lead, statusChangedAt: result.at, hubspot });
+    }
+  }
+
+  async listByStatus(
+    status: AttentionStatus,
+    options: { changedBefore?: string; limit?: number; cursor?: string } = {},
+  ): Promise<{ leads: Lead[]; cursor?: string }> {
+    const key = (lead: Lead) => `${lead.statusChangedAt}|${lead.leadId}`;
+    const matching = [...this.leads.values()]
+      .filter((l) => l.hubspot.syncStatus === status)
+      .filter((l) => options.changedBefore === undefined || l.statusChangedAt < options.changedBefore)
+      .sort((a, b) => key(a).localeCompare(key(b)))
+      .filter((l) => options.cursor === undefined || key(l) > options.cursor);
+    const size = Math.min(options.limit ?? Number.POSITIVE_INFINITY, this.pageSize);
+    const page = matching.slice(0, size);
+    const last = page.at(-1);
+    return { leads: page, cursor: matching.length > page.length && last ? key(last) : undefined };
+  }
+
+  async markPending(leadIds: readonly string[], at: string): Promise<string[]> {
+    const marked: string[] = [];
+    for (const id of leadIds) {
+      const lead = this.leads.get(id);
+      if (!lead) continue;
+      this.leads.set(id, { ...lead, statusChangedAt: at, hubspot: { ...lead.hubspot, syncStatus: 'PENDING', failureKind: undefined } });
+      marked.push(id);
+    }
+    return marked;
+  }
+
+  async countByStatus(): Promise<Record<AttentionStatus, number>> {
+    const counts: Record<AttentionStatus, number> = { PENDING: 0, RETRYING: 0, FAILED: 0, UNLINKED: 0 };
+    for (const lead of this.leads.values()) {
+      if (lead.hubspot.syncStatus !== 'SYNCED') counts[lead.hubspot.syncStatus] += 1;
+    }
+    return counts;
+  }
+}
+
+export class RecordingQueue implements LeadQueue {
+  readonly sent: { leadIds: string[]; delaySeconds?: number }[] = [];
+  /** Ids the queue refuses; `throws` makes every call fail. */
+  refuse = new Set<string>();
+  throws?: Error;
+
+  constructor(private readonly operations?: string[]) {}
+
+  async enqueue(leadIds: readonly string[], options: { delaySeconds?: number } = {}): Promise<{ failed: string[] }> {
+    this.operations?.push(`enqueue:${leadIds.join(',')}`);
+    if (this.throws) throw this.throws;
+    this.sent.push({ leadIds: [...leadIds], ...options });
+    return { failed: leadIds.filter((id) => this.refuse.has(id)) };
+  }
+
+  get queuedIds(): string[] {
+    return this.sent.flatMap((s) => s.leadIds.filter((id) => !this.refuse.has(id)));
+  }
+}
+
+export class RecordingRetries implements MessageRetries {
+  readonly items: { receiptHandle: string; delaySeconds: number }[] = [];
+  async retryAfter(items: readonly { receiptHandle: string; delaySeconds: number }[]): Promise<void> {
+    this.items.push(...items);
+  }
+  delayOf(receiptHandle: string): number | undefined {
+    return this.items.find((i) => i.receiptHandle === receiptHandle)?.delaySeconds;
+  }
+}
+
+export class FakeDeadLetters implements DeadLetters, QueueInspector {
+  redrives = 0;
+  constructor(public waiting: number) {}
+  async redrive(): Promise<number> {
+    this.redrives += 1;
+    const moved = this.waiting;
+    this.waiting = 0;
+    return moved;
+  }
+  async depths(): Promise<{ queue: QueueDepth; deadLetter: QueueDepth }> {
+    return { queue: { visible: 0, inFlight: 0, delayed: 0 }, deadLetter: { visible: this.waiting, inFlight: 0, delayed: 0 } };
+  }
+}
+
+export type UpsertBehaviour = (inputs: readonly ContactInput[]) => ContactUpsertResult | Promise<ContactUpsertResult>;
+
+/**
+ * HubSpot as the core sees it. By default every input is written: a new contact id per email the
+ * first time, the same id afterwards (HubSpot's upsert by email).
+ */
+export class FakeHubSpot implements HubSpotContacts {
+  readonly calls: ContactInput[][] = [];
+  readonly callOptions: { maxWaitMs: number; timeoutMs: number }[] = [];
+  readonly contacts = new Map<string, string>();
+  private nextId = 1001;
+  behaviour: UpsertBehaviour = (inputs) => this.writeAll(inputs);
+
+  async upsertByEmail(inputs: readonly ContactInput[], options: { maxWaitMs: number; timeoutMs: number }): Promise<ContactUpsertResult> {
+    this.callOptions.push(options);
+    this.calls.push(inputs.map((i) => ({ email: i.email, properties: { ...i.properties } })));
+    return this.behaviour(inputs);
+  }
+
+  writeAll(inputs: readonly ContactInput[]): ContactUpsertResult {
+    const written = new Map<string, { id: string; created: boolean }>();
+    for (const input of inputs) {
+      const existing = this.contacts.get(input.email);
+      const id = existing ?? String(this.nextId++);
+      this.contacts.set(input.email, id);
+      written.set(input.email, { id, created: existing === undefined });
+    }
+    return { written, rejected: new Map() };
+  }
+}

@@ -1,0 +1,159 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { environments, type EnvironmentName } from '../../lib/environments.js';
+import { functionSpec, topologyFor, visibilityTimeoutSeconds, type Topology } from '../../lib/topology.js';
+import { ENV } from '../../functions/runtime/config.js';
+import { HUBSPOT_SECRET } from '../../functions/runtime/secrets.js';
+import { handler as healthHandler } from '../../functions/health/handler.js';
+import { makeHandler as makeLeadEvents } from '../../functions/lead-events/handler.js';
+import { makeHandler as makeOperations } from '../../functions/lead-operations/handler.js';
+import { FakeDeadLetters, InMemoryLeadStore, RecordingQueue, storedLead, T0 } from './support/fakes.js';
+import { answer, httpEvent, lambdaContext } from './support/lambda.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const NAMES = Object.keys(environments) as EnvironmentName[];
+
+function table(topology: Topology, id: string) {
+  const found = topology.tables.find((t) => t.id === id);
+  if (!found) throw new Error(`no table ${id}`);
+  return found;
+}
+
+describe.each(NAMES)('topology (%s)', (name) => {
+  const topology = topologyFor(name);
+
+  it('names the tables with the variables the functions read', () => {
+    // Assess
+    expect(table(topology, 'leads').envVar).toBe(ENV.leadsTable);
+    expect(table(topology, 'idempotency').envVar).toBe(ENV.idempotencyTable);
+  });
+
+  it('names the lead-sync queue and its DLQ with the variables the functions read', () => {
+    // Prepare
+    const queue = topology.queues.find((q) => q.id === 'lead-sync');
+
+    // Assess
+    expect(queue).toMatchObject({
+      urlEnvVar: ENV.leadSyncQueueUrl,
+      arnEnvVar: ENV.leadSyncQueueArn,
+      dlq: { urlEnvVar: ENV.leadSyncDlqUrl, arnEnvVar: ENV.leadSyncDlqArn },
+    });
+  });
+
+  it('declares the HubSpot secret with the variable and fields the functions read', () => {
+    // Prepare
+    const secret = topology.secrets.find((s) => s.id === 'hubspot');
+
+    // Assess
+    expect(secret?.envVar).toBe(HUBSPOT_SECRET.arnEnvVar);
+    expect(secret?.fields).toEqual(HUBSPOT_SECRET.fields);
+  });
+
+  it('tells the consumer the queue\'s maxReceiveCount under the name it reads', () => {
+    // Prepare
+    const consumer = topology.consumers.find((c) => c.queue === 'lead-sync')!;
+    const queue = topology.queues.find((q) => q.id === 'lead-sync')!;
+
+    // Act
+    const environment = functionSpec(topology, consumer.function).environment;
+
+    // Assess
+    expect(environment[ENV.leadSyncMaxReceiveCount]).toBe(String(queue.maxReceiveCount));
+  });
+
+  it('gives the operations function the stuck-lead threshold under the name it reads', () => {
+    // Act
+    const environment = functionSpec(topology, 'lead-operations').environment;
+
+    // Assess
+    expect(Number(environment[ENV.stuckLeadAfterMinutes])).toBe(topology.settings.stuckLeadAfterMinutes);
+  });
+
+  it('gives the HubSpot secret to the function that calls HubSpot', () => {
+    // Assess
+    expect(functionSpec(topology, 'lead-outbound').secrets).toContain('hubspot');
+  });
+
+  it('routes every path, consumer and schedule to a declared function', () => {
+    // Prepare
+    const ids = new Set(topology.functions.map((f) => f.id));
+
+    // Assess
+    for (const route of topology.routes) expect(ids, `${route.method} ${route.path}`).toContain(route.function);
+    for (const consumer of topology.consumers) expect(ids).toContain(consumer.function);
+    for (const schedule of topology.schedules) expect(ids).toContain(schedule.function);
+  });
+
+  it('declares each route once', () => {
+    // Act
+    const keys = topology.routes.map((r) => `${r.method} ${r.path}`);
+
+    // Assess
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('points every function at an entry file that exists', () => {
+    // Assess
+    for (const fn of topology.functions) expect(existsSync(`${ROOT}${fn.entry}`), fn.entry).toBe(true);
+  });
+
+  it('keeps each queue\'s visibility timeout at least 6 times its consumer\'s timeout', () => {
+    for (const consumer of topology.consumers) {
+      // Act
+      const visibility = visibilityTimeoutSeconds(topology, consumer.queue);
+
+      // Assess
+      expect(visibility).toBeGreaterThanOrEqual(6 * functionSpec(topology, consumer.function).timeoutSeconds);
+    }
+  });
+});
+
+describe('function entries', () => {
+  it.each(topologyFor('dev').functions.map((f) => [f.id, f.entry] as const))('%s exports a handler', async (_id, entry) => {
+    // Act
+    const module: { handler?: unknown } = await import(`${ROOT}${entry}`);
+
+    // Assess
+    expect(typeof module.handler).toBe('function');
+  });
+
+  it.each(topologyFor('dev').routes.map((r) => [`${r.method} ${r.path}`, r] as const))(
+    '%s is answered by its function, not with "no route"',
+    async (_key, route) => {
+      // Prepare
+      const store = new InMemoryLeadStore([storedLead('lead-1', { email: 'ana@example.com' })]);
+      const queue = new RecordingQueue();
+      const dlq = new FakeDeadLetters(0);
+      const handlers: Record<string, (event: APIGatewayProxyEventV2) => Promise<unknown>> = {
+        health: () => healthHandler(),
+        'lead-events': (event) =>
+          makeLeadEvents(() => ({ leads: store, queue, newId: () => 'lead-2', now: () => T0 }))(event, lambdaContext('lead-events')),
+        'lead-operations': (event) =>
+          makeOperations(() => ({ leads: store, queue, deadLetters: dlq, inspector: dlq, stuckAfterMinutes: 15, now: () => T0 }))(
+            event,
+            lambdaContext('lead-operations'),
+          ),
+      };
+      const invoke = handlers[route.function];
+      const event = httpEvent({
+        method: route.method === 'POST' ? 'POST' : 'GET',
+        route: route.path,
+        path: route.path.replace('{leadId}', 'lead-1'),
+        pathParameters: route.path.includes('{leadId}') ? { leadId: 'lead-1' } : undefined,
+        query: route.path === '/leads' && route.method === 'GET' ? { email: 'ana@example.com' } : undefined,
+        headers: { 'content-type': 'application/json' },
+        body: route.method === 'POST' ? JSON.stringify({ email: 'ana@example.com' }) : undefined,
+      });
+
+      // Act
+      const response = answer(await invoke!(event));
+
+      // Assess
+      expect(invoke, `no handler known for ${route.function}`).toBeDefined();
+      expect(response.statusCode).toBeGreaterThanOrEqual(200);
+      expect(response.statusCode).toBeLessThan(300);
+    },
+  );
+});
