@@ -81,6 +81,14 @@ export async function syncLeadBatch(messages: readonly LeadSyncMessage[], deps: 
   };
   if (messages.length === 0) return report;
 
+  // Rate budget spent for longer than we may wait: hand the batch back before reading anything.
+  const budgetWaitMs = deps.hubspot.budgetWaitMs();
+  if (budgetWaitMs > MAX_INLINE_WAIT_MS) {
+    const retryItems = await defer(messages, budgetWaitMs, deps, report);
+    await setVisibility(retryItems, deps);
+    return report;
+  }
+
   const leads = await deps.leads.getMany([...new Set(messages.map((m) => m.leadId))]);
   const planned = new Map<string, Planned>();
   for (const message of messages) {
@@ -125,8 +133,8 @@ export async function syncLeadBatch(messages: readonly LeadSyncMessage[], deps: 
   const at = deps.now().toISOString();
   const results: LeadSyncResult[] = [];
   const retryItems: { receiptHandle: string; delaySeconds: number }[] = [];
-  const deferredLeadIds: string[] = [];
-  let deferDelaySeconds = 0;
+  const deferredMessages: LeadSyncMessage[] = [];
+  let deferForMs = 0;
   for (const [email, group] of byEmail) {
     const outcome = outcomes.get(email) ?? { kind: 'retry', message: 'HubSpot returned no result for this input', attempted: true };
     for (const item of group) {
@@ -146,17 +154,9 @@ export async function syncLeadBatch(messages: readonly LeadSyncMessage[], deps: 
         case 'retry': {
           for (const m of item.messages) report.failedMessageIds.add(m.messageId);
           if (!outcome.attempted) {
-            // Held back by our own rate budget: no attempt was made, so the lead's columns stay as they are.
-            report.counts.deferred += 1;
-            deferDelaySeconds = Math.min(MAX_DELAY_SECONDS, Math.max(1, Math.floor((outcome.retryAfterMs ?? 1000) / 1000)));
-            if (lastReceive >= deps.maxReceiveCount - 1) {
-              // Waiting for budget must not use up the message's receives and land it in the DLQ:
-              // send it again as a fresh message, then let this one go.
-              deferredLeadIds.push(leadId);
-              for (const m of item.messages) report.failedMessageIds.delete(m.messageId);
-            } else {
-              for (const m of item.messages) retryItems.push({ receiptHandle: m.receiptHandle, delaySeconds: deferDelaySeconds });
-            }
+            // Held back by the rate budget: no attempt was made, so the lead's columns stay as they are.
+            deferredMessages.push(...item.messages);
+            deferForMs = outcome.retryAfterMs ?? 1_000;
             break;
           }
           if (lastReceive >= deps.maxReceiveCount) {
@@ -178,27 +178,50 @@ export async function syncLeadBatch(messages: readonly LeadSyncMessage[], deps: 
     }
   }
 
-  if (deferredLeadIds.length > 0) {
-    const { failed } = await deps.requeue(deferredLeadIds, deferDelaySeconds);
-    // A lead that could not be re-sent keeps its original message (reported failed) instead.
-    const stillFailed = new Set(failed);
-    for (const item of planned.values()) {
-      if (stillFailed.has(item.lead.leadId)) {
-        for (const m of item.messages) {
-          report.failedMessageIds.add(m.messageId);
-          retryItems.push({ receiptHandle: m.receiptHandle, delaySeconds: deferDelaySeconds });
-        }
-      }
+  if (deferredMessages.length > 0) retryItems.push(...(await defer(deferredMessages, deferForMs, deps, report)));
+  await deps.leads.recordSyncResults(results);
+  await setVisibility(retryItems, deps);
+  return report;
+}
+
+/**
+ * Hands messages back without an attempt, to return when the rate budget has room. Waiting for
+ * budget must not use up a message's receives and land it in the DLQ: near maxReceiveCount the
+ * lead is sent again as a fresh message and the old one let go.
+ */
+async function defer(
+  messages: readonly LeadSyncMessage[],
+  retryInMs: number,
+  deps: LeadSyncDeps,
+  report: { failedMessageIds: Set<string>; counts: { deferred: number } },
+): Promise<{ receiptHandle: string; delaySeconds: number }[]> {
+  // Visibility is set in whole seconds; rounding down lets the short in-process wait cover the rest.
+  const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.max(1, Math.floor(retryInMs / 1000)));
+  report.counts.deferred += messages.length;
+  const keep: LeadSyncMessage[] = [];
+  const fresh: LeadSyncMessage[] = [];
+  for (const message of messages) {
+    report.failedMessageIds.add(message.messageId);
+    (message.receiveCount >= deps.maxReceiveCount - 1 ? fresh : keep).push(message);
+  }
+  if (fresh.length > 0) {
+    const { failed } = await deps.requeue([...new Set(fresh.map((m) => m.leadId))], delaySeconds);
+    const notSent = new Set(failed);
+    for (const message of fresh) {
+      // A lead that could not be re-sent keeps its original message instead.
+      if (notSent.has(message.leadId)) keep.push(message);
+      else report.failedMessageIds.delete(message.messageId);
     }
   }
-  await deps.leads.recordSyncResults(results);
-  if (retryItems.length > 0) {
-    await deps.retries.retryAfter(retryItems).catch((error: unknown) => {
-      // Not lost: those messages come back when the queue's own visibility timeout ends.
-      deps.log.warn('Backoff could not be set on some messages', { error });
-    });
-  }
-  return report;
+  return keep.map((m) => ({ receiptHandle: m.receiptHandle, delaySeconds }));
+}
+
+async function setVisibility(items: readonly { receiptHandle: string; delaySeconds: number }[], deps: LeadSyncDeps): Promise<void> {
+  if (items.length === 0) return;
+  await deps.retries.retryAfter(items).catch((error: unknown) => {
+    // Not lost: those messages come back when the queue's own visibility timeout ends.
+    deps.log.warn('Backoff could not be set on some messages', { error });
+  });
 }
 
 /**

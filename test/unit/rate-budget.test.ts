@@ -73,7 +73,7 @@ describe('RollingWindowBudget', () => {
     const later = budget.reserve(0);
 
     // Assess
-    expect(later).toEqual({ ok: true, waitMs: 0 });
+    expect(later).toMatchObject({ ok: true, waitMs: 0 });
   });
 
   it('refuses a slot further away than maxWaitMs and says when one frees, without reserving it', () => {
@@ -94,7 +94,7 @@ describe('RollingWindowBudget', () => {
     expect(refused.ok === false && refused.retryInMs).toBeGreaterThanOrEqual(800);
     expect(refused.ok === false && refused.retryInMs).toBeLessThanOrEqual(801);
     // The refusal reserved nothing: once the window has passed, the whole limit is free again.
-    expect(afterWindow).toEqual([
+    expect(afterWindow).toMatchObject([
       { ok: true, waitMs: 0 },
       { ok: true, waitMs: 0 },
     ]);
@@ -135,8 +135,8 @@ describe('RollingWindowBudget', () => {
 
     // Assess
     expect(now).toEqual({ ok: false, retryInMs: 2_000 });
-    expect(soon).toEqual({ ok: true, waitMs: 500 });
-    expect(after).toEqual({ ok: true, waitMs: 0 });
+    expect(soon).toMatchObject({ ok: true, waitMs: 500 });
+    expect(after).toMatchObject({ ok: true, waitMs: 0 });
   });
 
   it('after a 429 without Retry-After waits until this process\'s oldest call leaves the window', () => {
@@ -168,5 +168,38 @@ describe('RollingWindowBudget', () => {
 
     // Assess
     expect(next.ok).toBe(false);
+  });
+
+  it('counts a call when its answer arrived, so a slow call frees its slot later (HubSpot counts on arrival)', () => {
+    // Prepare: 2 per 1000 ms; the first call is reserved at t=0 but answered at t=400.
+    const clock = fakeClock();
+    const budget = new RollingWindowBudget(2, 1000, clock.now);
+    const first = budget.reserve(0);
+    budget.reserve(0);
+    clock.advance(400);
+    if (first.ok) budget.settle(first.at);
+
+    // Act: at t=1000 the window would have freed the t=0 reservation, but not the t=400 answer.
+    clock.advance(600);
+    const next = budget.reserve(1_000);
+
+    // Assess: a slot is free (the t=0 call left), and the settled call still holds the next one back.
+    expect(next).toMatchObject({ ok: true, waitMs: 0 });
+    expect(budget.waitMs()).toBeGreaterThanOrEqual(400);
+  });
+
+  it('waitMs tells how long until a slot without reserving one', () => {
+    // Prepare
+    const clock = fakeClock();
+    const budget = new RollingWindowBudget(1, 1000, clock.now);
+    budget.reserve(0);
+
+    // Act
+    const first = budget.waitMs();
+    const second = budget.waitMs();
+
+    // Assess
+    expect(first).toBe(1001);
+    expect(second).toBe(first);
   });
 });

@@ -74,6 +74,10 @@ export class HubSpotClient implements HubSpotContacts {
     return { written, rejected };
   }
 
+  budgetWaitMs(): number {
+    return this.budget.waitMs();
+  }
+
   /** One request through the rate budget, classified into the core's error types. */
   async send(
     method: string,
@@ -108,6 +112,8 @@ export class HubSpotClient implements HubSpotContacts {
           ? `timed out after ${options.timeoutMs} ms`
           : `connection failed (${error instanceof Error ? (error.cause as Error | undefined)?.message ?? error.message : String(error)})`;
       throw new RetryableError(redact(`HubSpot ${method} ${path} ${reason}`), undefined, { cause: error });
+    } finally {
+      this.budget.settle(slot.at);
     }
     let text: string;
     try {

@@ -9,7 +9,7 @@
  * HubSpot (their sum over the limit) blocks this budget for the window and sends the batch back
  * to SQS with a delay.
  */
-export type Reservation = { ok: true; waitMs: number } | { ok: false; retryInMs: number };
+export type Reservation = { ok: true; waitMs: number; at: number } | { ok: false; retryInMs: number };
 
 export class RollingWindowBudget {
   /** Times (epoch ms) of calls made or reserved, ascending. */
@@ -22,19 +22,48 @@ export class RollingWindowBudget {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** How long until a call could be made (0: now), without reserving it. */
+  waitMs(): number {
+    const now = this.now();
+    return this.earliestSlot(now) - now;
+  }
+
   /** Reserves the earliest call slot if it is at most `maxWaitMs` away. */
   reserve(maxWaitMs: number): Reservation {
     const now = this.now();
+    const at = this.earliestSlot(now);
+    const waitMs = at - now;
+    if (waitMs > maxWaitMs) return { ok: false, retryInMs: waitMs };
+    this.insert(at);
+    return { ok: true, waitMs, at };
+  }
+
+  /**
+   * Moves a reserved call to when its answer arrived. HubSpot counts a call when the request
+   * reaches it, which is after the reserved time and before the answer: counting it at the
+   * answer keeps this view of the window never ahead of HubSpot's.
+   */
+  settle(reservedAt: number, answeredAt: number = this.now()): void {
+    const index = this.calls.indexOf(reservedAt);
+    if (index === -1) return;
+    this.calls.splice(index, 1);
+    this.insert(Math.max(reservedAt, answeredAt));
+  }
+
+  private earliestSlot(now: number): number {
     while (this.calls.length > 0 && (this.calls[0] as number) <= now - this.intervalMs) this.calls.shift();
     let at = Math.max(now, this.blockedUntil);
     if (this.calls.length >= this.max) {
       // The slot opens when the call `max` places from the end leaves the window.
       at = Math.max(at, (this.calls[this.calls.length - this.max] as number) + this.intervalMs + 1);
     }
-    const waitMs = at - now;
-    if (waitMs > maxWaitMs) return { ok: false, retryInMs: waitMs };
-    this.calls.push(at);
-    return { ok: true, waitMs };
+    return at;
+  }
+
+  private insert(at: number): void {
+    let i = this.calls.length;
+    while (i > 0 && (this.calls[i - 1] as number) > at) i -= 1;
+    this.calls.splice(i, 0, at);
   }
 
   /** Learns the limit from a response's rate-limit headers; `rateLimited` when HubSpot answered 429. */

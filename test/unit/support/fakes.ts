@@ -213,6 +213,12 @@ export class FakeHubSpot implements HubSpotContacts {
   readonly contacts = new Map<string, string>();
   private nextId = 1001;
   behaviour: UpsertBehaviour = (inputs) => this.writeAll(inputs);
+  /** What `budgetWaitMs` answers: 0 means the rate budget has room now. */
+  budgetWait = 0;
+
+  budgetWaitMs(): number {
+    return this.budgetWait;
+  }
 
   async upsertByEmail(inputs: readonly ContactInput[], options: { maxWaitMs: number; timeoutMs: number }): Promise<ContactUpsertResult> {
     this.callOptions.push(options);
