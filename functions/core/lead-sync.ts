@@ -82,9 +82,8 @@ export async function syncLeadBatch(messages: readonly LeadSyncMessage[], deps: 
   if (messages.length === 0) return report;
 
   // Rate budget spent for longer than we may wait: hand the batch back before reading anything.
-  const budgetWaitMs = deps.hubspot.budgetWaitMs();
-  if (budgetWaitMs > MAX_INLINE_WAIT_MS) {
-    const retryItems = await defer(messages, budgetWaitMs, deps, report);
+  if (deps.hubspot.budgetWaitMs() > MAX_INLINE_WAIT_MS) {
+    const retryItems = await defer(messages, deps.hubspot.holdSlotMs(), deps, report);
     await setVisibility(retryItems, deps);
     return report;
   }
@@ -134,7 +133,6 @@ export async function syncLeadBatch(messages: readonly LeadSyncMessage[], deps: 
   const results: LeadSyncResult[] = [];
   const retryItems: { receiptHandle: string; delaySeconds: number }[] = [];
   const deferredMessages: LeadSyncMessage[] = [];
-  let deferForMs = 0;
   for (const [email, group] of byEmail) {
     const outcome = outcomes.get(email) ?? { kind: 'retry', message: 'HubSpot returned no result for this input', attempted: true };
     for (const item of group) {
@@ -156,7 +154,6 @@ export async function syncLeadBatch(messages: readonly LeadSyncMessage[], deps: 
           if (!outcome.attempted) {
             // Held back by the rate budget: no attempt was made, so the lead's columns stay as they are.
             deferredMessages.push(...item.messages);
-            deferForMs = outcome.retryAfterMs ?? 1_000;
             break;
           }
           if (lastReceive >= deps.maxReceiveCount) {
@@ -178,7 +175,7 @@ export async function syncLeadBatch(messages: readonly LeadSyncMessage[], deps: 
     }
   }
 
-  if (deferredMessages.length > 0) retryItems.push(...(await defer(deferredMessages, deferForMs, deps, report)));
+  if (deferredMessages.length > 0) retryItems.push(...(await defer(deferredMessages, deps.hubspot.holdSlotMs(), deps, report)));
   await deps.leads.recordSyncResults(results);
   await setVisibility(retryItems, deps);
   return report;

@@ -81,6 +81,8 @@ export interface ContactUpsertResult {
 export interface HubSpotContacts {
   /** How long until the rate budget has room for a call (0: now). Reserves nothing. */
   budgetWaitMs(): number;
+  /** Promises the next free call slot to a batch that goes back to the queue; returns the ms until it. */
+  holdSlotMs(): number;
   /**
    * Creates or updates contacts by email in one call (at most 100 inputs).
    * Throws RateLimitedError (`attempted: false` when the rate budget was spent before calling),

@@ -8,11 +8,12 @@ import {
   QueryCommand,
   UpdateCommand,
   GetCommand,
+  TransactWriteCommand,
   type DynamoDBDocumentClient,
   type QueryCommandOutput,
   type BatchGetCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { SYNC_STATUSES, type Lead } from '../core/lead.js';
 import type { AttentionStatus, LeadStore, LeadSyncResult } from '../core/ports.js';
@@ -21,6 +22,8 @@ import { mapConcurrent } from './concurrency.js';
 /** BatchGetItem reads at most 100 keys per call (DynamoDB API reference). */
 const BATCH_GET_MAX = 100;
 const WRITE_CONCURRENCY = 16;
+/** TransactWriteItems takes at most 100 actions (DynamoDB API reference). */
+const TRANSACT_MAX = 100;
 
 const LeadItem = z.object({
   leadId: z.string(),
@@ -184,18 +187,46 @@ export class DynamoLeadStore implements LeadStore {
     return leads;
   }
 
+  /**
+   * One TransactWriteItems call per 100 results instead of 100 UpdateItem calls: a batch's
+   * outcomes land in one round trip (the transaction is for the round trip, not for atomicity).
+   * If the transaction is cancelled (a lead deleted meanwhile, a concurrent write), each result is
+   * written on its own, skipping only the deleted leads.
+   */
   async recordSyncResults(results: readonly LeadSyncResult[]): Promise<void> {
-    await mapConcurrent(results, WRITE_CONCURRENCY, (result) => this.recordSyncResult(result));
+    for (let i = 0; i < results.length; i += TRANSACT_MAX) {
+      const chunk = results.slice(i, i + TRANSACT_MAX);
+      if (chunk.length === 1) {
+        await this.recordSyncResult(chunk[0]!);
+        continue;
+      }
+      try {
+        await this.db.send(
+          new TransactWriteCommand({ TransactItems: chunk.map((result) => ({ Update: this.syncUpdate(result) })) }),
+        );
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        await mapConcurrent(chunk, WRITE_CONCURRENCY, (result) => this.recordSyncResult(result));
+      }
+    }
   }
 
   private async recordSyncResult(result: LeadSyncResult): Promise<void> {
+    try {
+      await this.db.send(new UpdateCommand(this.syncUpdate(result)));
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  private syncUpdate(result: LeadSyncResult) {
     const common = {
       TableName: this.tableName,
       Key: { leadId: result.leadId },
       // The lead may have been deleted meanwhile: never resurrect it as a bare item.
       ConditionExpression: 'attribute_exists(leadId)',
     };
-    let update: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key'>;
+    let update: { UpdateExpression: string; ExpressionAttributeValues: Record<string, unknown> };
     switch (result.kind) {
       case 'synced':
         update = {
@@ -236,11 +267,7 @@ export class DynamoLeadStore implements LeadStore {
         };
         break;
     }
-    try {
-      await this.db.send(new UpdateCommand({ ...common, ...update }));
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    return { ...common, ...update };
   }
 
   async listByStatus(

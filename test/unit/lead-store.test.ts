@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Lead } from '../../functions/core/lead.js';
@@ -187,8 +187,24 @@ describe('DynamoLeadStore', () => {
       expect(input.UpdateExpression).toContain(`syncFailureKind = ${placeholder}`);
     });
 
-    it('ignores a lead deleted meanwhile and still writes the others', async () => {
+    it('writes a batch of outcomes in one transaction, each conditional on the lead still existing', async () => {
       // Prepare
+      ddb.on(TransactWriteCommand).resolves({});
+      const results = Array.from({ length: 150 }, (_, i) => ({ kind: 'retrying' as const, leadId: `lead-${i}`, error: 'x', at: AT }));
+
+      // Act
+      await store().recordSyncResults(results);
+
+      // Assess: 100 is TransactWriteItems' limit, so 150 outcomes take two calls and no single updates.
+      const calls = ddb.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems ?? []);
+      expect(calls.map((items) => items.length)).toEqual([100, 50]);
+      expect(calls.flat().every((item) => item.Update?.ConditionExpression === 'attribute_exists(leadId)')).toBe(true);
+      expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    });
+
+    it('ignores a lead deleted meanwhile and still writes the others', async () => {
+      // Prepare: the transaction is cancelled because one lead is gone; each is then written alone.
+      ddb.on(TransactWriteCommand).rejects(new TransactionCanceledException({ message: 'cancelled', $metadata: {} }));
       ddb.on(UpdateCommand).resolves({});
       ddb.on(UpdateCommand, { Key: { leadId: 'lead-gone' } }).rejects(conditionFailed());
 

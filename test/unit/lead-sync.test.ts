@@ -301,11 +301,32 @@ describe('syncLeadBatch', () => {
       throw new RateLimitedError('HubSpot rate limit budget spent; next slot in 4500 ms', 4_500, false);
     };
 
+    it('when the budget is spent before the batch starts, reads nothing and returns the batch for its promised slot', async () => {
+      // Prepare
+      const { store, hubspot, retries, deps } = setup([bo(), cy()]);
+      hubspot.budgetWait = 8_000;
+      hubspot.heldSlotMs = 9_600;
+      const reads = store.getManyCalls;
+
+      // Act
+      const report = await syncLeadBatch([message('lead-bo', 1, 'a'), message('lead-cy', 1, 'b')], deps);
+
+      // Assess
+      expect(hubspot.calls).toHaveLength(0);
+      expect(store.getManyCalls).toBe(reads);
+      expect(hubspot.slotsHeld).toBe(1);
+      expect([...report.failedMessageIds].sort()).toEqual(['a', 'b']);
+      expect(retries.delayOf('rh-a')).toBe(9);
+      expect(retries.delayOf('rh-b')).toBe(9);
+      expect(store.recorded.flat()).toEqual([]);
+    });
+
     it('writes nothing on the lead and hands the messages back for as long as the budget needs', async () => {
       // Prepare
       const before = bo();
       const { store, hubspot, retries, requeued, deps } = setup([before]);
       hubspot.behaviour = spent;
+      hubspot.heldSlotMs = 4_500;
 
       // Act
       const report = await syncLeadBatch([message('lead-bo', 1, 'm')], deps);
@@ -322,6 +343,7 @@ describe('syncLeadBatch', () => {
       // Prepare
       const { store, hubspot, retries, requeued, deps } = setup([bo(), cy()]);
       hubspot.behaviour = spent;
+      hubspot.heldSlotMs = 4_500;
 
       // Act
       const report = await syncLeadBatch([message('lead-bo', MAX_RECEIVES - 1, 'late'), message('lead-cy', 1, 'early')], deps);
@@ -340,6 +362,7 @@ describe('syncLeadBatch', () => {
       // Prepare
       const { hubspot, retries, requeueRefuses, deps } = setup([bo()]);
       hubspot.behaviour = spent;
+      hubspot.heldSlotMs = 4_500;
       requeueRefuses.add('lead-bo');
 
       // Act

@@ -202,4 +202,39 @@ describe('RollingWindowBudget', () => {
     expect(first).toBe(1001);
     expect(second).toBe(first);
   });
+
+  it('promises the next free slot to a batch that leaves, and gives it to the first caller back in time', () => {
+    // Prepare: 1 call per 1000 ms, spent at t=0.
+    const clock = fakeClock();
+    const budget = new RollingWindowBudget(1, 1000, clock.now);
+    budget.reserve(0);
+
+    // Act
+    const firstPromise = budget.promise();
+    const secondPromise = budget.promise();
+    clock.advance(900);
+    const claimed = budget.reserve(200);
+
+    // Assess: promises take successive slots; the one at ~1001 ms is taken 101 ms ahead.
+    expect(firstPromise).toBe(1001);
+    expect(secondPromise).toBe(2002);
+    expect(claimed).toMatchObject({ ok: true, waitMs: 101 });
+    // The second promise still holds its slot against newcomers.
+    expect(budget.reserve(500).ok).toBe(false);
+  });
+
+  it('frees a promised slot nobody came back for', () => {
+    // Prepare
+    const clock = fakeClock();
+    const budget = new RollingWindowBudget(1, 1000, clock.now);
+    budget.reserve(0);
+    budget.promise();
+
+    // Act: long after the promised slot (and its grace) has passed.
+    clock.advance(10_000);
+
+    // Assess
+    expect(budget.waitMs()).toBe(0);
+    expect(budget.reserve(0)).toMatchObject({ ok: true, waitMs: 0 });
+  });
 });

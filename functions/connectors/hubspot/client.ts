@@ -78,6 +78,10 @@ export class HubSpotClient implements HubSpotContacts {
     return this.budget.waitMs();
   }
 
+  holdSlotMs(): number {
+    return this.budget.promise();
+  }
+
   /** One request through the rate budget, classified into the core's error types. */
   async send(
     method: string,

@@ -5,15 +5,24 @@
  * the calls this process made or is about to make, learns the limit from those headers, and hands
  * out the earliest slot that will not be refused, so the limit is spent fully without 429s.
  *
+ * A batch that must wait longer than it may sleep goes back to SQS holding a promised slot: it
+ * comes back when that slot opens and takes it, so each waiting message is handed back about
+ * once, not once per window.
+ *
  * It is per process: in Lambda, concurrent environments each keep their own view, and a 429 from
  * HubSpot (their sum over the limit) blocks this budget for the window and sends the batch back
  * to SQS with a delay.
  */
 export type Reservation = { ok: true; waitMs: number; at: number } | { ok: false; retryInMs: number };
 
+/** How late a batch may come back for its promised slot (SQS receive, batching window). */
+const PROMISE_GRACE_MS = 5_000;
+
 export class RollingWindowBudget {
-  /** Times (epoch ms) of calls made or reserved, ascending. */
+  /** Times (epoch ms) of calls made, reserved or promised, ascending. */
   private readonly calls: number[] = [];
+  /** The promised slots not yet taken, ascending (each is also in `calls`). */
+  private readonly promised: number[] = [];
   private blockedUntil = 0;
 
   constructor(
@@ -25,12 +34,30 @@ export class RollingWindowBudget {
   /** How long until a call could be made (0: now), without reserving it. */
   waitMs(): number {
     const now = this.now();
-    return this.earliestSlot(now) - now;
+    this.dropExpiredPromises(now);
+    const promised = this.promised[0];
+    const free = this.earliestSlot(now);
+    return Math.max(0, Math.min(free, promised ?? free) - now);
   }
 
-  /** Reserves the earliest call slot if it is at most `maxWaitMs` away. */
+  /** Promises the earliest slot, however far, to a batch that goes away and comes back for it; returns the ms until it. */
+  promise(): number {
+    const now = this.now();
+    const at = this.earliestSlot(now);
+    this.insert(at);
+    this.promised.push(at);
+    return at - now;
+  }
+
+  /** Reserves the earliest call slot (a promised one first) if it is at most `maxWaitMs` away. */
   reserve(maxWaitMs: number): Reservation {
     const now = this.now();
+    this.dropExpiredPromises(now);
+    const promised = this.promised[0];
+    if (promised !== undefined && promised - now <= maxWaitMs) {
+      this.promised.shift();
+      return { ok: true, waitMs: Math.max(0, promised - now), at: promised };
+    }
     const at = this.earliestSlot(now);
     const waitMs = at - now;
     if (waitMs > maxWaitMs) return { ok: false, retryInMs: waitMs };
@@ -58,6 +85,15 @@ export class RollingWindowBudget {
       at = Math.max(at, (this.calls[this.calls.length - this.max] as number) + this.intervalMs + 1);
     }
     return at;
+  }
+
+  /** A promise nobody came for within the grace period frees its slot. */
+  private dropExpiredPromises(now: number): void {
+    while (this.promised.length > 0 && (this.promised[0] as number) < now - PROMISE_GRACE_MS) {
+      const at = this.promised.shift() as number;
+      const index = this.calls.indexOf(at);
+      if (index !== -1) this.calls.splice(index, 1);
+    }
   }
 
   private insert(at: number): void {

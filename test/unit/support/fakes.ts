@@ -85,7 +85,11 @@ export class InMemoryLeadStore implements LeadStore {
     return this.leads.get(leadId);
   }
 
+  /** How many times the consumer read leads. */
+  getManyCalls = 0;
+
   async getMany(leadIds: readonly string[]): Promise<Map<string, Lead>> {
+    this.getManyCalls += 1;
     const found = new Map<string, Lead>();
     for (const id of leadIds) {
       const lead = this.leads.get(id);
@@ -218,6 +222,15 @@ export class FakeHubSpot implements HubSpotContacts {
 
   budgetWaitMs(): number {
     return this.budgetWait;
+  }
+
+  /** What `holdSlotMs` answers; counts the promises made. */
+  heldSlotMs = 5_000;
+  slotsHeld = 0;
+
+  holdSlotMs(): number {
+    this.slotsHeld += 1;
+    return this.heldSlotMs;
   }
 
   async upsertByEmail(inputs: readonly ContactInput[], options: { maxWaitMs: number; timeoutMs: number }): Promise<ContactUpsertResult> {
