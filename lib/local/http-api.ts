@@ -155,8 +155,9 @@ function parseQuery(raw: string): Record<string, string> | undefined {
   for (const pair of raw.split('&')) {
     if (pair === '') continue;
     const eq = pair.indexOf('=');
-    const key = safeDecode(eq === -1 ? pair : pair.slice(0, eq));
-    const value = safeDecode(eq === -1 ? '' : pair.slice(eq + 1));
+    // A literal `+` arrives as a space, as API Gateway decodes query strings (aws/aws-cdk issue 19827).
+    const key = safeDecode((eq === -1 ? pair : pair.slice(0, eq)).replaceAll('+', ' '));
+    const value = safeDecode((eq === -1 ? '' : pair.slice(eq + 1)).replaceAll('+', ' '));
     out[key] = key in out ? `${out[key]},${value}` : value;
   }
   return Object.keys(out).length > 0 ? out : undefined;

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
   type Message,
@@ -37,7 +38,7 @@ export interface PollerOptions {
   memoryMb?: number;
   /** The event source mapping's ReportBatchItemFailures; on unless set to false. */
   reportBatchItemFailures?: boolean;
-  /** Long-poll wait while no batch is being gathered; also bounds how long stop() waits for an idle poller. */
+  /** Long-poll wait (whole seconds) while no batch is being gathered. */
   idleWaitSeconds?: number;
 }
 
@@ -58,7 +59,7 @@ export interface PollerStats {
   /** Invocations running now, and the most that ever ran at once. */
   inFlight: number;
   maxInFlight: number;
-  /** Batches holding a concurrency slot now (being gathered or invoked). */
+  /** Batches received and not yet invoked to completion (filling, waiting for a slot, or running). */
   activeBatches: number;
 }
 
@@ -77,6 +78,8 @@ const MAX_PER_RECEIVE = 10;
 /** Receives issued at once while gathering one batch. */
 const MAX_PARALLEL_RECEIVES = 10;
 const RECEIVE_ERROR_BACKOFF_MS = 1000;
+/** Batches gathered ahead while every invocation slot is busy, so a freed slot does not wait for SQS. */
+const PREFETCH_BATCHES = 1;
 
 export class MalformedBatchResponseError extends Error {
   constructor(message: string) {
@@ -156,15 +159,22 @@ export function startPoller(options: PollerOptions): Poller {
   const functionName = options.functionName ?? consumer.function;
   const awsRegion = queueArn.split(':')[3] || process.env.AWS_REGION || 'us-east-1';
   const reportBatchItemFailures = options.reportBatchItemFailures ?? true;
-  const idleWaitSeconds = options.idleWaitSeconds ?? 1;
+  const idleWaitSeconds = Math.min(20, Math.max(0, Math.round(options.idleWaitSeconds ?? 1)));
   const windowMs = consumer.maxBatchingWindowSeconds * 1000;
   const maxConcurrency = Math.max(1, consumer.maxConcurrency);
 
-  const onError =
+  const report =
     options.onError ??
     ((error: unknown, info: PollerErrorInfo) => {
       console.error(`[poller ${functionName}] ${info.phase} failed:`, error);
     });
+  const onError = (error: unknown, info: PollerErrorInfo) => {
+    try {
+      report(error, info);
+    } catch {
+      // a failing error reporter must not stop the poller
+    }
+  };
 
   const stats: PollerStats = {
     batches: 0,
@@ -183,6 +193,15 @@ export function startPoller(options: PollerOptions): Poller {
   let paused = options.paused ?? false;
   /** Batches not finished yet: gathering, invoking or deleting. */
   let busy = 0;
+  /**
+   * Batches still filling whose last receive did not come back full. While there is one, no new
+   * batch starts: a trickle of messages fills one batch instead of spreading over many small ones,
+   * and a backlog still fills several batches at once.
+   */
+  let blockingGathers = 0;
+  /** The last receive while filling came back full: there is a backlog. */
+  let backlog = false;
+  const slotWaiters: Array<() => void> = [];
   let stopped = false;
   const stopController = new AbortController();
   const batches = new Set<Promise<void>>();
@@ -203,7 +222,7 @@ export function startPoller(options: PollerOptions): Poller {
     }
   };
 
-  const receive = async (max: number, waitSeconds: number): Promise<Message[]> => {
+  const receive = async (max: number, waitSeconds: number, abortSignal?: AbortSignal): Promise<Message[]> => {
     const out = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
@@ -214,11 +233,28 @@ export function startPoller(options: PollerOptions): Poller {
         AttributeNames: ['All'],
         MessageAttributeNames: ['All'],
       }),
+      { abortSignal },
     );
     return out.Messages ?? [];
   };
 
   const gather = async (batch: Message[], firstAt: number): Promise<void> => {
+    let blocking = !backlog;
+    if (blocking) blockingGathers += 1;
+    const setBlocking = (value: boolean) => {
+      if (value === blocking) return;
+      blocking = value;
+      blockingGathers += value ? 1 : -1;
+      if (!value) notify();
+    };
+    try {
+      await fill(batch, firstAt, setBlocking);
+    } finally {
+      setBlocking(false);
+    }
+  };
+
+  const fill = async (batch: Message[], firstAt: number, setBlocking: (value: boolean) => void): Promise<void> => {
     let saturated = true;
     let rounds = 0;
     while (batch.length < consumer.batchSize && !stopped && !paused) {
@@ -242,8 +278,23 @@ export function startPoller(options: PollerOptions): Poller {
           onError(result.reason, { phase: 'receive', functionName, queueArn, messageIds: [] });
         }
       });
+      backlog = saturated;
+      setBlocking(!saturated);
       // A real SQS short poll answers at once; do not spin while the window is open.
       if (!saturated && Date.now() - started < 20) await pauseFor(Math.min(50, Math.max(0, windowMs - (Date.now() - firstAt))));
+    }
+  };
+
+  const release = async (messages: Message[]): Promise<void> => {
+    try {
+      await sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })),
+        }),
+      );
+    } catch (error) {
+      onError(error, { phase: 'receive', functionName, queueArn, messageIds: messages.map((m) => m.MessageId ?? '') });
     }
   };
 
@@ -280,6 +331,7 @@ export function startPoller(options: PollerOptions): Poller {
 
   /** Invokes the function with one batch and returns the records to delete. */
   const invokeBatch = async (messages: Message[]): Promise<SQSRecord[]> => {
+    while (stats.inFlight >= maxConcurrency) await new Promise<void>((resolve) => slotWaiters.push(resolve));
     const records = messages.map((m) => toRecord(m, queueArn, awsRegion));
     const ids = new Set(records.map((r) => r.messageId));
     const messageIds = records.map((r) => r.messageId);
@@ -304,6 +356,7 @@ export function startPoller(options: PollerOptions): Poller {
       return [];
     } finally {
       stats.inFlight -= 1;
+      slotWaiters.shift()?.();
     }
 
     let failed: Set<string>;
@@ -329,7 +382,7 @@ export function startPoller(options: PollerOptions): Poller {
         await gather(batch, firstAt);
         done = await invokeBatch(batch);
       } finally {
-        // Concurrency counts invocations; the deletes that follow do not hold a slot.
+        // Concurrency counts invocations; the deletes that follow do not hold a batch back.
         stats.activeBatches -= 1;
         notify();
       }
@@ -340,18 +393,20 @@ export function startPoller(options: PollerOptions): Poller {
       }
     })();
     batches.add(task);
-    void task.finally(() => batches.delete(task));
+    const forget = () => batches.delete(task);
+    task.then(forget, forget);
   };
 
   const dispatch = async () => {
     while (!stopped) {
-      if (paused || stats.activeBatches >= maxConcurrency) {
+      if (paused || blockingGathers > 0 || stats.activeBatches >= maxConcurrency + PREFETCH_BATCHES) {
         await waitForNotify();
         continue;
       }
       let first: Message[];
       try {
-        first = await receive(1, idleWaitSeconds);
+        // stop() cuts this long poll short rather than wait for it to run out.
+        first = await receive(1, idleWaitSeconds, stopController.signal);
       } catch (error) {
         if (stopped) break;
         stats.receiveErrors += 1;
@@ -359,8 +414,13 @@ export function startPoller(options: PollerOptions): Poller {
         await pauseFor(RECEIVE_ERROR_BACKOFF_MS);
         continue;
       }
-      // Messages received after pause()/stop() are in flight already: they still make a batch.
-      if (first.length > 0) startBatch(first, Date.now());
+      if (first.length === 0) continue;
+      if (paused || stopped) {
+        // pause() came while this poll was waiting: hand the messages back rather than invoke.
+        await release(first);
+        continue;
+      }
+      startBatch(first, Date.now());
     }
   };
 

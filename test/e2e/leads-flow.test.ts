@@ -144,7 +144,10 @@ describe('POST /leads → HubSpot contact', () => {
     const response = await fetch(`${stack.apiUrl}/internal/leads/resync-failed`, { method: 'POST' });
     // Assess
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ requeued: 1, redriven: 1 });
+    // Every FAILED lead is requeued, including those earlier tests left; this one's message is the only one in the DLQ.
+    const report = (await response.json()) as { requeued: number; redriven: number };
+    expect(report.requeued).toBeGreaterThanOrEqual(1);
+    expect(report.redriven).toBe(1);
     await waitForStatus(body.leadId, 'SYNCED', 30_000);
     await expect.poll(async () => queueDepths(), { timeout: 15_000, interval: 250 }).toEqual({ queue: 0, dlq: 0 });
     expect(contactByEmail(email)).toHaveLength(1);
