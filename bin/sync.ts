@@ -33,7 +33,7 @@ environment:
   PLATFORM_SOURCE_VALUE   the lead_source_system value of platform leads (default "platform")
   AWS_REGION              region of a deployed API (SigV4 signing)`;
 
-const apiUrl = (process.env.API_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/+$/, '');
+const apiUrl = () => (process.env.API_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/+$/, '');
 
 /** SigV4 wants a hash class; node:crypto provides SHA-256 and HMAC-SHA256. */
 type SourceData = string | ArrayBuffer | ArrayBufferView;
@@ -68,7 +68,7 @@ function isLoopback(url: URL): boolean {
 }
 
 async function callApi(method: 'GET' | 'POST', path: string): Promise<unknown> {
-  const url = new URL(`${apiUrl}${path}`);
+  const url = new URL(`${apiUrl()}${path}`);
   let headers: Record<string, string> = { host: url.host, accept: 'application/json' };
   if (!isLoopback(url)) {
     const region = process.env.AWS_REGION ?? url.hostname.split('.')[2];
@@ -98,7 +98,7 @@ async function hubspotTarget(): Promise<{ baseUrl: string; token: string }> {
     if (!token) throw new Error('Set HUBSPOT_ACCESS_TOKEN');
     return { baseUrl: process.env.HUBSPOT_BASE_URL, token };
   }
-  if (isLoopback(new URL(apiUrl))) {
+  if (isLoopback(new URL(apiUrl()))) {
     // The local stack says where its HubSpot sandbox listens.
     const info = LocalInfo.parse(await callApi('GET', '/__local/info'));
     return { baseUrl: info.hubspot.url, token: process.env.HUBSPOT_ACCESS_TOKEN ?? info.hubspot.accessToken ?? '' };

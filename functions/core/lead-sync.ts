@@ -8,6 +8,7 @@
  */
 import { contactProperties, propertiesHash } from './contact-mapping.js';
 import { PermanentError, RateLimitedError, RetryableError } from './errors.js';
+import { maskEmail } from './privacy.js';
 import type { Lead } from './lead.js';
 import type { ContactInput, HubSpotContacts, LeadStore, LeadSyncResult, Log, MessageRetries } from './ports.js';
 import { backoffSeconds } from './retry-policy.js';
@@ -147,7 +148,7 @@ export async function syncLeadBatch(messages: readonly LeadSyncMessage[], deps: 
         case 'rejected':
           results.push({ kind: 'failed', leadId, error: outcome.message, failureKind: 'rejected', at });
           report.counts.rejected += 1;
-          deps.log.warn('HubSpot rejected the lead', { leadId, error: outcome.message });
+          deps.log.warn('HubSpot rejected the lead', { leadId, email: maskEmail(email), error: outcome.message });
           break;
         case 'retry': {
           for (const m of item.messages) report.failedMessageIds.add(m.messageId);

@@ -94,6 +94,8 @@ export function makeHandler(getDeps: () => LeadEventsDeps) {
         throw error;
       }
     }
+    // The lead id is the correlation id from here on (seed 004: logs carry the lead id).
+    logger.setCorrelationId(accepted.leadId);
     logger.appendKeys({ leadId: accepted.leadId });
     metrics.addMetric('LeadsAccepted', MetricUnit.Count, 1);
     // Published here rather than by middleware: reads add no metric, and an empty flush warns.
@@ -103,6 +105,7 @@ export function makeHandler(getDeps: () => LeadEventsDeps) {
 
   async function getLead(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
     const leadId = event.pathParameters?.leadId ?? '';
+    logger.setCorrelationId(leadId);
     const lead = await getDeps().leads.get(leadId);
     if (!lead) throw new NotFoundError(`No lead with id ${leadId}`);
     return json(200, leadView(lead));

@@ -112,11 +112,16 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   child.stdout?.resume();
   child.stderr?.resume();
 
+  // If this process exits without close() (an uncaught error, process.exit), take the JVM along.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
   let closing: Promise<void> | undefined;
   return {
     endpoint,
     port,
     close() {
+      process.off('exit', killOnExit);
       closing ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
         await waitForExit(child, 5000);

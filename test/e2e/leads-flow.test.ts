@@ -131,6 +131,25 @@ describe('POST /leads → HubSpot contact', () => {
     expect(contactByEmail(email)).toHaveLength(1);
   });
 
+  it('waits out a HubSpot 429 with the Retry-After it gave, then syncs', async () => {
+    stack.hubspot.sandbox!.addFault({ kind: 'rateLimit', retryAfterSeconds: 1, path: '/crm/v3/objects/contacts/batch/upsert', times: 1 });
+    const email = unique('throttled');
+    const { body } = await postLead({ email });
+    const lead = await waitForStatus(body.leadId, 'SYNCED', 30_000);
+    expect(lead.hubspot.attempts).toBe(2);
+    expect(contactByEmail(email)).toHaveLength(1);
+    const statuses = stack.hubspot.sandbox!.requests().filter((r) => r.path.endsWith('/batch/upsert')).map((r) => r.status);
+    expect(statuses).toContain(429);
+  });
+
+  it('marks a lead FAILED with HubSpot\'s message when HubSpot refuses the request itself (400)', async () => {
+    stack.hubspot.sandbox!.addFault({ kind: 'status', status: 400, path: '/crm/v3/objects/contacts/batch/upsert', times: 1, message: 'Property values were not valid' });
+    const { body } = await postLead({ email: unique('refused') });
+    const failed = await waitForStatus(body.leadId, 'FAILED');
+    expect(failed.hubspot.error).toMatch(/HubSpot 400: .*Property values were not valid/);
+    expect(failed.hubspot.attempts).toBe(1);
+  });
+
   it('parks a lead whose retries run out as FAILED with its message in the DLQ; resync-failed brings it back once', async () => {
     // Prepare: HubSpot keeps failing until the two receives are spent.
     stack.hubspot.sandbox!.addFault({ kind: 'status', status: 503, path: '/crm/v3/objects/contacts/batch/upsert' });
@@ -179,6 +198,30 @@ describe('POST /leads → HubSpot contact', () => {
     await expect.poll(async () => (await queueDepths()).queue, { timeout: 15_000, interval: 200 }).toBe(0);
     expect(sandbox.requests().length).toBe(before);
     expect((await getLead(body.leadId)).body.hubspot.attempts).toBe(1);
+  });
+});
+
+describe('operator CLI (npm run sync -- ...)', () => {
+  it('status and resync-failed talk to the running stack', async () => {
+    const { main } = await import('../../bin/sync.js');
+    const printed: string[] = [];
+    const original = console.log;
+    console.log = (...args: unknown[]) => printed.push(args.join(' '));
+    process.env.API_URL = stack.apiUrl;
+    try {
+      expect(await main(['status'])).toBe(0);
+      expect(await main(['resync-failed'])).toBe(0);
+      expect(await main(['setup', 'hubspot'])).toBe(0);
+    } finally {
+      console.log = original;
+      delete process.env.API_URL;
+    }
+    const status = JSON.parse(printed[0]!) as { leads: Record<string, number>; queues: Record<string, unknown> };
+    expect(Object.keys(status.leads).sort()).toEqual(['FAILED', 'PENDING', 'RETRYING', 'UNLINKED']);
+    expect(status.queues['lead-sync']).toMatchObject({ queue: { visible: expect.any(Number) }, deadLetter: { visible: expect.any(Number) } });
+    expect(printed[1]).toMatch(/^requeued \d+ failed lead\(s\); redriven \d+ message\(s\) from the DLQ$/);
+    // The stack ran the setup when it started, so a second run changes nothing.
+    expect(printed[2]).toBe('contacts.lead_source_system: unchanged');
   });
 });
 

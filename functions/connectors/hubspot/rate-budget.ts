@@ -49,14 +49,18 @@ export class RollingWindowBudget {
     return at - now;
   }
 
-  /** Reserves the earliest call slot (a promised one first) if it is at most `maxWaitMs` away. */
+  /**
+   * Reserves the earliest call slot if it is at most `maxWaitMs` away. A caller back for a promised
+   * slot takes the earliest promise: it is released and the slot computed afresh, because calls
+   * answered since the promise may have moved the window.
+   */
   reserve(maxWaitMs: number): Reservation {
     const now = this.now();
     this.dropExpiredPromises(now);
     const promised = this.promised[0];
     if (promised !== undefined && promised - now <= maxWaitMs) {
       this.promised.shift();
-      return { ok: true, waitMs: Math.max(0, promised - now), at: promised };
+      this.remove(promised);
     }
     const at = this.earliestSlot(now);
     const waitMs = at - now;
@@ -71,29 +75,50 @@ export class RollingWindowBudget {
    * answer keeps this view of the window never ahead of HubSpot's.
    */
   settle(reservedAt: number, answeredAt: number = this.now()): void {
-    const index = this.calls.indexOf(reservedAt);
-    if (index === -1) return;
-    this.calls.splice(index, 1);
-    this.insert(Math.max(reservedAt, answeredAt));
+    if (this.remove(reservedAt)) this.insert(Math.max(reservedAt, answeredAt));
   }
 
+  /**
+   * The earliest time ≥ now at which one more call keeps every window of `intervalMs` at no more
+   * than `max` calls, counting calls made, reserved and promised (some may lie in the future).
+   * A slot opens either now or just after some call leaves the window.
+   */
   private earliestSlot(now: number): number {
     while (this.calls.length > 0 && (this.calls[0] as number) <= now - this.intervalMs) this.calls.shift();
-    let at = Math.max(now, this.blockedUntil);
-    if (this.calls.length >= this.max) {
-      // The slot opens when the call `max` places from the end leaves the window.
-      at = Math.max(at, (this.calls[this.calls.length - this.max] as number) + this.intervalMs + 1);
+    const start = Math.max(now, this.blockedUntil);
+    if (this.calls.length < this.max) return start;
+    const candidates = [start, ...this.calls.map((t) => t + this.intervalMs + 1).filter((t) => t > start)];
+    for (const at of candidates) {
+      if (this.fits(at)) return at;
     }
-    return at;
+    return (this.calls[this.calls.length - 1] as number) + this.intervalMs + 1;
+  }
+
+  private fits(at: number): boolean {
+    if (this.countIn(at - this.intervalMs, at) >= this.max) return false;
+    // A later window that would also hold this call must have room for it too.
+    return this.calls.every((t) => t <= at || t >= at + this.intervalMs || this.countIn(t - this.intervalMs, t) < this.max);
+  }
+
+  /** Calls in (from, to]. */
+  private countIn(from: number, to: number): number {
+    let count = 0;
+    for (const t of this.calls) if (t > from && t <= to) count += 1;
+    return count;
   }
 
   /** A promise nobody came for within the grace period frees its slot. */
   private dropExpiredPromises(now: number): void {
     while (this.promised.length > 0 && (this.promised[0] as number) < now - PROMISE_GRACE_MS) {
-      const at = this.promised.shift() as number;
-      const index = this.calls.indexOf(at);
-      if (index !== -1) this.calls.splice(index, 1);
+      this.remove(this.promised.shift() as number);
     }
+  }
+
+  private remove(at: number): boolean {
+    const index = this.calls.indexOf(at);
+    if (index === -1) return false;
+    this.calls.splice(index, 1);
+    return true;
   }
 
   private insert(at: number): void {
