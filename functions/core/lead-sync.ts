@@ -134,6 +134,8 @@ export async function syncLeadBatch(messages: readonly LeadSyncMessage[], deps: 
   const results: LeadSyncResult[] = [];
   const retryItems: { receiptHandle: string; delaySeconds: number }[] = [];
   const deferredMessages: LeadSyncMessage[] = [];
+  // The client promised a slot when it held the call back; the batch returns for it.
+  let deferForMs = 0;
   for (const [email, group] of byEmail) {
     const outcome = outcomes.get(email) ?? { kind: 'retry', message: 'HubSpot returned no result for this input', attempted: true };
     for (const item of group) {
@@ -155,6 +157,7 @@ export async function syncLeadBatch(messages: readonly LeadSyncMessage[], deps: 
           if (!outcome.attempted) {
             // Held back by the rate budget: no attempt was made, so the lead's columns stay as they are.
             deferredMessages.push(...item.messages);
+            deferForMs = outcome.retryAfterMs ?? 1_000;
             break;
           }
           if (lastReceive >= deps.maxReceiveCount) {
@@ -176,7 +179,7 @@ export async function syncLeadBatch(messages: readonly LeadSyncMessage[], deps: 
     }
   }
 
-  if (deferredMessages.length > 0) retryItems.push(...(await defer(deferredMessages, deps.hubspot.holdSlotMs(), deps, report)));
+  if (deferredMessages.length > 0) retryItems.push(...(await defer(deferredMessages, deferForMs, deps, report)));
   await deps.leads.recordSyncResults(results);
   await setVisibility(retryItems, deps);
   return report;

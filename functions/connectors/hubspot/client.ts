@@ -91,7 +91,7 @@ export class HubSpotClient implements HubSpotContacts {
   ): Promise<HubSpotResponse> {
     const slot = this.budget.reserve(options.maxWaitMs);
     if (!slot.ok) {
-      throw new RateLimitedError(`HubSpot rate limit budget spent; next slot in ${slot.retryInMs} ms`, slot.retryInMs, false);
+      throw new RateLimitedError(`HubSpot rate limit budget spent; slot promised in ${slot.retryInMs} ms`, slot.retryInMs, false);
     }
     if (slot.waitMs > 0) await this.sleep(slot.waitMs);
     const token = await this.options.accessToken();

@@ -13,6 +13,7 @@
  * HubSpot (their sum over the limit) blocks this budget for the window and sends the batch back
  * to SQS with a delay.
  */
+/** A slot to call in `waitMs`, or (not ok) a slot promised in `retryInMs` to come back for. */
 export type Reservation = { ok: true; waitMs: number; at: number } | { ok: false; retryInMs: number };
 
 /** How late a batch may come back for its promised slot (SQS receive, batching window). */
@@ -43,15 +44,23 @@ export class RollingWindowBudget {
   /** Promises the earliest slot, however far, to a batch that goes away and comes back for it; returns the ms until it. */
   promise(): number {
     const now = this.now();
+    this.dropExpiredPromises(now);
     const at = this.earliestSlot(now);
     this.insert(at);
-    this.promised.push(at);
+    this.promise_(at);
     return at - now;
   }
 
+  private promise_(at: number): void {
+    let i = this.promised.length;
+    while (i > 0 && (this.promised[i - 1] as number) > at) i -= 1;
+    this.promised.splice(i, 0, at);
+  }
+
   /**
-   * Reserves the earliest call slot if it is at most `maxWaitMs` away. A caller back for a promised
-   * slot takes the earliest promise: it is released and the slot computed afresh, because calls
+   * Reserves the earliest call slot if it is at most `maxWaitMs` away; otherwise promises that
+   * slot to the caller, who goes away and comes back for it. A caller back for a promised slot
+   * takes the earliest promise: it is released and the slot computed afresh, because calls
    * answered since the promise may have moved the window.
    */
   reserve(maxWaitMs: number): Reservation {
@@ -64,8 +73,11 @@ export class RollingWindowBudget {
     }
     const at = this.earliestSlot(now);
     const waitMs = at - now;
-    if (waitMs > maxWaitMs) return { ok: false, retryInMs: waitMs };
     this.insert(at);
+    if (waitMs > maxWaitMs) {
+      this.promise_(at);
+      return { ok: false, retryInMs: waitMs };
+    }
     return { ok: true, waitMs, at };
   }
 
@@ -79,8 +91,8 @@ export class RollingWindowBudget {
   }
 
   /**
-   * The earliest time ≥ now at which one more call keeps every window of `intervalMs` at no more
-   * than `max` calls, counting calls made, reserved and promised (some may lie in the future).
+   * The earliest time ≥ now at which the window of `intervalMs` ending there holds fewer than
+   * `max` calls, counting calls made, reserved and promised.
    * A slot opens either now or just after some call leaves the window.
    */
   private earliestSlot(now: number): number {
@@ -94,10 +106,13 @@ export class RollingWindowBudget {
     return (this.calls[this.calls.length - 1] as number) + this.intervalMs + 1;
   }
 
+  /**
+   * Room in the window ending at `at`. Later windows are not checked: a promise there was computed
+   * before the calls it follows were answered, so it may already sit a little early; its holder
+   * recomputes when it comes back, and checking against it would push newcomers a whole window out.
+   */
   private fits(at: number): boolean {
-    if (this.countIn(at - this.intervalMs, at) >= this.max) return false;
-    // A later window that would also hold this call must have room for it too.
-    return this.calls.every((t) => t <= at || t >= at + this.intervalMs || this.countIn(t - this.intervalMs, t) < this.max);
+    return this.countIn(at - this.intervalMs, at) < this.max;
   }
 
   /** Calls in (from, to]. */
