@@ -76,7 +76,7 @@ describe('RollingWindowBudget', () => {
     expect(later).toMatchObject({ ok: true, waitMs: 0 });
   });
 
-  it('refuses a slot further away than maxWaitMs and says when one frees, without reserving it', () => {
+  it('refuses a slot further away than maxWaitMs, says when it frees, and promises it to the caller', () => {
     // Prepare
     const clock = fakeClock();
     const budget = new RollingWindowBudget(2, 1000, clock.now);
@@ -93,7 +93,7 @@ describe('RollingWindowBudget', () => {
     expect(refused.ok).toBe(false);
     expect(refused.ok === false && refused.retryInMs).toBeGreaterThanOrEqual(800);
     expect(refused.ok === false && refused.retryInMs).toBeLessThanOrEqual(801);
-    // The refusal reserved nothing: once the window has passed, the whole limit is free again.
+    // The promised slot is the caller's own, taken when it comes back: the limit is not spent twice.
     expect(afterWindow).toMatchObject([
       { ok: true, waitMs: 0 },
       { ok: true, waitMs: 0 },
