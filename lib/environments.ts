@@ -27,11 +27,15 @@ export interface EnvironmentSettings {
   readonly apiThrottle: { readonly rateLimit: number; readonly burstLimit: number };
 }
 
+// The seed's per-environment sync intervals and batch sizes (every 5 min / 10 records in
+// development, hourly / 50 in staging, every 4 h / 100 in production) are for the scheduled
+// Buildium sync. The lead flow always sends HubSpot's maximum batch (100): smaller batches only
+// spend more of the rate limit. Its reconciliation runs hourly, more often in development.
 const dev: EnvironmentSettings = {
   name: 'dev',
   logLevel: 'DEBUG',
   logRetentionDays: 7,
-  leadReconcileRate: { minutes: 60 },
+  leadReconcileRate: { minutes: 15 },
   stuckLeadAfterMinutes: 15,
   leadSync: { batchSize: 100, maxBatchingWindowSeconds: 2, maxConcurrency: 2, maxReceiveCount: 8 },
   apiThrottle: { rateLimit: 50, burstLimit: 100 },
@@ -42,6 +46,7 @@ export const environments: Record<EnvironmentName, EnvironmentSettings> = {
     ...dev,
     name: 'local',
     logLevel: 'INFO',
+    leadReconcileRate: { minutes: 60 },
     leadSync: { ...dev.leadSync, maxConcurrency: 5 },
   },
   dev,
@@ -49,6 +54,7 @@ export const environments: Record<EnvironmentName, EnvironmentSettings> = {
     ...dev,
     name: 'staging',
     logLevel: 'INFO',
+    leadReconcileRate: { minutes: 60 },
     logRetentionDays: 30,
     leadSync: { ...dev.leadSync, maxConcurrency: 5 },
     apiThrottle: { rateLimit: 200, burstLimit: 400 },
@@ -57,6 +63,7 @@ export const environments: Record<EnvironmentName, EnvironmentSettings> = {
     ...dev,
     name: 'prod',
     logLevel: 'WARN',
+    leadReconcileRate: { minutes: 60 },
     logRetentionDays: 90,
     leadSync: { batchSize: 100, maxBatchingWindowSeconds: 5, maxConcurrency: 5, maxReceiveCount: 10 },
     apiThrottle: { rateLimit: 500, burstLimit: 1000 },
