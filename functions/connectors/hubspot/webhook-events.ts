@@ -1,0 +1,60 @@
+/**
+ * HubSpot webhook deliveries (`shared/specs/hubspot/SIGNATURES.md`, webhooks-v3.json): a JSON
+ * array of events. Contact events are told apart by `subscriptionType`; types this project does
+ * not handle are kept as `unknown` (recorded and skipped, never a reason to refuse a delivery).
+ */
+import { z } from 'zod';
+
+/** HubSpot sends at most 100 events in one request (Webhooks API, "Webhook settings"). */
+export const MAX_EVENTS_PER_DELIVERY = 100;
+
+const id = z.number().int().nonnegative();
+
+export const HubSpotEventSchema = z.looseObject({
+  eventId: id,
+  subscriptionId: id,
+  portalId: id,
+  appId: id.optional(),
+  occurredAt: id,
+  subscriptionType: z.string().min(1).max(200),
+  attemptNumber: z.number().int().nonnegative().optional(),
+  objectId: id,
+  objectTypeId: z.string().optional(),
+  changeSource: z.string().optional(),
+  sourceId: z.string().optional(),
+  changeFlag: z.string().optional(),
+  propertyName: z.string().optional(),
+  /** Always a string, whatever the property's type. */
+  propertyValue: z.string().optional(),
+  primaryObjectId: id.optional(),
+  mergedObjectIds: z.array(id).optional(),
+  newObjectId: id.optional(),
+});
+export type HubSpotEvent = z.infer<typeof HubSpotEventSchema>;
+
+export const HubSpotDeliverySchema = z.array(HubSpotEventSchema).min(1).max(MAX_EVENTS_PER_DELIVERY);
+
+export const CONTACT_EVENT_TYPES = [
+  'contact.creation',
+  'contact.propertyChange',
+  'contact.deletion',
+  'contact.merge',
+  'contact.associationChange',
+  'contact.restore',
+  'contact.privacyDeletion',
+] as const;
+export type ContactEventType = (typeof CONTACT_EVENT_TYPES)[number];
+
+export function contactEventType(event: HubSpotEvent): ContactEventType | 'unknown' {
+  return (CONTACT_EVENT_TYPES as readonly string[]).includes(event.subscriptionType)
+    ? (event.subscriptionType as ContactEventType)
+    : 'unknown';
+}
+
+/**
+ * `eventId` alone is not unique across subscriptions and retries: HubSpot's own guidance is to
+ * dedupe on subscription, event, time and object together.
+ */
+export function eventKey(event: HubSpotEvent): string {
+  return `${event.subscriptionId}:${event.eventId}:${event.occurredAt}:${event.objectId}`;
+}
