@@ -1,10 +1,23 @@
 import { startSandboxServer } from './server.js';
 import type { HubSpotSandbox, HubSpotSandboxOptions } from './types.js';
 
-export type { ContactSnapshot, FaultKind, FaultRule, HubSpotSandbox, HubSpotSandboxOptions, RateLimit, RecordedRequest } from './types.js';
+export type {
+  ContactSnapshot,
+  FaultKind,
+  FaultRule,
+  HubSpotSandbox,
+  HubSpotSandboxOptions,
+  HubSpotWebhookOptions,
+  RateLimit,
+  RecordedRequest,
+  WebhookDelivery,
+  WebhookEvent,
+  WebhookSubscriptionType,
+} from './types.js';
 export { seededRandom } from './faults.js';
 export { DAILY_LIMIT, DEFAULT_RATE_LIMIT } from './rate-limit.js';
 export { DEMO_CONTACTS } from './seed.js';
+export { DEFAULT_ANNOUNCED_PROPERTIES, DEFAULT_SUBSCRIPTIONS, NOT_RETRIED } from './webhooks.js';
 
 export function startHubSpotSandbox(options: HubSpotSandboxOptions): Promise<HubSpotSandbox> {
   return startSandboxServer(options);

@@ -10,7 +10,8 @@ import { DEFAULT_RATE_LIMIT, RollingWindowLimiter } from './rate-limit.js';
 import { FaultRuleInput, parseBody, RateLimitInput } from './schemas.js';
 import { seedContacts } from './seed.js';
 import { ContactStore } from './store.js';
-import type { FaultRule, HubSpotSandbox, HubSpotSandboxOptions, RateLimit, RecordedRequest } from './types.js';
+import type { FaultRule, HubSpotSandbox, HubSpotSandboxOptions, RateLimit, RecordedRequest, WebhookDelivery } from './types.js';
+import { WebhookDispatcher, WebhookTargetInput } from './webhooks.js';
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const MAX_LOG_ENTRIES = 100_000;
@@ -105,6 +106,7 @@ class Sandbox implements HubSpotSandbox {
   private readonly store = new ContactStore(this.properties);
   private readonly faults: FaultSet;
   private readonly limiter: RollingWindowLimiter;
+  private readonly webhooks: WebhookDispatcher;
   private readonly timers = new Set<NodeJS.Timeout>();
   private log: RecordedRequest[] = [];
   private closed = false;
@@ -112,7 +114,10 @@ class Sandbox implements HubSpotSandbox {
   constructor(private readonly options: HubSpotSandboxOptions) {
     this.faults = new FaultSet(options.random ?? Math.random);
     this.limiter = new RollingWindowLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
-    if (options.seed ?? true) seedContacts(this.store);
+    this.webhooks = new WebhookDispatcher(options.webhooks);
+    this.seed();
+    // Only API writes announce changes: the seed above (and on reset) does not.
+    this.store.onChange = (change) => this.webhooks.record(change);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         if (!res.headersSent && !res.destroyed) send(res, errorReply(err));
@@ -138,6 +143,7 @@ class Sandbox implements HubSpotSandbox {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.webhooks.close();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     await new Promise<void>((resolve) => {
@@ -176,7 +182,31 @@ class Sandbox implements HubSpotSandbox {
     this.faults.clear();
     this.limiter.reset();
     this.log = [];
-    if (this.options.seed ?? true) seedContacts(this.store);
+    this.webhooks.reset();
+    this.seed();
+  }
+
+  setWebhookTarget(targetUrl: string | null): void {
+    this.webhooks.setTarget(targetUrl);
+  }
+
+  webhookDeliveries(): WebhookDelivery[] {
+    return this.webhooks.deliveries();
+  }
+
+  flushWebhooks(): Promise<void> {
+    return this.webhooks.flush();
+  }
+
+  private seed(): void {
+    if (!(this.options.seed ?? true)) return;
+    const listener = this.store.onChange;
+    this.store.onChange = undefined;
+    try {
+      seedContacts(this.store);
+    } finally {
+      this.store.onChange = listener;
+    }
   }
 
   private record(entry: RecordedRequest): void {
@@ -302,6 +332,17 @@ class Sandbox implements HubSpotSandbox {
           return { status: 200, body: this.limiter.current };
         case 'GET /__sandbox/contacts':
           return { status: 200, body: this.store.snapshot() };
+        case 'GET /__sandbox/webhooks':
+          return { status: 200, body: this.webhooks.deliveries() };
+        case 'POST /__sandbox/webhooks': {
+          const { targetUrl } = parseBody(WebhookTargetInput, parsed.value);
+          try {
+            this.webhooks.setTarget(targetUrl);
+          } catch (err) {
+            throw validationError(err instanceof Error ? err.message : String(err));
+          }
+          return { status: 200, body: { targetUrl: this.webhooks.target } };
+        }
         case 'POST /__sandbox/reset':
           this.reset();
           return { status: 204 };

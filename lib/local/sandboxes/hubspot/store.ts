@@ -31,6 +31,15 @@ export const DEFAULT_PROPERTIES = ['createdate', 'email', 'firstname', 'hs_objec
 const ALWAYS_RETURNED = ['createdate', 'hs_object_id', 'lastmodifieddate'];
 const SYSTEM_PROPERTIES = new Set(['hs_object_id', 'lastmodifieddate']);
 
+/**
+ * A change to a contact, reported to the store's listener (the webhook dispatcher): the values a
+ * creation set, the properties an update actually changed (new value, '' when cleared), an archive.
+ */
+export type ContactChange =
+  | { kind: 'create'; record: ContactRecord; at: number; values: ReadonlyMap<string, string> }
+  | { kind: 'update'; record: ContactRecord; at: number; changed: ReadonlyMap<string, string> }
+  | { kind: 'archive'; record: ContactRecord; at: number };
+
 export type ValidatedWrite = { ok: true; values: Map<string, string> } | { ok: false; problems: PropertyProblem[] };
 
 export class ContactStore {
@@ -38,6 +47,8 @@ export class ContactStore {
   private readonly byEmail = new Map<string, ContactRecord>();
   private order: ContactRecord[] = [];
   private nextId = 1001;
+  /** Told of every creation, change and archive while set. */
+  onChange: ((change: ContactChange) => void) | undefined;
 
   constructor(private readonly properties: PropertyStore) {}
 
@@ -101,13 +112,16 @@ export class ContactStore {
     this.order.push(record);
     const email = props.get('email');
     if (email) this.byEmail.set(email, record);
+    this.onChange?.({ kind: 'create', record, at: now, values: props });
     return record;
   }
 
   update(record: ContactRecord, values: Map<string, string>, now = Date.now()): void {
     const oldEmail = record.props.get('email');
+    const changed = new Map<string, string>();
     for (const [k, v] of values) {
       if (SYSTEM_PROPERTIES.has(k)) continue;
+      if ((record.props.get(k) ?? '') !== v) changed.set(k, v);
       if (v === '') record.props.delete(k);
       else record.props.set(k, v);
     }
@@ -118,6 +132,7 @@ export class ContactStore {
     }
     record.updatedAt = Math.max(now, record.updatedAt);
     record.props.set('lastmodifieddate', new Date(record.updatedAt).toISOString());
+    if (changed.size) this.onChange?.({ kind: 'update', record, at: now, changed });
   }
 
   archive(record: ContactRecord, now = Date.now()): void {
@@ -126,6 +141,7 @@ export class ContactStore {
     record.archivedAt = now;
     const email = record.props.get('email');
     if (email && this.byEmail.get(email) === record) this.byEmail.delete(email);
+    this.onChange?.({ kind: 'archive', record, at: now });
   }
 
   emailOwner(values: Map<string, string>, self?: ContactRecord): ContactRecord | undefined {
