@@ -2,6 +2,7 @@
  * What the core needs from the outside world. Adapters live in `functions/store` (DynamoDB),
  * `functions/runtime` (SQS) and `functions/connectors` (HubSpot); tests pass in-memory fakes.
  */
+import type { LeadFields } from './contact-mapping.js';
 import type { FailureKind, Lead, SyncStatus } from './lead.js';
 
 /** Structured logging, as Powertools' Logger offers it. */
@@ -36,6 +37,25 @@ export interface LeadStore {
   /** Puts leads back to PENDING for another sync (resync); returns the ids that still exist. */
   markPending(leadIds: readonly string[], at: string): Promise<string[]>;
   countByStatus(): Promise<Record<AttentionStatus, number>>;
+  findByHubSpotId(hubspotId: string): Promise<Lead | undefined>;
+  /**
+   * Applies a change made in HubSpot unless the lead already holds one at least as new
+   * ('stale'); 'missing' when the lead is gone.
+   */
+  applyCrmChange(change: CrmLeadChange): Promise<'applied' | 'stale' | 'missing'>;
+  /** The contact is gone from HubSpot: UNLINKED, HubSpot id cleared, the lead kept. */
+  unlink(leadId: string, at: string): Promise<void>;
+}
+
+export interface CrmLeadChange {
+  readonly leadId: string;
+  readonly hubspotId: string;
+  readonly fields: LeadFields;
+  /** The contact's lastmodifieddate: changes apply only in this order. */
+  readonly modifiedInCrm: string;
+  /** contactHash of the contact: what the lead now holds, so it is not sent back (no echo). */
+  readonly hash: string;
+  readonly at: string;
 }
 
 /** The lead-sync queue as the producers see it. */
@@ -76,6 +96,22 @@ export interface ContactUpsertResult {
   readonly written: ReadonlyMap<string, { id: string; created: boolean }>;
   /** Per email: HubSpot's reason for refusing that input. */
   readonly rejected: ReadonlyMap<string, string>;
+}
+
+export interface ContactState {
+  readonly id: string;
+  readonly properties: Readonly<Record<string, string | null>>;
+  /** HubSpot's `updatedAt` (the contact's lastmodifieddate), ISO 8601. */
+  readonly updatedAt: string;
+}
+
+export interface HubSpotContactReader {
+  /** Current state of up to 100 contacts in one call; ids HubSpot does not know are absent. */
+  readContacts(
+    ids: readonly string[],
+    properties: readonly string[],
+    options: { maxWaitMs: number; timeoutMs: number },
+  ): Promise<Map<string, ContactState>>;
 }
 
 export interface HubSpotContacts {

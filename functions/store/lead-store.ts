@@ -16,7 +16,7 @@ import {
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { SYNC_STATUSES, type Lead } from '../core/lead.js';
-import type { AttentionStatus, LeadStore, LeadSyncResult } from '../core/ports.js';
+import type { AttentionStatus, CrmLeadChange, LeadStore, LeadSyncResult } from '../core/ports.js';
 import { mapConcurrent } from './concurrency.js';
 
 /** BatchGetItem reads at most 100 keys per call (DynamoDB API reference). */
@@ -333,5 +333,85 @@ export class DynamoLeadStore implements LeadStore {
       } while (start);
     }
     return counts;
+  }
+
+  async findByHubSpotId(hubspotId: string): Promise<Lead | undefined> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byHubSpotId',
+        KeyConditionExpression: 'hubspotId = :id',
+        ExpressionAttributeValues: { ':id': hubspotId },
+        Limit: 1,
+      }),
+    );
+    const item = out.Items?.[0];
+    return item ? fromItem(item) : undefined;
+  }
+
+  async applyCrmChange(change: CrmLeadChange): Promise<'applied' | 'stale' | 'missing'> {
+    const set: string[] = [
+      'hubspotId = :hubspotId',
+      'lastModifiedInCrm = :modified',
+      'lastSyncDirection = :direction',
+      'syncStatus = :synced',
+      'syncedHash = :hash',
+      'syncedAt = :at',
+      'statusChangedAt = :at',
+      'updatedAt = :at',
+    ];
+    const values: Record<string, unknown> = {
+      ':hubspotId': change.hubspotId,
+      ':modified': change.modifiedInCrm,
+      ':direction': 'from_crm',
+      ':synced': 'SYNCED',
+      ':hash': change.hash,
+      ':at': change.at,
+      ':one': 1,
+    };
+    const remove = ['syncAttention', 'syncError', 'syncFailureKind'];
+    for (const field of ['email', 'firstName', 'lastName', 'phone', 'message'] as const) {
+      const value = change.fields[field];
+      if (value === undefined) {
+        if (field !== 'email') remove.push(field);
+      } else {
+        set.push(`${field} = :${field}`);
+        values[`:${field}`] = value;
+      }
+    }
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { leadId: change.leadId },
+          // Out-of-order deliveries: a change never replaces one HubSpot made later.
+          ConditionExpression: 'attribute_exists(leadId) AND (attribute_not_exists(lastModifiedInCrm) OR lastModifiedInCrm < :modified)',
+          UpdateExpression: `SET ${set.join(', ')} ADD syncVersion :one REMOVE ${remove.join(', ')}`,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return 'applied';
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return (await this.get(change.leadId)) ? 'stale' : 'missing';
+    }
+  }
+
+  async unlink(leadId: string, at: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { leadId },
+          ConditionExpression: 'attribute_exists(leadId)',
+          UpdateExpression:
+            'SET syncStatus = :status, syncAttention = :status, statusChangedAt = :at, lastSyncDirection = :direction ' +
+            'REMOVE hubspotId, syncedHash, syncError, syncFailureKind',
+          ExpressionAttributeValues: { ':status': 'UNLINKED', ':at': at, ':direction': 'from_crm' },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 }

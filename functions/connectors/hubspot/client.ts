@@ -8,9 +8,9 @@
  */
 import type { z } from 'zod';
 import { PermanentError, RateLimitedError, RetryableError } from '../../core/errors.js';
-import type { ContactInput, ContactUpsertResult, HubSpotContacts } from '../../core/ports.js';
+import type { ContactInput, ContactState, ContactUpsertResult, HubSpotContactReader, HubSpotContacts } from '../../core/ports.js';
 import { RollingWindowBudget } from './rate-budget.js';
-import { BatchUpsertResponseSchema, ErrorBodySchema, type StandardError } from './schemas.js';
+import { BatchReadResponseSchema, BatchUpsertResponseSchema, ErrorBodySchema, type StandardError } from './schemas.js';
 
 /** HubSpot batch endpoints take at most 100 inputs (CRM API, "Batch" limits). */
 export const HUBSPOT_BATCH_MAX = 100;
@@ -31,7 +31,7 @@ export interface HubSpotResponse {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export class HubSpotClient implements HubSpotContacts {
+export class HubSpotClient implements HubSpotContacts, HubSpotContactReader {
   private readonly baseUrl: string;
   private readonly budget: RollingWindowBudget;
   private readonly fetch: typeof fetch;
@@ -72,6 +72,24 @@ export class HubSpotClient implements HubSpotContacts {
       }
     }
     return { written, rejected };
+  }
+
+  /** One batch read (at most 100 ids); contacts HubSpot does not know are absent from the map. */
+  async readContacts(
+    ids: readonly string[],
+    properties: readonly string[],
+    options: { maxWaitMs: number; timeoutMs: number },
+  ): Promise<Map<string, ContactState>> {
+    if (ids.length === 0) return new Map();
+    if (ids.length > HUBSPOT_BATCH_MAX) throw new Error(`at most ${HUBSPOT_BATCH_MAX} ids per batch read, got ${ids.length}`);
+    const response = await this.send(
+      'POST',
+      '/crm/v3/objects/contacts/batch/read',
+      { inputs: ids.map((id) => ({ id })), properties, propertiesWithHistory: [], archived: false },
+      options,
+    );
+    const parsed = parse(BatchReadResponseSchema, response.body, 'batch read response');
+    return new Map(parsed.results.map((r) => [r.id, { id: r.id, properties: r.properties, updatedAt: r.updatedAt }]));
   }
 
   budgetWaitMs(): number {

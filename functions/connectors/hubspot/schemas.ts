@@ -35,3 +35,17 @@ export const ErrorBodySchema = z.object({
   policyName: z.string().optional(),
   correlationId: z.string().optional(),
 });
+
+/** BatchResponseSimplePublicObject(WithErrors): batch read answers 200, or 207 naming missing ids. */
+export const BatchReadResponseSchema = z.object({
+  status: z.string(),
+  results: z.array(
+    z.object({
+      id: z.string(),
+      properties: z.record(z.string(), z.string().nullable()),
+      updatedAt: z.string(),
+      archived: z.boolean().optional(),
+    }),
+  ),
+  errors: z.array(StandardErrorSchema).optional(),
+});

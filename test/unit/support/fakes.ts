@@ -6,6 +6,7 @@
  */
 import { newLead, LeadInputSchema, type Lead } from '../../../functions/core/lead.js';
 import type {
+  CrmLeadChange,
   AttentionStatus,
   ContactInput,
   ContactUpsertResult,
@@ -158,6 +159,43 @@ export class InMemoryLeadStore implements LeadStore {
       if (lead.hubspot.syncStatus !== 'SYNCED') counts[lead.hubspot.syncStatus] += 1;
     }
     return counts;
+  }
+
+  async findByHubSpotId(hubspotId: string): Promise<Lead | undefined> {
+    return [...this.leads.values()].find((l) => l.hubspot.id === hubspotId);
+  }
+
+  /** The same rule as the DynamoDB store: a change applies only over an older one. */
+  async applyCrmChange(change: CrmLeadChange): Promise<'applied' | 'stale' | 'missing'> {
+    this.operations.push(`applyCrmChange:${change.leadId}`);
+    const lead = this.leads.get(change.leadId);
+    if (!lead) return 'missing';
+    const last = lead.crmMetadata.lastModifiedInCrm;
+    if (last !== undefined && last >= change.modifiedInCrm) return 'stale';
+    this.leads.set(lead.leadId, {
+      ...lead,
+      email: change.fields.email ?? lead.email,
+      firstName: change.fields.firstName,
+      lastName: change.fields.lastName,
+      phone: change.fields.phone,
+      message: change.fields.message,
+      updatedAt: change.at,
+      statusChangedAt: change.at,
+      hubspot: { ...lead.hubspot, id: change.hubspotId, syncStatus: 'SYNCED', syncedAt: change.at, syncedHash: change.hash, error: undefined, failureKind: undefined },
+      crmMetadata: { ...lead.crmMetadata, lastSyncDirection: 'from_crm', lastModifiedInCrm: change.modifiedInCrm, syncVersion: lead.crmMetadata.syncVersion + 1 },
+    });
+    return 'applied';
+  }
+
+  async unlink(leadId: string, at: string): Promise<void> {
+    const lead = this.leads.get(leadId);
+    if (!lead) return;
+    this.leads.set(leadId, {
+      ...lead,
+      statusChangedAt: at,
+      hubspot: { ...lead.hubspot, id: undefined, syncedHash: undefined, syncStatus: 'UNLINKED' },
+      crmMetadata: { ...lead.crmMetadata, lastSyncDirection: 'from_crm' },
+    });
   }
 }
 
