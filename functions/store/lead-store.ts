@@ -168,22 +168,24 @@ export class DynamoLeadStore implements LeadStore {
     return found;
   }
 
-  async findByEmail(email: string): Promise<Lead[]> {
-    const leads: Lead[] = [];
+  /** Every page of a query on this table (DynamoDB answers at most 1 MB a page). */
+  private async *queryPages(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName' | 'ExclusiveStartKey'>) {
     let start: Record<string, unknown> | undefined;
     do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'byEmail',
-          KeyConditionExpression: 'email = :email',
-          ExpressionAttributeValues: { ':email': email },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) leads.push(fromItem(item));
+      const out: QueryCommandOutput = await this.db.send(new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: start }));
+      yield out;
       start = out.LastEvaluatedKey;
     } while (start);
+  }
+
+  async findByEmail(email: string): Promise<Lead[]> {
+    const leads: Lead[] = [];
+    const pages = this.queryPages({
+      IndexName: 'byEmail',
+      KeyConditionExpression: 'email = :email',
+      ExpressionAttributeValues: { ':email': email },
+    });
+    for await (const page of pages) for (const item of page.Items ?? []) leads.push(fromItem(item));
     return leads;
   }
 
@@ -316,21 +318,13 @@ export class DynamoLeadStore implements LeadStore {
   async countByStatus(): Promise<Record<AttentionStatus, number>> {
     const counts = { PENDING: 0, RETRYING: 0, FAILED: 0, UNLINKED: 0 } satisfies Record<AttentionStatus, number>;
     for (const status of Object.keys(counts) as AttentionStatus[]) {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out: QueryCommandOutput = await this.db.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: 'bySyncAttention',
-            KeyConditionExpression: 'syncAttention = :status',
-            ExpressionAttributeValues: { ':status': status },
-            Select: 'COUNT',
-            ExclusiveStartKey: start,
-          }),
-        );
-        counts[status] += out.Count ?? 0;
-        start = out.LastEvaluatedKey;
-      } while (start);
+      const pages = this.queryPages({
+        IndexName: 'bySyncAttention',
+        KeyConditionExpression: 'syncAttention = :status',
+        ExpressionAttributeValues: { ':status': status },
+        Select: 'COUNT',
+      });
+      for await (const page of pages) counts[status] += page.Count ?? 0;
     }
     return counts;
   }

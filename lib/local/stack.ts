@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { HubSpotClient } from '../../functions/connectors/hubspot/client.js';
 import { contactProperties, ensureProperties } from '../../functions/connectors/hubspot/setup.js';
+import { json } from '../../functions/runtime/http.js';
 import { environments, type EnvironmentSettings } from '../environments.js';
 import { buildTopology, type FunctionId, type FunctionSpec, type QueueId, type Topology } from '../topology.js';
 import { createTables, localDynamoDbClient, startDynamoDbLocal } from './dynamodb.js';
@@ -175,11 +176,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stoppers.push(() => api.close());
 
-    const json = (statusCode: number, body: unknown) => ({
-      statusCode,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
     // Local-only routes: fire a schedule now, and tell the CLI where the sandboxes are.
     api.addRoute({
       method: 'POST',

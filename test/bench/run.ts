@@ -22,7 +22,8 @@ import { createDocumentClient } from '../../functions/store/dynamo-client.js';
 import { DynamoLeadStore } from '../../functions/store/lead-store.js';
 import { localDynamoDbClient } from '../../lib/local/dynamodb.js';
 import { localSqsClient } from '../../lib/local/sqs.js';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { SqsLeadQueue } from '../../functions/runtime/sqs-queue.js';
+import { mapConcurrent } from '../../functions/store/concurrency.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = resolve(ROOT, 'test/bench/out');
@@ -37,15 +38,6 @@ const row = (figure: string, value: string, baseline = '', target = '') => rows.
 const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) await work(items[next++] as T);
-    }),
-  );
-}
 
 async function flowBench(): Promise<void> {
   const stack = await startLocalStack({
@@ -66,7 +58,7 @@ async function flowBench(): Promise<void> {
     progress(`posting ${LEADS} leads`);
     const ingestStart = performance.now();
     let rejected = 0;
-    await pool(indexes, INGEST_CONCURRENCY, async (i) => {
+    await mapConcurrent(indexes, INGEST_CONCURRENCY, async (i) => {
       const response = await fetch(`${stack.apiUrl}/leads`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'idempotency-key': `bench-${runId}-${i}` },
@@ -91,20 +83,12 @@ async function flowBench(): Promise<void> {
     // Every lead's columns are written before its message is deleted, so an empty queue means
     // every lead has its outcome. Watching the queue (not the table) keeps the bench's own reads
     // off DynamoDB Local while the consumer works; the table is checked once at the end.
-    const queue = stack.queues['lead-sync'];
-    const sqs = localSqsClient(stack.endpoints.sqs);
+    const { url: queueUrl, dlqUrl } = stack.queues['lead-sync'];
+    const queue = new SqsLeadQueue(localSqsClient(stack.endpoints.sqs), { queueUrl, dlqUrl });
     let lastReport = performance.now();
     for (;;) {
-      const { Attributes = {} } = await sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: queue.url,
-          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-        }),
-      );
-      const waiting =
-        Number(Attributes.ApproximateNumberOfMessages) +
-        Number(Attributes.ApproximateNumberOfMessagesNotVisible) +
-        Number(Attributes.ApproximateNumberOfMessagesDelayed);
+      const { queue: depth } = await queue.depths();
+      const waiting = depth.visible + depth.inFlight + depth.delayed;
       if (waiting === 0 && poller.idle()) break;
       if (performance.now() - lastReport > 5_000) {
         lastReport = performance.now();

@@ -2,7 +2,8 @@
  * Platform leads → HubSpot through the local stack's HTTP API only (as a caller sees it):
  * DynamoDB Local, the local SQS server with its redrive policy, the poller, the HubSpot sandbox.
  */
-import { SendMessageCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { SqsLeadQueue } from '../../functions/runtime/sqs-queue.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../lib/local/stack.js';
 import { localSqsClient } from '../../lib/local/sqs.js';
@@ -61,15 +62,9 @@ async function waitForStatus(leadId: string, status: string, timeoutMs = 20_000)
 const contactByEmail = (email: string) => stack.hubspot.sandbox!.contacts().filter((c) => c.properties.email === email);
 
 async function queueDepths() {
-  const sqs = localSqsClient(stack.endpoints.sqs);
-  const depth = async (url: string) => {
-    const { Attributes = {} } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
-    );
-    return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
-  };
-  const q = stack.queues['lead-sync'];
-  return { queue: await depth(q.url), dlq: await depth(q.dlqUrl) };
+  const { url, dlqUrl } = stack.queues['lead-sync'];
+  const { queue, deadLetter } = await new SqsLeadQueue(localSqsClient(stack.endpoints.sqs), { queueUrl: url, dlqUrl }).depths();
+  return { queue: queue.visible + queue.inFlight, dlq: deadLetter.visible + deadLetter.inFlight };
 }
 
 describe('POST /leads → HubSpot contact', () => {
