@@ -11,11 +11,13 @@ if (settings.name === 'local') {
   throw new Error('env=local is the local stack (npm start); deploy dev, staging or prod');
 }
 const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;
+const publicBaseUrl = app.node.tryGetContext('publicBaseUrl') as string | undefined;
 
 new CrmSyncStack(app, `CrmSync-${settings.name}`, {
   description: `CRM sync (${settings.name}), built from lib/topology.ts`,
   topology: buildTopology(settings),
   ...(alarmEmail ? { alarmEmail } : {}),
+  ...(publicBaseUrl ? { publicBaseUrl } : {}),
 });
 
 // cdk-nag 3 runs as a CDK policy-validation plugin, not an Aspect; an unacknowledged error fails synth.

@@ -2,7 +2,7 @@
  * `npm start`: the local stack (CONTRACT.md "Local stack configuration").
  * Prints one line containing `ready` and the API URL; Ctrl-C or SIGTERM stops every part.
  */
-import { startLocalStack } from '../lib/local/stack.js';
+import { SANDBOX_HUBSPOT_TOKEN, startLocalStack } from '../lib/local/stack.js';
 
 const args = new Set(process.argv.slice(2));
 const port = Number(process.env.PORT ?? 3000);
@@ -31,6 +31,11 @@ console.log(`crm-sync local stack ready at ${stack.apiUrl}`);
 console.log(`  HubSpot: ${stack.hubspot.sandbox ? `sandbox at ${stack.hubspot.url}` : stack.hubspot.url}`);
 console.log(`  DynamoDB Local: ${stack.endpoints.dynamodb}   SQS: ${stack.endpoints.sqs}`);
 console.log(`  try: curl -s -X POST ${stack.apiUrl}/leads -H 'content-type: application/json' -d '{"email":"ana@example.com","firstName":"Ana"}'`);
+if (stack.hubspot.sandbox) {
+  console.log(`  HubSpot webhooks: the sandbox delivers contact changes to ${stack.apiUrl}/webhooks/hubspot`);
+  console.log(`  try: curl -s -X POST ${stack.hubspot.url}/crm/v3/objects/contacts -H 'authorization: Bearer ${process.env.HUBSPOT_ACCESS_TOKEN ?? SANDBOX_HUBSPOT_TOKEN}' -H 'content-type: application/json' -d '{"properties":{"email":"bea@example.com","firstname":"Bea"}}'`);
+  console.log(`       then: curl -s '${stack.apiUrl}/leads?email=bea@example.com'   and   curl -s ${stack.apiUrl}/integrations/hubspot/webhook-status`);
+}
 
 let stopping = false;
 const shutdown = (signal: string) => {

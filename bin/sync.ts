@@ -1,7 +1,7 @@
 /**
  * The operator CLI: `npm run sync -- <command>`.
  *
- *   setup hubspot     create the contact properties the flows need (idempotent)
+ *   setup hubspot     create the contact properties and webhook subscriptions the flows need (idempotent)
  *   resync-failed     requeue FAILED leads and redrive the DLQ
  *   status            leads waiting per sync status, queue and DLQ depths
  *
@@ -17,12 +17,17 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { z } from 'zod';
 import { HubSpotClient } from '../functions/connectors/hubspot/client.js';
 import { contactProperties, ensureProperties } from '../functions/connectors/hubspot/setup.js';
+import { ensureWebhooks, privateAppWebhookSteps } from '../functions/connectors/hubspot/webhook-setup.js';
+import { LEAD_TO_CONTACT, ORIGIN_PROPERTY } from '../functions/core/contact-mapping.js';
+import { HUBSPOT_WEBHOOK_EVENTS } from '../lib/topology.js';
 import { DEFAULT_PLATFORM_SOURCE } from '../functions/runtime/config.js';
 
 const USAGE = `usage: npm run sync -- <command>
 
 commands:
-  setup hubspot     create the HubSpot contact properties the flows need (safe to re-run)
+  setup hubspot     create the HubSpot contact properties the flows need and, for a public app,
+                    the webhook settings and subscriptions (safe to re-run); for a private app
+                    it prints the webhook steps to follow in HubSpot's UI
   resync-failed     requeue FAILED leads and redrive the lead-sync DLQ
   status            leads waiting per sync status, queue and DLQ depths
 
@@ -30,6 +35,9 @@ environment:
   API_URL                 the product's API (default http://127.0.0.1:\${PORT:-3000})
   HUBSPOT_BASE_URL        HubSpot API for setup (default: the local stack's sandbox, else api.hubapi.com)
   HUBSPOT_ACCESS_TOKEN    HubSpot private app token for setup
+  HUBSPOT_APP_ID, HUBSPOT_DEVELOPER_API_KEY
+                          a public app's id and developer API key: setup then sets its webhooks
+  PUBLIC_BASE_URL         the URL HubSpot reaches the API at (webhook target: $PUBLIC_BASE_URL/webhooks/hubspot)
   PLATFORM_SOURCE_VALUE   the lead_source_system value of platform leads (default "platform")
   AWS_REGION              region of a deployed API (SigV4 signing)`;
 
@@ -90,22 +98,58 @@ async function callApi(method: 'GET' | 'POST', path: string): Promise<unknown> {
   return text ? JSON.parse(text) : undefined;
 }
 
-const LocalInfo = z.object({ hubspot: z.object({ url: z.string(), accessToken: z.string().optional() }) });
+const LocalInfo = z.object({
+  hubspot: z.object({ url: z.string(), accessToken: z.string().optional(), appId: z.string().optional(), developerApiKey: z.string().optional() }),
+  publicBaseUrl: z.string().optional(),
+});
 
-async function hubspotTarget(): Promise<{ baseUrl: string; token: string }> {
-  if (process.env.HUBSPOT_BASE_URL) {
-    const token = process.env.HUBSPOT_ACCESS_TOKEN;
-    if (!token) throw new Error('Set HUBSPOT_ACCESS_TOKEN');
-    return { baseUrl: process.env.HUBSPOT_BASE_URL, token };
-  }
-  if (isLoopback(new URL(apiUrl()))) {
+interface HubSpotTarget {
+  readonly baseUrl: string;
+  readonly token: string;
+  readonly appId?: string;
+  readonly developerApiKey?: string;
+  /** Where HubSpot should deliver webhooks. */
+  readonly webhookUrl: string;
+}
+
+async function hubspotTarget(): Promise<HubSpotTarget> {
+  const env = process.env;
+  const webhookUrl = `${(env.PUBLIC_BASE_URL ?? apiUrl()).replace(/\/+$/, '')}/webhooks/hubspot`;
+  const app = { appId: env.HUBSPOT_APP_ID || undefined, developerApiKey: env.HUBSPOT_DEVELOPER_API_KEY || undefined };
+  if (!env.HUBSPOT_BASE_URL && isLoopback(new URL(apiUrl()))) {
     // The local stack says where its HubSpot sandbox listens.
     const info = LocalInfo.parse(await callApi('GET', '/__local/info'));
-    return { baseUrl: info.hubspot.url, token: process.env.HUBSPOT_ACCESS_TOKEN ?? info.hubspot.accessToken ?? '' };
+    return {
+      baseUrl: info.hubspot.url,
+      token: env.HUBSPOT_ACCESS_TOKEN ?? info.hubspot.accessToken ?? '',
+      appId: app.appId ?? info.hubspot.appId,
+      developerApiKey: app.developerApiKey ?? info.hubspot.developerApiKey,
+      webhookUrl: env.PUBLIC_BASE_URL ? webhookUrl : `${(info.publicBaseUrl ?? apiUrl()).replace(/\/+$/, '')}/webhooks/hubspot`,
+    };
   }
-  const token = process.env.HUBSPOT_ACCESS_TOKEN;
+  const token = env.HUBSPOT_ACCESS_TOKEN;
   if (!token) throw new Error('Set HUBSPOT_ACCESS_TOKEN');
-  return { baseUrl: 'https://api.hubapi.com', token };
+  return { baseUrl: env.HUBSPOT_BASE_URL ?? 'https://api.hubapi.com', token, ...app, webhookUrl };
+}
+
+async function setupHubSpot(): Promise<void> {
+  const target = await hubspotTarget();
+  const client = new HubSpotClient({ baseUrl: target.baseUrl, accessToken: async () => target.token });
+  const actions = await ensureProperties(client, 'contacts', contactProperties(process.env.PLATFORM_SOURCE_VALUE ?? DEFAULT_PLATFORM_SOURCE));
+  for (const { property, action } of actions) console.log(`contacts.${property}: ${action}`);
+  const propertyNames = [...LEAD_TO_CONTACT.map(([, property]) => property), ORIGIN_PROPERTY];
+  if (target.appId && target.developerApiKey) {
+    const webhooks = await ensureWebhooks(client, {
+      appId: target.appId,
+      developerApiKey: target.developerApiKey,
+      targetUrl: target.webhookUrl,
+      events: HUBSPOT_WEBHOOK_EVENTS,
+      propertyNames,
+    });
+    for (const { item, action } of webhooks) console.log(`webhooks.${item}: ${action}`);
+  } else {
+    console.log(privateAppWebhookSteps(target.webhookUrl, HUBSPOT_WEBHOOK_EVENTS, propertyNames));
+  }
 }
 
 export async function main(args: readonly string[]): Promise<number> {
@@ -113,10 +157,7 @@ export async function main(args: readonly string[]): Promise<number> {
   switch (command) {
     case 'setup': {
       if (target !== 'hubspot') break;
-      const { baseUrl, token } = await hubspotTarget();
-      const client = new HubSpotClient({ baseUrl, accessToken: async () => token });
-      const actions = await ensureProperties(client, 'contacts', contactProperties(process.env.PLATFORM_SOURCE_VALUE ?? DEFAULT_PLATFORM_SOURCE));
-      for (const { property, action } of actions) console.log(`contacts.${property}: ${action}`);
+      await setupHubSpot();
       return 0;
     }
     case 'resync-failed': {

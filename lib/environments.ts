@@ -23,6 +23,17 @@ export interface EnvironmentSettings {
     readonly maxConcurrency: number;
     readonly maxReceiveCount: number;
   };
+  /** SQS → hubspot-inbound, and how HubSpot webhooks are taken. */
+  readonly hubspotEvents: {
+    readonly batchSize: number;
+    readonly maxBatchingWindowSeconds: number;
+    readonly maxConcurrency: number;
+    readonly maxReceiveCount: number;
+    /** Accept v1/v2 signatures (apps created before v3 signatures); v3 is always accepted. */
+    readonly legacySignatures: boolean;
+    /** Seed 003 "Conflict resolution": who wins when a lead changed on both sides. */
+    readonly conflictRule: 'hubspot_wins' | 'last_write_wins' | 'platform_wins';
+  };
   /** API Gateway stage throttling (requests per second, burst). */
   readonly apiThrottle: { readonly rateLimit: number; readonly burstLimit: number };
 }
@@ -38,6 +49,16 @@ const dev: EnvironmentSettings = {
   leadReconcileRate: { minutes: 15 },
   stuckLeadAfterMinutes: 15,
   leadSync: { batchSize: 100, maxBatchingWindowSeconds: 2, maxConcurrency: 2, maxReceiveCount: 8 },
+  // A batch of up to 10 messages (each up to 100 events) costs one contact read per 100 contacts;
+  // a short window keeps HubSpot changes reaching the platform within seconds.
+  hubspotEvents: {
+    batchSize: 10,
+    maxBatchingWindowSeconds: 1,
+    maxConcurrency: 2,
+    maxReceiveCount: 8,
+    legacySignatures: false,
+    conflictRule: 'hubspot_wins',
+  },
   apiThrottle: { rateLimit: 50, burstLimit: 100 },
 };
 

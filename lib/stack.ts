@@ -31,6 +31,11 @@ export interface CrmSyncStackProps extends StackProps {
   /** Address subscribed to the alarm topic; none when unset. */
   readonly alarmEmail?: string;
   readonly projectRoot?: string;
+  /**
+   * The URL webhooks are addressed to when the API sits behind a custom domain; by default the
+   * API's own URL. HubSpot signs the exact URL it calls, so this must match its webhook settings.
+   */
+  readonly publicBaseUrl?: string;
 }
 
 /** Everything `lib/topology.ts` declares, plus the API stage, alarms and a dashboard that watch it. */
@@ -97,6 +102,14 @@ export class CrmSyncStack extends Stack {
       logRetention,
     });
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
+    const publicBaseUrl = props.publicBaseUrl ?? this.api.url;
+    for (const spec of topology.functions) {
+      if (spec.publicBaseUrl) required(functions, spec.id).bindPublicBaseUrl(publicBaseUrl);
+    }
+    new CfnOutput(this, 'HubSpotWebhookUrl', {
+      value: `${publicBaseUrl.replace(/\/+$/, '')}/webhooks/hubspot`,
+      description: 'Target URL for the HubSpot app webhook settings',
+    });
 
     const leadOutbound = functionSpec(topology, 'lead-outbound');
     new SyncHealthDashboard(this, 'dashboard', {

@@ -5,6 +5,7 @@
  * `lib/stack.ts` turns it into CloudFormation; `lib/local/` runs it on one machine.
  * Neither adds a resource of its own, so the two cannot drift apart.
  */
+import { HANDLED_CONTACT_EVENTS } from '../functions/core/inbound-contacts.js';
 import { environmentSettings, type EnvironmentSettings } from './environments.js';
 
 export type KeyType = 'S' | 'N';
@@ -57,6 +58,8 @@ export interface SecretSpec {
   readonly envVar: string;
   /** JSON keys of the secret value and, locally, the environment variable that stands in for each. */
   readonly fields: Readonly<Record<string, string>>;
+  /** Fields an operator may leave out; the secret is created without them. */
+  readonly optionalFields?: readonly string[];
   readonly description: string;
 }
 
@@ -72,6 +75,11 @@ export interface FunctionSpec {
   readonly secrets: readonly SecretId[];
   /** Plain configuration, identical in AWS and locally. */
   readonly environment: Readonly<Record<string, string>>;
+  /**
+   * Receives PUBLIC_BASE_URL, the URL the API is reached at (HubSpot's v3 signature covers it):
+   * the API's own URL in AWS unless a custom domain is configured, the local API locally.
+   */
+  readonly publicBaseUrl?: true;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -103,10 +111,10 @@ export interface ScheduleSpec {
   readonly detail: Readonly<Record<string, unknown>>;
 }
 
-export type TableId = 'leads' | 'idempotency';
-export type QueueId = 'lead-sync';
+export type TableId = 'leads' | 'idempotency' | 'sync-state';
+export type QueueId = 'lead-sync' | 'hubspot-events';
 export type SecretId = 'hubspot';
-export type FunctionId = 'health' | 'lead-events' | 'lead-outbound' | 'lead-operations';
+export type FunctionId = 'health' | 'lead-events' | 'lead-outbound' | 'lead-operations' | 'hubspot-webhook' | 'hubspot-inbound';
 
 export interface Topology {
   readonly settings: EnvironmentSettings;
@@ -118,6 +126,9 @@ export interface Topology {
   readonly consumers: readonly ConsumerSpec[];
   readonly schedules: readonly ScheduleSpec[];
 }
+
+/** The webhook subscriptions the inbound flow handles; `setup hubspot` subscribes to these. */
+export const HUBSPOT_WEBHOOK_EVENTS = HANDLED_CONTACT_EVENTS;
 
 /** SQS wants the visibility timeout to be at least 6× the consumer's timeout (AWS Lambda docs, "Configuring a queue"). */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
@@ -131,6 +142,16 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
     retentionDays: 4,
     maxReceiveCount: settings.leadSync.maxReceiveCount,
     description: 'Platform leads waiting to be upserted into HubSpot as contacts',
+  };
+
+  const hubspotEventsQueue: QueueSpec = {
+    id: 'hubspot-events',
+    urlEnvVar: 'HUBSPOT_EVENTS_QUEUE_URL',
+    arnEnvVar: 'HUBSPOT_EVENTS_QUEUE_ARN',
+    dlq: { urlEnvVar: 'HUBSPOT_EVENTS_DLQ_URL', arnEnvVar: 'HUBSPOT_EVENTS_DLQ_ARN', retentionDays: 14 },
+    retentionDays: 4,
+    maxReceiveCount: settings.hubspotEvents.maxReceiveCount,
+    description: 'Verified HubSpot webhook events waiting to be applied to the platform leads',
   };
 
   const common = {
@@ -148,6 +169,9 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
         indexes: [
           { name: 'byEmail', partitionKey: { name: 'email', type: 'S' }, sortKey: { name: 'createdAt', type: 'S' } },
           { name: 'byHubSpotId', partitionKey: { name: 'hubspotId', type: 'S' } },
+          // Sparse: the contact an UNLINKED lead was linked to, so a restore relinks it and a
+          // privacy deletion still finds it.
+          { name: 'byFormerHubSpotId', partitionKey: { name: 'formerHubspotId', type: 'S' } },
           // Sparse: only leads that are not SYNCED carry `syncAttention`, so the reconciliation
           // reads the few leads that need it, never the whole table.
           {
@@ -159,6 +183,17 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
         description: 'The platform lead store with the HubSpot columns of seed 004',
       },
       {
+        // One table for the small records of every flow, told apart by partition key prefix:
+        // webhook statistics now; sync jobs, cursors, errors and audit as the flows need them.
+        id: 'sync-state',
+        envVar: 'SYNC_STATE_TABLE_NAME',
+        partitionKey: { name: 'pk', type: 'S' },
+        sortKey: { name: 'sk', type: 'S' },
+        indexes: [],
+        ttlAttribute: 'expiresAt',
+        description: 'Sync state: webhook statistics (later jobs, cursors, errors, audit)',
+      },
+      {
         // The layout Powertools' DynamoDBPersistenceLayer expects.
         id: 'idempotency',
         envVar: 'IDEMPOTENCY_TABLE_NAME',
@@ -168,13 +203,21 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
         description: 'Idempotency records for requests and events',
       },
     ],
-    queues: [leadSyncQueue],
+    queues: [leadSyncQueue, hubspotEventsQueue],
     secrets: [
       {
         id: 'hubspot',
         envVar: 'HUBSPOT_SECRET_ARN',
-        fields: { accessToken: 'HUBSPOT_ACCESS_TOKEN', clientSecret: 'HUBSPOT_CLIENT_SECRET', appId: 'HUBSPOT_APP_ID' },
-        description: 'HubSpot private-app access token, app client secret (webhook signatures) and app id',
+        fields: {
+          accessToken: 'HUBSPOT_ACCESS_TOKEN',
+          clientSecret: 'HUBSPOT_CLIENT_SECRET',
+          appId: 'HUBSPOT_APP_ID',
+          portalId: 'HUBSPOT_PORTAL_ID',
+          portals: 'HUBSPOT_PORTALS',
+        },
+        optionalFields: ['portals'],
+        description:
+          'HubSpot access token, app client secret (webhook signatures), app id, the portal id the token belongs to, and optional further portals',
       },
     ],
     functions: [
@@ -237,6 +280,43 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
           STUCK_LEAD_AFTER_MINUTES: String(settings.stuckLeadAfterMinutes),
         },
       },
+      {
+        id: 'hubspot-webhook',
+        entry: 'functions/hubspot-webhook/handler.ts',
+        description: 'POST /webhooks/hubspot (verify, validate, enqueue, 200) and the webhook status',
+        timeoutSeconds: 10,
+        memoryMb: 512,
+        tables: [{ table: 'sync-state', access: 'readWrite' }],
+        queues: [{ queue: 'hubspot-events', access: 'send' }],
+        secrets: ['hubspot'],
+        environment: {
+          ...common,
+          POWERTOOLS_SERVICE_NAME: 'hubspot-webhook',
+          HUBSPOT_LEGACY_SIGNATURES: settings.hubspotEvents.legacySignatures ? 'on' : 'off',
+          HUBSPOT_WEBHOOK_EVENTS: HUBSPOT_WEBHOOK_EVENTS.join(','),
+        },
+        publicBaseUrl: true,
+      },
+      {
+        id: 'hubspot-inbound',
+        entry: 'functions/hubspot-inbound/handler.ts',
+        description: 'Applies queued HubSpot contact events to the platform leads (deduped, batched reads, no echo)',
+        timeoutSeconds: 30,
+        memoryMb: 512,
+        tables: [
+          { table: 'leads', access: 'readWrite' },
+          { table: 'idempotency', access: 'readWrite' },
+          { table: 'sync-state', access: 'readWrite' },
+        ],
+        queues: [{ queue: 'hubspot-events', access: 'consume' }],
+        secrets: ['hubspot'],
+        environment: {
+          ...common,
+          POWERTOOLS_SERVICE_NAME: 'hubspot-inbound',
+          HUBSPOT_CONFLICT_RULE: settings.hubspotEvents.conflictRule,
+          HUBSPOT_EVENTS_MAX_RECEIVE_COUNT: String(hubspotEventsQueue.maxReceiveCount),
+        },
+      },
     ],
     routes: [
       { method: 'GET', path: '/health', function: 'health', auth: 'none' },
@@ -245,6 +325,8 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
       { method: 'GET', path: '/leads/{leadId}', function: 'lead-events', auth: 'iam' },
       { method: 'POST', path: '/internal/leads/resync-failed', function: 'lead-operations', auth: 'iam' },
       { method: 'GET', path: '/internal/status', function: 'lead-operations', auth: 'iam' },
+      { method: 'POST', path: '/webhooks/hubspot', function: 'hubspot-webhook', auth: 'signature' },
+      { method: 'GET', path: '/integrations/hubspot/webhook-status', function: 'hubspot-webhook', auth: 'iam' },
     ],
     consumers: [
       {
@@ -253,6 +335,13 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
         batchSize: settings.leadSync.batchSize,
         maxBatchingWindowSeconds: settings.leadSync.maxBatchingWindowSeconds,
         maxConcurrency: settings.leadSync.maxConcurrency,
+      },
+      {
+        queue: 'hubspot-events',
+        function: 'hubspot-inbound',
+        batchSize: settings.hubspotEvents.batchSize,
+        maxBatchingWindowSeconds: settings.hubspotEvents.maxBatchingWindowSeconds,
+        maxConcurrency: settings.hubspotEvents.maxConcurrency,
       },
     ],
     schedules: [

@@ -8,28 +8,38 @@
  * Loop prevention is two things:
  * - the origin marker: a contact marked with PLATFORM_SOURCE_VALUE that no lead knows was uploaded
  *   by the platform (seed 001 "No Duplicates"): no lead is created for it;
- * - echo suppression: a contact whose values hash to what the platform last wrote for the lead is
- *   our own write coming back, and changes nothing. A person's later edit hashes differently, so
- *   it reaches the lead, and the lead records the new hash, so it is not sent back to HubSpot.
+ * - echo suppression: a contact whose values hash to what the platform last wrote for the lead
+ *   (or to what the lead holds) is our own write coming back, and changes nothing. A person's
+ *   later edit hashes differently, so it reaches the lead, and the lead records the new hash, so
+ *   it is not sent back to HubSpot.
  *
- * Not wired to a route or queue yet (issue 3 builds the ingest and the consumer on it).
+ * Every event gets an outcome (processed, or skipped with a reason), which the webhook
+ * statistics count; events of one contact share the outcome of that contact.
  */
-import { contactHash, leadFieldsOf, LEAD_TO_CONTACT, ORIGIN_PROPERTY } from './contact-mapping.js';
-import { newLead } from './lead.js';
+import { contactHash, contactProperties, leadFieldsOf, LEAD_TO_CONTACT, ORIGIN_PROPERTY, propertiesHash, type LeadFields } from './contact-mapping.js';
+import { newLead, type Lead } from './lead.js';
 import type { ContactState, HubSpotContactReader, LeadStore, Log } from './ports.js';
 
 /** What the core needs of a HubSpot webhook event (the connector parses the full shape). */
 export interface ContactEvent {
+  /** The dedupe key (subscription, event, time, object): outcomes are reported by it. */
+  readonly key: string;
   readonly subscriptionType: string;
   readonly objectId: number;
   readonly occurredAt: number;
+  /** contact.merge: the surviving contact and the ones merged into it. */
+  readonly primaryObjectId?: number;
+  readonly mergedObjectIds?: readonly number[];
+  readonly newObjectId?: number;
 }
 
 /** Who wins when both sides changed a lead (seed 003 "Conflict resolution"). */
-export type ConflictRule = 'hubspot_wins' | 'last_write_wins' | 'platform_wins';
+export const CONFLICT_RULES = ['hubspot_wins', 'last_write_wins', 'platform_wins'] as const;
+export type ConflictRule = (typeof CONFLICT_RULES)[number];
 
 export type SkipReason =
   | 'unsupported_event'
+  | 'unknown_portal'
   | 'no_email'
   | 'echo'
   | 'platform_origin'
@@ -38,6 +48,12 @@ export type SkipReason =
   | 'platform_wins'
   | 'older_than_platform'
   | 'not_linked';
+
+export type ProcessedAction = 'created' | 'updated' | 'unlinked' | 'erased' | 'repointed';
+
+export type EventOutcome =
+  | { readonly status: 'processed'; readonly action: ProcessedAction }
+  | { readonly status: 'skipped'; readonly reason: SkipReason };
 
 export interface InboundDeps {
   readonly leads: LeadStore;
@@ -53,15 +69,28 @@ export interface InboundReport {
   created: number;
   updated: number;
   unlinked: number;
+  erased: number;
+  repointed: number;
   skipped: Partial<Record<SkipReason, number>>;
   /** HubSpot calls made to read contacts. */
   contactReads: number;
+  /** By event key. */
+  outcomes: Map<string, EventOutcome>;
 }
 
 /** Batch read takes at most 100 ids (CRM API batch limits). */
 const READ_BATCH = 100;
 const READ_OPTIONS = { maxWaitMs: 2_000, timeoutMs: 10_000 };
-const APPLIED_EVENTS = new Set(['contact.creation', 'contact.propertyChange', 'contact.restore', 'contact.deletion']);
+/** The contact event types this flow acts on (and `setup hubspot` subscribes to); others are recorded and skipped. */
+export const HANDLED_CONTACT_EVENTS = [
+  'contact.creation',
+  'contact.propertyChange',
+  'contact.deletion',
+  'contact.merge',
+  'contact.privacyDeletion',
+  'contact.restore',
+] as const;
+export const APPLIED_EVENTS: ReadonlySet<string> = new Set(HANDLED_CONTACT_EVENTS);
 export const CONTACT_READ_PROPERTIES = [...LEAD_TO_CONTACT.map(([, property]) => property), ORIGIN_PROPERTY, 'lastmodifieddate'];
 
 /** Creations first, then by time, so a property change never runs before the creation it follows. */
@@ -70,36 +99,73 @@ function eventOrder(a: ContactEvent, b: ContactEvent): number {
   return created(a) - created(b) || a.occurredAt - b.occurredAt;
 }
 
+/** The contact a merge leaves: a new record when HubSpot made one, else the primary. */
+function mergeSurvivor(event: ContactEvent): string {
+  return String(event.newObjectId ?? event.primaryObjectId ?? event.objectId);
+}
+
 export async function applyContactEvents(events: readonly ContactEvent[], deps: InboundDeps): Promise<InboundReport> {
-  const report: InboundReport = { created: 0, updated: 0, unlinked: 0, skipped: {}, contactReads: 0 };
-  const skip = (reason: SkipReason, attributes: Record<string, unknown> = {}) => {
-    report.skipped[reason] = (report.skipped[reason] ?? 0) + 1;
-    deps.log.debug('HubSpot event skipped', { reason, ...attributes });
+  const report: InboundReport = { created: 0, updated: 0, unlinked: 0, erased: 0, repointed: 0, skipped: {}, contactReads: 0, outcomes: new Map() };
+  const settle = (group: readonly ContactEvent[], outcome: EventOutcome, attributes: Record<string, unknown> = {}) => {
+    for (const event of group) report.outcomes.set(event.key, outcome);
+    if (outcome.status === 'skipped') {
+      report.skipped[outcome.reason] = (report.skipped[outcome.reason] ?? 0) + 1;
+      deps.log.debug('HubSpot event skipped', { reason: outcome.reason, events: group.length, ...attributes });
+    } else {
+      report[outcome.action] += 1;
+    }
   };
 
   // One outcome per contact: the last event of each decides whether it still exists.
   const byContact = new Map<string, ContactEvent[]>();
+  const add = (id: string, event: ContactEvent) => byContact.set(id, [...(byContact.get(id) ?? []), event]);
   for (const event of [...events].sort(eventOrder)) {
     if (!APPLIED_EVENTS.has(event.subscriptionType)) {
-      // Merge and privacy deletion need their own handling (issue 3); until then they are counted, not guessed at.
-      skip('unsupported_event', { subscriptionType: event.subscriptionType });
+      settle([event], { status: 'skipped', reason: 'unsupported_event' }, { subscriptionType: event.subscriptionType });
       continue;
     }
-    const id = String(event.objectId);
-    byContact.set(id, [...(byContact.get(id) ?? []), event]);
+    if (event.subscriptionType === 'contact.merge') {
+      // The leads of the merged contacts now belong to the survivor, whose state is then applied.
+      const survivor = mergeSurvivor(event);
+      const merged = [...(event.mergedObjectIds ?? []), ...(event.primaryObjectId !== undefined ? [event.primaryObjectId] : [])]
+        .map(String)
+        .filter((id) => id !== survivor);
+      for (const id of merged) {
+        for (const lead of await deps.leads.findByHubSpotId(id)) {
+          await deps.leads.repoint(lead.leadId, survivor, deps.now().toISOString());
+          report.repointed += 1;
+        }
+      }
+      add(survivor, event);
+      continue;
+    }
+    add(String(event.objectId), event);
   }
 
   const toRead: string[] = [];
-  for (const [id, contactEvents] of byContact) {
-    const last = contactEvents[contactEvents.length - 1]!;
-    if (last.subscriptionType === 'contact.deletion') {
-      const lead = await deps.leads.findByHubSpotId(id);
-      if (!lead) {
-        skip('not_linked', { hubspotId: id });
+  for (const [id, group] of byContact) {
+    const last = group[group.length - 1]!;
+    // HubSpot sends a normal deletion along with a privacy deletion, in either order: the
+    // privacy deletion wins whatever came last.
+    if (group.some((e) => e.subscriptionType === 'contact.privacyDeletion')) {
+      // GDPR deletion: the person's data goes from the platform too; the lead record stays, empty.
+      const leads = [...(await deps.leads.findByHubSpotId(id)), ...(await deps.leads.findByFormerHubSpotId(id))].filter((l) => l.erasedAt === undefined);
+      if (leads.length === 0) {
+        settle(group, { status: 'skipped', reason: 'not_linked' }, { hubspotId: id });
         continue;
       }
-      await deps.leads.unlink(lead.leadId, deps.now().toISOString());
-      report.unlinked += 1;
+      for (const lead of leads) await deps.leads.erase(lead.leadId, deps.now().toISOString(), id);
+      settle(group, { status: 'processed', action: 'erased' });
+      continue;
+    }
+    if (last.subscriptionType === 'contact.deletion') {
+      const leads = await deps.leads.findByHubSpotId(id);
+      if (leads.length === 0) {
+        settle(group, { status: 'skipped', reason: 'not_linked' }, { hubspotId: id });
+        continue;
+      }
+      for (const lead of leads) await deps.leads.unlink(lead.leadId, deps.now().toISOString(), id);
+      settle(group, { status: 'processed', action: 'unlinked' });
       continue;
     }
     toRead.push(id);
@@ -110,77 +176,73 @@ export async function applyContactEvents(events: readonly ContactEvent[], deps: 
     const contacts = await deps.contacts.readContacts(ids, CONTACT_READ_PROPERTIES, READ_OPTIONS);
     report.contactReads += 1;
     for (const id of ids) {
+      const group = byContact.get(id)!;
       const contact = contacts.get(id);
       if (!contact) {
-        skip('contact_not_found', { hubspotId: id });
+        settle(group, { status: 'skipped', reason: 'contact_not_found' }, { hubspotId: id });
         continue;
       }
-      await applyContact(contact, deps, report, skip);
+      settle(group, await applyContact(contact, deps), { hubspotId: id });
     }
   }
   return report;
 }
 
-async function applyContact(
-  contact: ContactState,
-  deps: InboundDeps,
-  report: InboundReport,
-  skip: (reason: SkipReason, attributes?: Record<string, unknown>) => void,
-): Promise<void> {
+/** The leads a contact belongs to: those linked to it, else those it was linked to before, else one by email. */
+async function leadsFor(contact: ContactState, email: string, leads: LeadStore): Promise<Lead[]> {
+  const linked = await leads.findByHubSpotId(contact.id);
+  if (linked.length > 0) return linked;
+  const former = await leads.findByFormerHubSpotId(contact.id);
+  if (former.length > 0) return former;
+  const byEmail = await leads.findByEmail(email);
+  // A lead linked to another contact is that contact's; an UNLINKED one (its contact was deleted)
+  // is relinked to a new contact of the same person rather than duplicated.
+  const match = byEmail.find((l) => l.hubspot.id === undefined && l.hubspot.syncStatus !== 'UNLINKED') ?? byEmail.find((l) => l.hubspot.id === undefined);
+  return match ? [match] : [];
+}
+
+async function applyContact(contact: ContactState, deps: InboundDeps): Promise<EventOutcome> {
   const fields = leadFieldsOf(contact.properties);
   const email = fields.email;
-  if (!email) {
-    // Seed 001 troubleshooting: contacts without an email cannot become leads.
-    skip('no_email', { hubspotId: contact.id });
-    return;
-  }
-  const lead = (await deps.leads.findByHubSpotId(contact.id)) ?? (await deps.leads.findByEmail(email)).find((l) => l.hubspot.syncStatus !== 'UNLINKED');
+  // Seed 001 troubleshooting: contacts without an email cannot become leads.
+  if (!email) return { status: 'skipped', reason: 'no_email' };
+  const leads = await leadsFor(contact, email, deps.leads);
   const at = deps.now().toISOString();
-  const platformOrigin = contact.properties[ORIGIN_PROPERTY] === deps.platformSource;
 
-  if (!lead) {
-    if (platformOrigin) {
-      // Uploaded by the platform and no lead knows it: bringing it back would duplicate a lead.
-      skip('platform_origin', { hubspotId: contact.id });
-      return;
-    }
+  if (leads.length === 0) {
+    // Uploaded by the platform and no lead knows it: bringing it back would duplicate a lead.
+    if (contact.properties[ORIGIN_PROPERTY] === deps.platformSource) return { status: 'skipped', reason: 'platform_origin' };
     const created = newLead({ email, ...withoutEmail(fields) }, deps.newId(), deps.now());
     await deps.leads.create({
       ...created,
       hubspot: { ...created.hubspot, id: contact.id, syncStatus: 'SYNCED', syncedAt: at, syncedHash: contactHash(contact.properties, false) },
       crmMetadata: { sourceSystem: 'hubspot', lastSyncDirection: 'from_crm', syncVersion: 1, lastModifiedInCrm: contact.updatedAt },
     });
-    report.created += 1;
-    return;
+    return { status: 'processed', action: 'created' };
   }
 
+  // Several leads of one person share a contact: each takes the change; the event's outcome is
+  // 'updated' when any did, else the first lead's reason.
+  const outcomes: EventOutcome[] = [];
+  for (const lead of leads) outcomes.push(await applyToLead(contact, fields, lead, at, deps));
+  return outcomes.find((o) => o.status === 'processed') ?? outcomes[0]!;
+}
+
+async function applyToLead(contact: ContactState, fields: LeadFields, lead: Lead, at: string, deps: InboundDeps): Promise<EventOutcome> {
   const hash = contactHash(contact.properties, lead.crmMetadata.sourceSystem === 'platform');
-  if (lead.hubspot.id === contact.id && lead.hubspot.syncedHash === hash) {
-    skip('echo', { leadId: lead.leadId });
-    return;
+  const linked = lead.hubspot.id === contact.id;
+  // Our own write coming back: what we last wrote, or (before the outbound consumer has recorded
+  // its write) exactly what the lead holds.
+  if ((linked && lead.hubspot.syncedHash === hash) || (lead.hubspot.syncStatus !== 'UNLINKED' && hash === propertiesHash(contactProperties(lead, deps.platformSource)))) {
+    return { status: 'skipped', reason: 'echo' };
   }
-  if (deps.conflictRule === 'platform_wins' && lead.hubspot.id !== undefined) {
-    skip('platform_wins', { leadId: lead.leadId });
-    return;
-  }
-  if (deps.conflictRule === 'last_write_wins' && lead.updatedAt > contact.updatedAt) {
-    skip('older_than_platform', { leadId: lead.leadId });
-    return;
-  }
-  const outcome = await deps.leads.applyCrmChange({
-    leadId: lead.leadId,
-    hubspotId: contact.id,
-    fields,
-    modifiedInCrm: contact.updatedAt,
-    hash,
-    at,
-  });
-  if (outcome === 'applied') report.updated += 1;
-  else skip('stale', { leadId: lead.leadId, outcome });
+  if (deps.conflictRule === 'platform_wins' && linked) return { status: 'skipped', reason: 'platform_wins' };
+  if (deps.conflictRule === 'last_write_wins' && lead.updatedAt > contact.updatedAt) return { status: 'skipped', reason: 'older_than_platform' };
+  const outcome = await deps.leads.applyCrmChange({ leadId: lead.leadId, hubspotId: contact.id, fields, modifiedInCrm: contact.updatedAt, hash, at });
+  return outcome === 'applied' ? { status: 'processed', action: 'updated' } : { status: 'skipped', reason: 'stale' };
 }
 
 function withoutEmail(fields: ReturnType<typeof leadFieldsOf>): Omit<ReturnType<typeof leadFieldsOf>, 'email'> {
   const { email: _email, ...rest } = fields;
   return rest;
 }
-

@@ -104,6 +104,12 @@ export async function syncLeadBatch(messages: readonly LeadSyncMessage[], deps: 
       existing.messages.push(message);
       continue;
     }
+    if (lead.hubspot.syncStatus === 'UNLINKED') {
+      // Its contact was deleted (or erased for privacy) in HubSpot: re-creating it would undo a person's decision.
+      report.counts.unchanged += 1;
+      deps.log.info('Lead is unlinked from HubSpot; not synced', { leadId: lead.leadId });
+      continue;
+    }
     const properties = contactProperties(lead, deps.platformSource);
     const hash = propertiesHash(properties);
     if (lead.hubspot.syncStatus === 'SYNCED' && lead.hubspot.syncedHash === hash) {

@@ -46,6 +46,8 @@ export interface HubSpotColumns {
   readonly lastAttemptAt?: string;
   /** Hash of the contact properties last written to HubSpot (change detection, echo suppression). */
   readonly syncedHash?: string;
+  /** The contact an UNLINKED lead was linked to (a restore relinks it). */
+  readonly formerId?: string;
 }
 
 export interface CrmMetadata {
@@ -68,6 +70,8 @@ export interface Lead {
   readonly updatedAt: string;
   /** When `hubspot.syncStatus` last changed; the reconciliation finds stuck leads by it. */
   readonly statusChangedAt: string;
+  /** When HubSpot's privacy deletion erased the person's data (email is then ''). */
+  readonly erasedAt?: string;
   readonly hubspot: HubSpotColumns;
   readonly crmMetadata: CrmMetadata;
 }
@@ -89,7 +93,7 @@ export function newLead(input: LeadInput, leadId: string, now: Date): Lead {
 export function leadView(lead: Lead) {
   return {
     leadId: lead.leadId,
-    email: lead.email,
+    email: lead.email === '' ? null : lead.email,
     firstName: lead.firstName ?? null,
     lastName: lead.lastName ?? null,
     phone: lead.phone ?? null,
@@ -98,6 +102,7 @@ export function leadView(lead: Lead) {
     externalId: lead.externalId ?? null,
     createdAt: lead.createdAt,
     updatedAt: lead.updatedAt,
+    erasedAt: lead.erasedAt ?? null,
     hubspot: {
       id: lead.hubspot.id ?? null,
       syncStatus: lead.hubspot.syncStatus,

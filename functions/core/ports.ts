@@ -3,6 +3,7 @@
  * `functions/runtime` (SQS) and `functions/connectors` (HubSpot); tests pass in-memory fakes.
  */
 import type { LeadFields } from './contact-mapping.js';
+import type { EventOutcome } from './inbound-contacts.js';
 import type { FailureKind, Lead, SyncStatus } from './lead.js';
 
 /** Structured logging, as Powertools' Logger offers it. */
@@ -37,14 +38,24 @@ export interface LeadStore {
   /** Puts leads back to PENDING for another sync (resync); returns the ids that still exist. */
   markPending(leadIds: readonly string[], at: string): Promise<string[]>;
   countByStatus(): Promise<Record<AttentionStatus, number>>;
-  findByHubSpotId(hubspotId: string): Promise<Lead | undefined>;
+  /** The leads linked to a contact (several leads of one person share it). */
+  findByHubSpotId(hubspotId: string): Promise<Lead[]>;
   /**
    * Applies a change made in HubSpot unless the lead already holds one at least as new
    * ('stale'); 'missing' when the lead is gone.
    */
   applyCrmChange(change: CrmLeadChange): Promise<'applied' | 'stale' | 'missing'>;
-  /** The contact is gone from HubSpot: UNLINKED, HubSpot id cleared, the lead kept. */
-  unlink(leadId: string, at: string): Promise<void>;
+  /** The lead an UNLINKED lead's contact was (its id kept aside by `unlink`). */
+  findByFormerHubSpotId(hubspotId: string): Promise<Lead[]>;
+  /** The contact is gone from HubSpot: UNLINKED, HubSpot id cleared (kept aside as the former id), the lead kept. */
+  unlink(leadId: string, at: string, formerHubSpotId?: string): Promise<void>;
+  /** The lead's contact was merged into another: link it to the survivor; its next state is applied anew. */
+  repoint(leadId: string, hubspotId: string, at: string): Promise<void>;
+  /**
+   * Privacy deletion (GDPR) in HubSpot: the person's data is removed, the lead kept UNLINKED and
+   * empty, with the contact's id (not personal data) kept aside so later events find it and change nothing.
+   */
+  erase(leadId: string, at: string, formerHubSpotId: string): Promise<void>;
 }
 
 export interface CrmLeadChange {
@@ -125,4 +136,38 @@ export interface HubSpotContacts {
    * RetryableError for 429/5xx/timeouts, PermanentError when HubSpot refused the whole batch.
    */
   upsertByEmail(inputs: readonly ContactInput[], options: { maxWaitMs: number; timeoutMs: number }): Promise<ContactUpsertResult>;
+}
+
+/** Counters of the HubSpot webhook (CONTRACT.md `GET /integrations/hubspot/webhook-status`). */
+export interface WebhookTotals {
+  readonly totalReceived: number;
+  readonly totalProcessed: number;
+  readonly totalSkipped: number;
+  readonly skippedByReason: Readonly<Record<string, number>>;
+  readonly totalFailed: number;
+  readonly lastReceivedAt: string | null;
+}
+
+export interface WebhookStats {
+  /** Events that passed the signature check; those skipped at the door are counted skipped too. */
+  received(counts: { received: number; skipped: Readonly<Record<string, number>> }, at: string): Promise<void>;
+  totals(): Promise<WebhookTotals>;
+}
+
+/** Which HubSpot events were applied already (dedupe), and their outcomes in the statistics. */
+export interface WebhookLedger {
+  /** The keys among these that were settled before. */
+  seen(keys: readonly string[]): Promise<Set<string>>;
+  /**
+   * Marks events settled and counts them (processed, or skipped by reason), each key once even
+   * when two consumers settle it at the same time. The record outlives HubSpot's 24 h of retries.
+   */
+  settle(outcomes: ReadonlyMap<string, EventOutcome>): Promise<void>;
+  /** Events whose last attempt failed: they wait in the DLQ for a redrive. */
+  failed(count: number): Promise<void>;
+}
+
+/** Queues JSON message bodies; returns the indexes that could not be queued. */
+export interface MessageSender {
+  sendBodies(bodies: readonly string[]): Promise<{ failed: number[] }>;
 }

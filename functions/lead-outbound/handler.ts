@@ -16,7 +16,7 @@ import { syncLeadBatch, type LeadSyncDeps, type LeadSyncMessage } from '../core/
 import { DEFAULT_PLATFORM_SOURCE, ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
 import { observability, once } from '../runtime/observability.js';
 import { HUBSPOT_SECRET, secretField } from '../runtime/secrets.js';
-import { LeadMessageSchema, SqsLeadQueue } from '../runtime/sqs-queue.js';
+import { LeadMessageSchema, parseRecord, receiveCount, SqsLeadQueue } from '../runtime/sqs-queue.js';
 import { createDocumentClient } from '../store/dynamo-client.js';
 import { DynamoLeadStore } from '../store/lead-store.js';
 
@@ -48,20 +48,9 @@ class UnparsableMessage extends Error {
 }
 
 function toMessage(record: SQSRecord): LeadSyncMessage | undefined {
-  let body: unknown;
-  try {
-    body = JSON.parse(record.body);
-  } catch {
-    return undefined;
-  }
-  const parsed = LeadMessageSchema.safeParse(body);
-  if (!parsed.success) return undefined;
-  return {
-    messageId: record.messageId,
-    receiptHandle: record.receiptHandle,
-    leadId: parsed.data.leadId,
-    receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1,
-  };
+  const parsed = parseRecord(record, LeadMessageSchema);
+  if (!parsed) return undefined;
+  return { messageId: record.messageId, receiptHandle: record.receiptHandle, leadId: parsed.leadId, receiveCount: receiveCount(record) };
 }
 
 export function makeHandler(getDeps: () => OutboundDeps) {

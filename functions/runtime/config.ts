@@ -35,6 +35,13 @@ export const ENV = {
   hubspotSecretArn: 'HUBSPOT_SECRET_ARN',
   hubspotBaseUrl: 'HUBSPOT_BASE_URL',
   platformSourceValue: 'PLATFORM_SOURCE_VALUE',
+  syncStateTable: 'SYNC_STATE_TABLE_NAME',
+  hubspotEventsQueueUrl: 'HUBSPOT_EVENTS_QUEUE_URL',
+  hubspotEventsMaxReceiveCount: 'HUBSPOT_EVENTS_MAX_RECEIVE_COUNT',
+  hubspotLegacySignatures: 'HUBSPOT_LEGACY_SIGNATURES',
+  hubspotWebhookEvents: 'HUBSPOT_WEBHOOK_EVENTS',
+  hubspotConflictRule: 'HUBSPOT_CONFLICT_RULE',
+  publicBaseUrl: 'PUBLIC_BASE_URL',
 } as const;
 
 /** HubSpot's public API host, used unless HUBSPOT_BASE_URL points elsewhere (a sandbox, a proxy). */

@@ -4,11 +4,13 @@
  * the `CrmSync` namespace.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { search } from '@aws-lambda-powertools/logger/correlationId';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 
 export function observability(serviceName: string): { logger: Logger; metrics: Metrics } {
   return {
-    logger: new Logger({ serviceName }),
+    // The search function lets `injectLambdaContext({ correlationIdPath })` find the request id.
+    logger: new Logger({ serviceName, correlationIdSearchFn: search }),
     metrics: new Metrics({ serviceName, namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'CrmSync' }),
   };
 }

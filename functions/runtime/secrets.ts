@@ -21,27 +21,56 @@ export interface SecretSource {
 
 export const HUBSPOT_SECRET: SecretSource = {
   arnEnvVar: 'HUBSPOT_SECRET_ARN',
-  fields: { accessToken: 'HUBSPOT_ACCESS_TOKEN', clientSecret: 'HUBSPOT_CLIENT_SECRET', appId: 'HUBSPOT_APP_ID' },
+  fields: {
+    accessToken: 'HUBSPOT_ACCESS_TOKEN',
+    clientSecret: 'HUBSPOT_CLIENT_SECRET',
+    appId: 'HUBSPOT_APP_ID',
+    portalId: 'HUBSPOT_PORTAL_ID',
+    portals: 'HUBSPOT_PORTALS',
+  },
 };
 
 export function secretField(source: SecretSource, field: string): () => Promise<string> {
+  const read = fieldReader(source, field);
+  return async () => {
+    const found = await read();
+    if (found.from === 'aws') {
+      if (typeof found.value !== 'string' || found.value === '') throw new Error(`Secret ${source.arnEnvVar} has no string field "${field}"`);
+      return found.value;
+    }
+    if (!found.text) throw new Error(`Missing credential: set ${found.localVar} (or ${source.arnEnvVar} in AWS)`);
+    return found.text;
+  };
+}
+
+/**
+ * A field that may be absent, of any JSON type (a number, an object). Locally the variable's
+ * text is parsed as JSON when it is JSON, else kept as a string. undefined when unset.
+ */
+export function optionalSecretField(source: SecretSource, field: string): () => Promise<unknown> {
+  const read = fieldReader(source, field);
+  return async () => {
+    const found = await read();
+    if (found.from === 'aws') return found.value;
+    if (!found.text) return undefined;
+    return parseJsonObject(found.text) ?? found.text;
+  };
+}
+
+type FieldValue = { from: 'aws'; value: unknown } | { from: 'local'; localVar: string; text: string | undefined };
+
+function fieldReader(source: SecretSource, field: string): () => Promise<FieldValue> {
   const localVar = source.fields[field];
   if (!localVar) throw new Error(`Unknown secret field ${field}`);
   return async () => {
     const arn = process.env[source.arnEnvVar];
-    if (arn) {
-      // Parsed here, not with Powertools' `transform: 'json'`: its error quotes the value, so a
-      // secret holding the bare token would put the token in the error and the logs.
-      const raw = await getSecret(arn, { maxAge: CACHE_SECONDS });
-      const value = SecretValue.safeParse(parseJsonObject(raw));
-      if (!value.success) throw new Error(`Secret ${source.arnEnvVar} must hold a JSON object with the field "${field}"`);
-      const found = value.data[field];
-      if (typeof found !== 'string' || found === '') throw new Error(`Secret ${source.arnEnvVar} has no string field "${field}"`);
-      return found;
-    }
-    const local = process.env[localVar];
-    if (!local) throw new Error(`Missing credential: set ${localVar} (or ${source.arnEnvVar} in AWS)`);
-    return local;
+    if (!arn) return { from: 'local', localVar, text: process.env[localVar] };
+    // Parsed here, not with Powertools' `transform: 'json'`: its error quotes the value, so a
+    // secret holding the bare token would put the token in the error and the logs.
+    const raw = await getSecret(arn, { maxAge: CACHE_SECONDS });
+    const value = SecretValue.safeParse(parseJsonObject(raw));
+    if (!value.success) throw new Error(`Secret ${source.arnEnvVar} must hold a JSON object with the field "${field}"`);
+    return { from: 'aws', value: value.data[field] };
   };
 }
 

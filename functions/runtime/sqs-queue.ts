@@ -1,6 +1,7 @@
 /**
- * The lead-sync queue on SQS: sending (batches of 10, the SendMessageBatch limit), visibility
- * changes for backoff, DLQ redrive and depths.
+ * Queues on SQS: sending (batches of 10, the SendMessageBatch limit), visibility changes for
+ * backoff, DLQ redrive and depths. `SqsLeadQueue` is the lead-sync queue; `SqsQueue` serves
+ * queues whose messages are any JSON (HubSpot events).
  */
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -14,6 +15,8 @@ import type { DeadLetters, LeadQueue, MessageRetries, QueueDepth, QueueInspector
 
 /** SendMessageBatch and ChangeMessageVisibilityBatch take at most 10 entries (SQS API reference). */
 const SQS_BATCH_MAX = 10;
+/** A SendMessageBatch request carries at most 256 KB of message bodies in all. */
+const SQS_BATCH_BYTES = 256 * 1024;
 
 export const LeadMessageSchema = z.object({ leadId: z.string().min(1) });
 export type LeadMessage = z.infer<typeof LeadMessageSchema>;
@@ -31,37 +34,51 @@ export interface SqsQueueAddresses {
   readonly dlqArn?: string;
 }
 
-export class SqsLeadQueue implements LeadQueue, MessageRetries, DeadLetters, QueueInspector {
+export class SqsQueue implements MessageRetries, DeadLetters, QueueInspector {
   constructor(
-    private readonly sqs: SQSClient,
-    private readonly addresses: SqsQueueAddresses,
+    protected readonly sqs: SQSClient,
+    protected readonly addresses: SqsQueueAddresses,
   ) {}
 
-  async enqueue(leadIds: readonly string[], options: { delaySeconds?: number } = {}): Promise<{ failed: string[] }> {
-    const failed: string[] = [];
+  /**
+   * Sends each body as one message; returns the indexes of bodies that could not be queued.
+   * A SendMessageBatch call carries at most 10 messages and 256 KB in all.
+   */
+  async sendBodies(bodies: readonly string[], options: { delaySeconds?: number } = {}): Promise<{ failed: number[] }> {
+    const groups: number[][] = [];
+    let current: number[] = [];
+    let bytes = 0;
+    bodies.forEach((body, index) => {
+      const size = Buffer.byteLength(body);
+      if (current.length === SQS_BATCH_MAX || (current.length > 0 && bytes + size > SQS_BATCH_BYTES)) {
+        groups.push(current);
+        current = [];
+        bytes = 0;
+      }
+      current.push(index);
+      bytes += size;
+    });
+    if (current.length > 0) groups.push(current);
+    const failed: number[] = [];
     await Promise.all(
-      chunks(leadIds, SQS_BATCH_MAX).map(async (chunk) => {
+      groups.map(async (group) => {
         try {
           const out = await this.sqs.send(
             new SendMessageBatchCommand({
               QueueUrl: this.addresses.queueUrl,
-              Entries: chunk.map((leadId, i) => ({
-                Id: String(i),
-                MessageBody: JSON.stringify({ leadId } satisfies LeadMessage),
-                DelaySeconds: options.delaySeconds,
-              })),
+              Entries: group.map((index, i) => ({ Id: String(i), MessageBody: bodies[index]!, DelaySeconds: options.delaySeconds })),
             }),
           );
           for (const entry of out.Failed ?? []) {
-            const leadId = chunk[Number(entry.Id)];
-            if (leadId) failed.push(leadId);
+            const index = group[Number(entry.Id)];
+            if (index !== undefined) failed.push(index);
           }
         } catch {
-          failed.push(...chunk);
+          failed.push(...group);
         }
       }),
     );
-    return { failed };
+    return { failed: failed.sort((a, b) => a - b) };
   }
 
   async retryAfter(items: readonly { receiptHandle: string; delaySeconds: number }[]): Promise<void> {
@@ -102,7 +119,7 @@ export class SqsLeadQueue implements LeadQueue, MessageRetries, DeadLetters, Que
     return { queue, deadLetter };
   }
 
-  private async depthOf(queueUrl: string): Promise<QueueDepth> {
+  protected async depthOf(queueUrl: string): Promise<QueueDepth> {
     const { Attributes = {} } = await this.sqs.send(
       new GetQueueAttributesCommand({
         QueueUrl: queueUrl,
@@ -115,6 +132,33 @@ export class SqsLeadQueue implements LeadQueue, MessageRetries, DeadLetters, Que
       delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
     };
   }
+}
+
+export class SqsLeadQueue extends SqsQueue implements LeadQueue {
+  async enqueue(leadIds: readonly string[], options: { delaySeconds?: number } = {}): Promise<{ failed: string[] }> {
+    const { failed } = await this.sendBodies(
+      leadIds.map((leadId) => JSON.stringify({ leadId } satisfies LeadMessage)),
+      options,
+    );
+    return { failed: failed.map((index) => leadIds[index]!) };
+  }
+}
+
+/** A received record's JSON body checked against its schema; undefined when it is not one (it then fails to the DLQ). */
+export function parseRecord<T>(record: { body: string }, schema: z.ZodType<T>): T | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(record.body);
+  } catch {
+    return undefined;
+  }
+  const parsed = schema.safeParse(body);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** How many times SQS has delivered the record (1 on the first delivery). */
+export function receiveCount(record: { attributes: { ApproximateReceiveCount?: string } }): number {
+  return Number(record.attributes.ApproximateReceiveCount) || 1;
 }
 
 export class VisibilityChangeError extends Error {

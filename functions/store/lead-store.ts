@@ -27,7 +27,8 @@ const TRANSACT_MAX = 100;
 
 const LeadItem = z.object({
   leadId: z.string(),
-  email: z.string(),
+  // Absent once a privacy deletion erased it.
+  email: z.string().default(''),
   firstName: z.string().optional(),
   lastName: z.string().optional(),
   phone: z.string().optional(),
@@ -37,7 +38,9 @@ const LeadItem = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   statusChangedAt: z.string(),
+  erasedAt: z.string().optional(),
   hubspotId: z.string().optional(),
+  formerHubspotId: z.string().optional(),
   syncStatus: z.enum(SYNC_STATUSES),
   syncedAt: z.string().optional(),
   syncError: z.string().optional(),
@@ -52,10 +55,11 @@ const LeadItem = z.object({
 });
 type LeadItem = z.infer<typeof LeadItem>;
 
-function toItem(lead: Lead): LeadItem & { syncAttention?: string } {
-  const item: LeadItem & { syncAttention?: string } = {
+function toItem(lead: Lead): Omit<LeadItem, 'email'> & { email?: string; syncAttention?: string } {
+  const item: Omit<LeadItem, 'email'> & { email?: string; syncAttention?: string } = {
     leadId: lead.leadId,
-    email: lead.email,
+    // An empty string cannot be a GSI key: an erased lead has no email attribute.
+    email: lead.email === '' ? undefined : lead.email,
     firstName: lead.firstName,
     lastName: lead.lastName,
     phone: lead.phone,
@@ -65,7 +69,9 @@ function toItem(lead: Lead): LeadItem & { syncAttention?: string } {
     createdAt: lead.createdAt,
     updatedAt: lead.updatedAt,
     statusChangedAt: lead.statusChangedAt,
+    erasedAt: lead.erasedAt,
     hubspotId: lead.hubspot.id,
+    formerHubspotId: lead.hubspot.formerId,
     syncStatus: lead.hubspot.syncStatus,
     syncedAt: lead.hubspot.syncedAt,
     syncError: lead.hubspot.error,
@@ -96,8 +102,10 @@ function fromItem(raw: unknown): Lead {
     createdAt: item.createdAt,
     updatedAt: item.updatedAt,
     statusChangedAt: item.statusChangedAt,
+    erasedAt: item.erasedAt,
     hubspot: {
       id: item.hubspotId,
+      formerId: item.formerHubspotId,
       syncStatus: item.syncStatus,
       syncedAt: item.syncedAt,
       error: item.syncError,
@@ -329,18 +337,24 @@ export class DynamoLeadStore implements LeadStore {
     return counts;
   }
 
-  async findByHubSpotId(hubspotId: string): Promise<Lead | undefined> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'byHubSpotId',
-        KeyConditionExpression: 'hubspotId = :id',
-        ExpressionAttributeValues: { ':id': hubspotId },
-        Limit: 1,
-      }),
-    );
-    const item = out.Items?.[0];
-    return item ? fromItem(item) : undefined;
+  findByHubSpotId(hubspotId: string): Promise<Lead[]> {
+    return this.findAllBy('byHubSpotId', 'hubspotId', hubspotId);
+  }
+
+  findByFormerHubSpotId(hubspotId: string): Promise<Lead[]> {
+    return this.findAllBy('byFormerHubSpotId', 'formerHubspotId', hubspotId);
+  }
+
+  private async findAllBy(index: string, attribute: string, value: string): Promise<Lead[]> {
+    const leads: Lead[] = [];
+    const pages = this.queryPages({
+      IndexName: index,
+      KeyConditionExpression: '#k = :v',
+      ExpressionAttributeNames: { '#k': attribute },
+      ExpressionAttributeValues: { ':v': value },
+    });
+    for await (const page of pages) leads.push(...(page.Items ?? []).map(fromItem));
+    return leads;
   }
 
   async applyCrmChange(change: CrmLeadChange): Promise<'applied' | 'stale' | 'missing'> {
@@ -354,6 +368,8 @@ export class DynamoLeadStore implements LeadStore {
       'statusChangedAt = :at',
       'updatedAt = :at',
     ];
+    // Never onto an erased lead: a privacy deletion is final.
+    const notErased = 'attribute_not_exists(erasedAt)';
     const values: Record<string, unknown> = {
       ':hubspotId': change.hubspotId,
       ':modified': change.modifiedInCrm,
@@ -363,7 +379,7 @@ export class DynamoLeadStore implements LeadStore {
       ':at': change.at,
       ':one': 1,
     };
-    const remove = ['syncAttention', 'syncError', 'syncFailureKind'];
+    const remove = ['syncAttention', 'syncError', 'syncFailureKind', 'formerHubspotId'];
     for (const field of ['email', 'firstName', 'lastName', 'phone', 'message'] as const) {
       const value = change.fields[field];
       if (value === undefined) {
@@ -379,7 +395,7 @@ export class DynamoLeadStore implements LeadStore {
           TableName: this.tableName,
           Key: { leadId: change.leadId },
           // Out-of-order deliveries: a change never replaces one HubSpot made later.
-          ConditionExpression: 'attribute_exists(leadId) AND (attribute_not_exists(lastModifiedInCrm) OR lastModifiedInCrm < :modified)',
+          ConditionExpression: `attribute_exists(leadId) AND ${notErased} AND (attribute_not_exists(lastModifiedInCrm) OR lastModifiedInCrm < :modified)`,
           UpdateExpression: `SET ${set.join(', ')} ADD syncVersion :one REMOVE ${remove.join(', ')}`,
           ExpressionAttributeValues: values,
         }),
@@ -391,17 +407,44 @@ export class DynamoLeadStore implements LeadStore {
     }
   }
 
-  async unlink(leadId: string, at: string): Promise<void> {
+  async unlink(leadId: string, at: string, formerHubSpotId?: string): Promise<void> {
+    await this.updateExisting(
+      leadId,
+      'SET syncStatus = :status, syncAttention = :status, statusChangedAt = :at, lastSyncDirection = :direction' +
+        (formerHubSpotId ? ', formerHubspotId = :former ' : ' ') +
+        'REMOVE hubspotId, syncedHash, syncError, syncFailureKind',
+      { ':status': 'UNLINKED', ':at': at, ':direction': 'from_crm', ...(formerHubSpotId ? { ':former': formerHubSpotId } : {}) },
+    );
+  }
+
+  async repoint(leadId: string, hubspotId: string, at: string): Promise<void> {
+    // The hash is dropped so the survivor's state is applied, not taken for an echo.
+    await this.updateExisting(leadId, 'SET hubspotId = :id, statusChangedAt = :at, lastSyncDirection = :direction REMOVE syncedHash, formerHubspotId', {
+      ':id': hubspotId,
+      ':at': at,
+      ':direction': 'from_crm',
+    });
+  }
+
+  async erase(leadId: string, at: string, formerHubSpotId: string): Promise<void> {
+    await this.updateExisting(
+      leadId,
+      'SET syncStatus = :status, syncAttention = :status, statusChangedAt = :at, updatedAt = :at, erasedAt = :at, lastSyncDirection = :direction, formerHubspotId = :former ' +
+        'REMOVE email, firstName, lastName, phone, message, hubspotId, syncedHash, syncError, syncFailureKind',
+      { ':status': 'UNLINKED', ':at': at, ':direction': 'from_crm', ':former': formerHubSpotId },
+    );
+  }
+
+  /** An update of a lead that may have been deleted meanwhile (then nothing happens). */
+  private async updateExisting(leadId: string, expression: string, values: Record<string, unknown>): Promise<void> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { leadId },
           ConditionExpression: 'attribute_exists(leadId)',
-          UpdateExpression:
-            'SET syncStatus = :status, syncAttention = :status, statusChangedAt = :at, lastSyncDirection = :direction ' +
-            'REMOVE hubspotId, syncedHash, syncError, syncFailureKind',
-          ExpressionAttributeValues: { ':status': 'UNLINKED', ':at': at, ':direction': 'from_crm' },
+          UpdateExpression: expression,
+          ExpressionAttributeValues: values,
         }),
       );
     } catch (error) {

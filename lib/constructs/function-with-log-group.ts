@@ -183,6 +183,11 @@ export class FunctionWithLogGroup extends Construct {
     );
   }
 
+  /** The URL callers reach the API at (HubSpot's v3 signature covers it). */
+  bindPublicBaseUrl(url: string): void {
+    this.setEnvironment('PUBLIC_BASE_URL', url);
+  }
+
   /** Sets a variable once; a second, different value for the same name is a topology mistake. */
   private setEnvironment(name: string, value: string): void {
     const existing = this.environment.get(name);

@@ -18,7 +18,7 @@ export class ProviderSecret extends Construct {
     const { spec } = props;
     this.spec = spec;
 
-    const [generatedField, ...otherFields] = Object.keys(spec.fields);
+    const [generatedField, ...otherFields] = Object.keys(spec.fields).filter((field) => !spec.optionalFields?.includes(field));
     if (!generatedField) throw new Error(`secret ${spec.id} declares no fields`);
 
     this.secret = new secretsmanager.Secret(this, 'Secret', {

@@ -19,6 +19,7 @@ import { startHttpApi, type HttpApi } from './http-api.js';
 import { createLambdaContext } from './lambda-context.js';
 import { startPoller, type Poller } from './poller.js';
 import { freePort } from './ports.js';
+import { APP_ID as SANDBOX_APP_ID, PORTAL_ID as SANDBOX_PORTAL_ID } from './sandboxes/hubspot/errors.js';
 import { startHubSpotSandbox, type HubSpotSandbox, type RateLimit } from './sandboxes/hubspot/index.js';
 import { scheduleEvent, startSchedules, type Schedules } from './scheduler.js';
 import { createQueues, localSqsClient, startSqsLocal, type QueueAddresses } from './sqs.js';
@@ -28,6 +29,8 @@ const ROOT = resolve(import.meta.dirname, '../..');
 /** The sandbox's credentials; a real portal's come from the environment (CONTRACT.md). */
 export const SANDBOX_HUBSPOT_TOKEN = 'pat-local-sandbox-token';
 export const SANDBOX_HUBSPOT_CLIENT_SECRET = 'local-sandbox-client-secret';
+/** The sandbox's developer API key (Webhooks API of a public app). */
+export const SANDBOX_HUBSPOT_DEVELOPER_KEY = 'local-sandbox-developer-key';
 
 export interface LocalStackOptions {
   /** API port on 127.0.0.1; 0 picks a free one. Default: PORT or 3000. */
@@ -45,6 +48,13 @@ export interface LocalStackOptions {
     readonly accessToken?: string;
     readonly clientSecret?: string;
     readonly rateLimit?: RateLimit;
+    /** The portal the token belongs to (webhook events of other portals are skipped). Default: the sandbox's. */
+    readonly portalId?: string;
+    /**
+     * The sandbox's webhook deliveries of contact changes to this stack (default on). Off, the
+     * outbound flow can be measured alone.
+     */
+    readonly webhooks?: boolean;
   };
   readonly platformSource?: string;
   readonly logLevel?: string;
@@ -98,8 +108,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let sandbox: HubSpotSandbox | undefined;
     let hubspotUrl = options.hubspot?.baseUrl;
     const accessToken = options.hubspot?.accessToken ?? SANDBOX_HUBSPOT_TOKEN;
+    const clientSecret = options.hubspot?.clientSecret ?? SANDBOX_HUBSPOT_CLIENT_SECRET;
+    const publicBaseUrl = options.publicBaseUrl ?? apiUrl;
     if (!hubspotUrl) {
-      sandbox = await startHubSpotSandbox({ accessToken, rateLimit: options.hubspot?.rateLimit, seed: true });
+      sandbox = await startHubSpotSandbox({
+        accessToken,
+        rateLimit: options.hubspot?.rateLimit,
+        seed: true,
+        developerApiKey: SANDBOX_HUBSPOT_DEVELOPER_KEY,
+        // Deliveries start once the API is listening (below).
+        webhooks: { clientSecret },
+      });
       stoppers.push(() => sandbox!.close());
       hubspotUrl = sandbox.url;
     }
@@ -114,9 +133,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
       HUBSPOT_BASE_URL: hubspotUrl,
       HUBSPOT_ACCESS_TOKEN: accessToken,
-      HUBSPOT_CLIENT_SECRET: options.hubspot?.clientSecret ?? SANDBOX_HUBSPOT_CLIENT_SECRET,
+      HUBSPOT_CLIENT_SECRET: clientSecret,
+      HUBSPOT_APP_ID: process.env.HUBSPOT_APP_ID ?? (sandbox ? String(SANDBOX_APP_ID) : ''),
+      HUBSPOT_PORTAL_ID: options.hubspot?.portalId ?? process.env.HUBSPOT_PORTAL_ID ?? (sandbox ? String(SANDBOX_PORTAL_ID) : ''),
       PLATFORM_SOURCE_VALUE: platformSource,
-      PUBLIC_BASE_URL: options.publicBaseUrl ?? apiUrl,
+      PUBLIC_BASE_URL: publicBaseUrl,
       POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
       POWERTOOLS_DEV: process.env.POWERTOOLS_DEV ?? 'true',
     });
@@ -191,7 +212,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       path: '/__local/info',
       handler: async () =>
         json(200, {
-          hubspot: { url: hubspotUrl, ...(sandbox ? { accessToken } : {}) },
+          hubspot: {
+            url: hubspotUrl,
+            ...(sandbox ? { accessToken, appId: String(SANDBOX_APP_ID), developerApiKey: SANDBOX_HUBSPOT_DEVELOPER_KEY } : {}),
+          },
+          publicBaseUrl,
           dynamodb: dynamo.endpoint,
           sqs: sqsServer.endpoint,
           queues,
@@ -199,6 +224,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           schedules: topology.schedules.map((s) => ({ id: s.id, rateMinutes: s.rateMinutes, event: scheduleEvent(s) })),
         }),
     });
+
+    // The sandbox announces contact changes to the webhook route, so the loop closes locally.
+    if (sandbox && (options.hubspot?.webhooks ?? true)) sandbox.setWebhookTarget(`${publicBaseUrl.replace(/\/+$/, '')}/webhooks/hubspot`);
 
     const pollers = new Map<string, Poller>();
     for (const consumer of topology.consumers) {

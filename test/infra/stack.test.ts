@@ -301,6 +301,7 @@ describe.each(['dev', 'prod'] as const)('CrmSync stack (%s)', (environment) => {
         if (access === 'inspect') [q.urlEnvVar, q.dlq.urlEnvVar].forEach((v) => expected.add(v));
       }
       for (const secret of spec.secrets) expected.add(topology.secrets.find((s) => s.id === secret)!.envVar);
+      if (spec.publicBaseUrl) expected.add('PUBLIC_BASE_URL');
 
       const fn = resource(synth.template, logicalId(synth.stack, synth.stack.functions.get(spec.id)!.function));
       const variables = (fn.Properties.Environment as { Variables: Json }).Variables;
@@ -308,24 +309,27 @@ describe.each(['dev', 'prod'] as const)('CrmSync stack (%s)', (environment) => {
     }
   });
 
-  it('lets only lead-outbound read the HubSpot secret', () => {
+  it('lets only the functions that call HubSpot or verify its signatures read the HubSpot secret', () => {
     const secretId = logicalId(synth.stack, synth.stack.secrets.get('hubspot')!.secret);
     const secret = resource(synth.template, secretId);
     expect(JSON.parse((secret.Properties.GenerateSecretString as { SecretStringTemplate: string }).SecretStringTemplate)).toEqual({
       clientSecret: 'REPLACE_ME',
       appId: 'REPLACE_ME',
+      portalId: 'REPLACE_ME',
     });
 
     const readers = synth.topology.functions.filter((f) => {
       const statements = roleStatements(synth, f.id);
       return statements.some((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
     });
-    expect(readers.map((f) => f.id)).toEqual(['lead-outbound']);
-    expect(roleStatements(synth, 'lead-outbound')).toContainEqual({
-      Effect: 'Allow',
-      Action: expect.arrayContaining(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']),
-      Resource: { Ref: secretId },
-    });
+    expect(readers.map((f) => f.id)).toEqual(['lead-outbound', 'hubspot-webhook', 'hubspot-inbound']);
+    for (const reader of readers) {
+      expect(roleStatements(synth, reader.id)).toContainEqual({
+        Effect: 'Allow',
+        Action: expect.arrayContaining(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']),
+        Resource: { Ref: secretId },
+      });
+    }
     const leadEvents = JSON.stringify(roleStatements(synth, 'lead-events'));
     expect(leadEvents).not.toContain('secretsmanager');
     expect(leadEvents).not.toContain(secretId);

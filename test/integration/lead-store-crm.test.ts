@@ -1,6 +1,7 @@
 /**
  * The lead store's HubSpot-side writes against DynamoDB Local: the conditional write that keeps
- * out-of-order changes from going backwards, the HubSpot id index, and unlinking.
+ * out-of-order changes from going backwards, the HubSpot id index, unlinking (keeping the former
+ * contact id), repointing after a merge, and erasing after a privacy deletion.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newLead } from '../../functions/core/lead.js';
@@ -42,7 +43,7 @@ describe('DynamoLeadStore, changes from HubSpot', () => {
     const same = await store.applyCrmChange(change('lead-crm-1', 'Same time', '2025-10-12T12:10:00.000Z'));
     // Assess
     expect([first, older, same]).toEqual(['applied', 'stale', 'stale']);
-    const lead = await store.findByHubSpotId('501');
+    const [lead] = await store.findByHubSpotId('501');
     expect(lead).toMatchObject({
       leadId: 'lead-crm-1',
       firstName: 'Anabel',
@@ -62,8 +63,90 @@ describe('DynamoLeadStore, changes from HubSpot', () => {
     await store.create(newLead({ email: 'gone@example.com' }, 'lead-crm-2', new Date('2025-10-12T10:00:00Z')));
     await store.applyCrmChange({ ...change('lead-crm-2', 'Gone', '2025-10-12T12:00:00.000Z'), hubspotId: '777', fields: { email: 'gone@example.com' } });
     await store.unlink('lead-crm-2', '2025-10-12T14:00:00.000Z');
-    expect(await store.findByHubSpotId('777')).toBeUndefined();
+    expect(await store.findByHubSpotId('777')).toEqual([]);
     expect(await store.get('lead-crm-2')).toMatchObject({ hubspot: { syncStatus: 'UNLINKED', id: undefined } });
     expect((await store.listByStatus('UNLINKED')).leads.map((l) => l.leadId)).toContain('lead-crm-2');
+  });
+
+  it('unlinks with the former contact id kept aside, found by it until a change relinks the lead', async () => {
+    // Prepare
+    await store.create(newLead({ email: 'former@example.com' }, 'lead-crm-3', new Date('2025-10-12T10:00:00Z')));
+    await store.applyCrmChange({ ...change('lead-crm-3', 'Former', '2025-10-12T12:00:00.000Z'), hubspotId: '801', fields: { email: 'former@example.com' } });
+    // Act
+    await store.unlink('lead-crm-3', '2025-10-12T14:00:00.000Z', '801');
+    // Assess
+    expect(await store.findByHubSpotId('801')).toEqual([]);
+    expect((await store.findByFormerHubSpotId('801'))[0]).toMatchObject({ leadId: 'lead-crm-3', hubspot: { syncStatus: 'UNLINKED', id: undefined, formerId: '801' } });
+    // The restored contact's state relinks the lead and the former id is dropped.
+    const relinked = await store.applyCrmChange({ ...change('lead-crm-3', 'Former', '2025-10-12T15:00:00.000Z'), hubspotId: '801', fields: { email: 'former@example.com' } });
+    expect(relinked).toBe('applied');
+    expect(await store.findByFormerHubSpotId('801')).toEqual([]);
+    expect((await store.findByHubSpotId('801'))[0]).toMatchObject({ leadId: 'lead-crm-3', hubspot: { syncStatus: 'SYNCED', formerId: undefined } });
+  });
+
+  it('repoints a lead to the contact that survived a merge', async () => {
+    // Prepare
+    await store.create(newLead({ email: 'merged@example.com' }, 'lead-crm-4', new Date('2025-10-12T10:00:00Z')));
+    await store.applyCrmChange({ ...change('lead-crm-4', 'Merged', '2025-10-12T12:00:00.000Z'), hubspotId: '802', fields: { email: 'merged@example.com' } });
+    // Act
+    await store.repoint('lead-crm-4', '803', '2025-10-12T14:00:00.000Z');
+    // Assess
+    expect(await store.findByHubSpotId('802')).toEqual([]);
+    const [lead] = await store.findByHubSpotId('803');
+    expect(lead).toMatchObject({ leadId: 'lead-crm-4', email: 'merged@example.com', statusChangedAt: '2025-10-12T14:00:00.000Z' });
+    // Dropped, so the survivor's state is applied rather than taken for an echo.
+    expect(lead?.hubspot.syncedHash).toBeUndefined();
+  });
+
+  it('erases the person\'s data and keeps the lead, which no later change from HubSpot fills again', async () => {
+    // Prepare
+    const created = new Date('2025-10-12T10:00:00Z');
+    await store.create(
+      newLead({ email: 'erase@example.com', firstName: 'Eva', lastName: 'Sanz', phone: '+34600', message: 'Call me', source: 'landing' }, 'lead-crm-5', created),
+    );
+    await store.applyCrmChange({
+      ...change('lead-crm-5', 'Eva', '2025-10-12T12:00:00.000Z'),
+      hubspotId: '804',
+      fields: { email: 'erase@example.com', firstName: 'Eva', lastName: 'Sanz', phone: '+34600', message: 'Call me' },
+    });
+    // Act
+    await store.erase('lead-crm-5', '2025-10-12T14:00:00.000Z', '804');
+    // Assess
+    const erased = await store.get('lead-crm-5');
+    expect(erased).toMatchObject({
+      leadId: 'lead-crm-5',
+      email: '',
+      source: 'landing',
+      createdAt: created.toISOString(),
+      erasedAt: '2025-10-12T14:00:00.000Z',
+      hubspot: { syncStatus: 'UNLINKED' },
+    });
+    expect([erased?.firstName, erased?.lastName, erased?.phone, erased?.message, erased?.hubspot.id]).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect(await store.findByEmail('erase@example.com')).toEqual([]);
+    expect(await store.findByHubSpotId('804')).toEqual([]);
+    expect((await store.listByStatus('UNLINKED')).leads.map((l) => l.leadId)).toContain('lead-crm-5');
+    // A later change (newer than anything applied) is refused and writes nothing back.
+    const later = await store.applyCrmChange({
+      ...change('lead-crm-5', 'Eva', '2025-10-12T16:00:00.000Z'),
+      hubspotId: '804',
+      fields: { email: 'erase@example.com', firstName: 'Eva', phone: '+34600' },
+    });
+    expect(later).toBe('stale');
+    const after = await store.get('lead-crm-5');
+    expect(after).toMatchObject({ email: '', hubspot: { syncStatus: 'UNLINKED' } });
+    expect([after?.firstName, after?.phone, after?.hubspot.id]).toEqual([undefined, undefined, undefined]);
+    expect(await store.findByEmail('erase@example.com')).toEqual([]);
+  });
+
+  it('erases a lead already unlinked by a deletion, and keeps only the contact id so later events find it', async () => {
+    // Prepare
+    await store.create(newLead({ email: 'unlinked-erase@example.com', firstName: 'Uma' }, 'lead-crm-6', new Date('2025-10-12T10:00:00Z')));
+    await store.applyCrmChange({ ...change('lead-crm-6', 'Uma', '2025-10-12T12:00:00.000Z'), hubspotId: '805', fields: { email: 'unlinked-erase@example.com', firstName: 'Uma' } });
+    await store.unlink('lead-crm-6', '2025-10-12T13:00:00.000Z', '805');
+    // Act
+    await store.erase('lead-crm-6', '2025-10-12T14:00:00.000Z', '805');
+    // Assess
+    expect((await store.findByFormerHubSpotId('805'))[0]?.leadId).toBe('lead-crm-6');
+    expect(await store.get('lead-crm-6')).toMatchObject({ email: '', firstName: undefined, erasedAt: '2025-10-12T14:00:00.000Z' });
   });
 });

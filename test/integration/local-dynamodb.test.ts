@@ -35,13 +35,16 @@ describe('DynamoDB Local from the topology', () => {
 
   it('creates every table with its keys, indexes and TTL', async () => {
     const names = await createTables(client, topology.tables, 'test-');
-    expect(names).toEqual({ leads: 'test-leads', idempotency: 'test-idempotency' });
+    expect(names).toEqual({ leads: 'test-leads', 'sync-state': 'test-sync-state', idempotency: 'test-idempotency' });
 
     for (const spec of topology.tables) {
       const { Table } = await client.send(new DescribeTableCommand({ TableName: names[spec.id] }));
       expect(Table?.TableStatus).toBe('ACTIVE');
       expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
-      expect(Table?.KeySchema).toEqual([{ AttributeName: spec.partitionKey.name, KeyType: 'HASH' }]);
+      expect(Table?.KeySchema).toEqual([
+        { AttributeName: spec.partitionKey.name, KeyType: 'HASH' },
+        ...(spec.sortKey ? [{ AttributeName: spec.sortKey.name, KeyType: 'RANGE' }] : []),
+      ]);
       const indexes = (Table?.GlobalSecondaryIndexes ?? []).map((gsi) => ({
         name: gsi.IndexName,
         keys: gsi.KeySchema?.map((k) => `${k.KeyType}:${k.AttributeName}`),

@@ -7,7 +7,7 @@ import { contactProperties, propertiesHash } from '../../functions/core/contact-
 import { applyContactEvents, type ConflictRule, type ContactEvent } from '../../functions/core/inbound-contacts.js';
 import { syncLeadBatch } from '../../functions/core/lead-sync.js';
 import type { ContactState, HubSpotContactReader } from '../../functions/core/ports.js';
-import { FakeHubSpot, InMemoryLeadStore, RecordingLog, RecordingRetries, storedLead } from './support/fakes.js';
+import { FakeHubSpot, InMemoryLeadStore, RecordingLog, RecordingRetries, storedLead, T0 } from './support/fakes.js';
 
 class FakeContactReader implements HubSpotContactReader {
   readonly contacts = new Map<string, ContactState>();
@@ -22,7 +22,7 @@ class FakeContactReader implements HubSpotContactReader {
 }
 
 const NOW = new Date('2025-10-12T12:30:00.000Z');
-const event = (subscriptionType: string, objectId: number, occurredAt = 1): ContactEvent => ({ subscriptionType, objectId, occurredAt });
+const event = (subscriptionType: string, objectId: number, occurredAt = 1): ContactEvent => ({ key: `${subscriptionType}:${objectId}:${occurredAt}`, subscriptionType, objectId, occurredAt });
 
 function setup(leads = [] as ReturnType<typeof storedLead>[], conflictRule: ConflictRule = 'hubspot_wins') {
   const store = new InMemoryLeadStore(leads);
@@ -139,10 +139,18 @@ describe('applyContactEvents', () => {
     expect(report).toMatchObject({ created: 150, contactReads: 2 });
   });
 
-  it('counts event types it does not apply yet instead of guessing', async () => {
-    const { deps } = setup();
-    const report = await applyContactEvents([event('contact.merge', 1), event('contact.privacyDeletion', 2), event('deal.creation', 3)], deps);
+  it('skips association changes and event types it does not know as unsupported, reading and writing nothing', async () => {
+    // Prepare
+    const lead = syncedPlatformLead();
+    const { store, contacts, deps } = setup([lead]);
+    const events = [event('contact.associationChange', 501), event('deal.creation', 3), event('contact.somethingNew', 501, 2)];
+    // Act
+    const report = await applyContactEvents(events, deps);
+    // Assess
     expect(report.skipped).toEqual({ unsupported_event: 3 });
+    expect([...report.outcomes.values()]).toEqual(Array(3).fill({ status: 'skipped', reason: 'unsupported_event' }));
+    expect(contacts.calls).toEqual([]);
+    expect(store.leads.get('lead-ana')).toEqual(lead);
   });
 
   it('applies the configured conflict rule', async () => {
@@ -160,5 +168,206 @@ describe('applyContactEvents', () => {
     const hubspotWins = setup([lead], 'hubspot_wins');
     hubspotWins.contacts.put('501', edited);
     expect((await applyContactEvents([event('contact.propertyChange', 501)], hubspotWins.deps)).updated).toBe(1);
+  });
+});
+
+const mergeEvent = (ids: { primary: number; merged: number[]; newObjectId?: number }, occurredAt = 1): ContactEvent => ({
+  key: `contact.merge:${ids.primary}:${occurredAt}`,
+  subscriptionType: 'contact.merge',
+  objectId: ids.primary,
+  occurredAt,
+  primaryObjectId: ids.primary,
+  mergedObjectIds: ids.merged,
+  ...(ids.newObjectId !== undefined ? { newObjectId: ids.newObjectId } : {}),
+});
+
+/** A lead holding every personal field, linked to contact 501 by the outbound consumer. */
+function fullPlatformLead() {
+  const lead = storedLead('lead-ana', { email: 'ana@example.com', firstName: 'Ana', lastName: 'Ruiz', phone: '+341234567', message: 'Call me', source: 'landing' });
+  return { ...lead, hubspot: { ...lead.hubspot, id: '501', syncStatus: 'SYNCED' as const, syncedHash: propertiesHash(contactProperties(lead, 'platform')) } };
+}
+
+describe('applyContactEvents, merges', () => {
+  it('moves the lead of a merged contact to the surviving contact and takes the survivor\'s values', async () => {
+    // Prepare: contact 501 (Ana's lead) is merged into 600, which has a newer phone and a last name.
+    const { store, contacts, deps } = setup([syncedPlatformLead()]);
+    contacts.put('600', { email: 'ana@example.com', firstname: 'Ana', lastname: 'Ruiz', phone: '+349999999', lead_source_system: 'platform' }, '2025-10-12T12:20:00.000Z');
+    // Act
+    const report = await applyContactEvents([mergeEvent({ primary: 600, merged: [501] })], deps);
+    // Assess
+    expect(report).toMatchObject({ repointed: 1, updated: 1, created: 0 });
+    expect(contacts.calls).toEqual([['600']]);
+    expect(store.leads.size).toBe(1);
+    expect(store.leads.get('lead-ana')).toMatchObject({ lastName: 'Ruiz', phone: '+349999999', hubspot: { id: '600', syncStatus: 'SYNCED' } });
+    expect(await store.findByHubSpotId('501')).toEqual([]);
+  });
+
+  it('moves the lead of the primary contact to the new record HubSpot made for the merge', async () => {
+    // Prepare: Ana's contact 501 is the primary; HubSpot made contact 700 for the merge with 502.
+    const { store, contacts, deps } = setup([syncedPlatformLead()]);
+    contacts.put('700', { email: 'ana@example.com', firstname: 'Ana Merged', phone: '+341234567', lead_source_system: 'platform' });
+    // Act
+    const report = await applyContactEvents([mergeEvent({ primary: 501, merged: [502], newObjectId: 700 })], deps);
+    // Assess
+    expect(report).toMatchObject({ repointed: 1, updated: 1 });
+    expect(store.leads.get('lead-ana')).toMatchObject({ firstName: 'Ana Merged', hubspot: { id: '700' } });
+  });
+
+  it('treats a merge of two contacts no lead knew like the survivor\'s creation', async () => {
+    // Prepare: neither 610 nor 611 has a lead; the survivor is a person's contact with an email.
+    const { store, contacts, deps } = setup();
+    contacts.put('610', { email: 'carla@example.com', firstname: 'Carla', lead_source_system: null });
+    const merge = mergeEvent({ primary: 610, merged: [611] });
+    // Act
+    const report = await applyContactEvents([merge], deps);
+    // Assess: one lead, for the survivor; nothing was repointed, nothing linked to the merged contact.
+    expect(report).toMatchObject({ created: 1, repointed: 0, updated: 0 });
+    expect(report.outcomes.get(merge.key)).toEqual({ status: 'processed', action: 'created' });
+    expect(store.leads.size).toBe(1);
+    expect((await store.findByHubSpotId('610'))[0]).toMatchObject({ email: 'carla@example.com', firstName: 'Carla' });
+    expect(await store.findByHubSpotId('611')).toEqual([]);
+  });
+});
+
+describe('applyContactEvents, privacy deletion, deletion and restore', () => {
+  it('erases the person\'s data on a privacy deletion and keeps the lead, UNLINKED', async () => {
+    // Prepare
+    const { store, deps } = setup([fullPlatformLead()]);
+    // Act
+    const report = await applyContactEvents([event('contact.privacyDeletion', 501)], deps);
+    // Assess
+    expect(report).toMatchObject({ erased: 1, unlinked: 0, contactReads: 0 });
+    const lead = store.leads.get('lead-ana')!;
+    expect(lead).toMatchObject({ leadId: 'lead-ana', email: '', createdAt: T0.toISOString(), erasedAt: NOW.toISOString(), hubspot: { syncStatus: 'UNLINKED' } });
+    expect([lead.firstName, lead.lastName, lead.phone, lead.message, lead.hubspot.id]).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect(await store.findByEmail('ana@example.com')).toEqual([]);
+  });
+
+  it('does not bring the data back on a later change of the erased contact, which HubSpot no longer has', async () => {
+    // Prepare
+    const { store, deps } = setup([fullPlatformLead()]);
+    await applyContactEvents([event('contact.privacyDeletion', 501, 2)], deps);
+    // Act: a change made before the deletion, delivered late; the contact is gone from HubSpot.
+    const report = await applyContactEvents([event('contact.propertyChange', 501, 1)], deps);
+    // Assess
+    expect(report.skipped).toEqual({ contact_not_found: 1 });
+    expect(store.leads.size).toBe(1);
+    expect(store.leads.get('lead-ana')).toMatchObject({ email: '', erasedAt: NOW.toISOString() });
+  });
+
+  it('does not bring the data back on a later change of the erased contact while HubSpot still answers for it', async () => {
+    // Prepare: a lead that came from a person's contact 900 (no origin marker), then erased; the
+    // read right after the deletion still returns the contact (HubSpot not yet consistent).
+    const { store, contacts, deps } = setup();
+    contacts.put('900', { email: 'bea@example.com', firstname: 'Bea', lastname: 'Diaz', lead_source_system: null });
+    await applyContactEvents([event('contact.creation', 900, 1)], deps);
+    await applyContactEvents([event('contact.privacyDeletion', 900, 2)], deps);
+    contacts.put('900', { email: 'bea@example.com', firstname: 'Bea', lastname: 'Diaz', lead_source_system: null }, '2025-10-12T12:40:00.000Z');
+    // Act
+    const report = await applyContactEvents([event('contact.propertyChange', 900, 3)], deps);
+    // Assess: no lead holds Bea's data again.
+    expect(report.created + report.updated).toBe(0);
+    expect(await store.findByEmail('bea@example.com')).toEqual([]);
+    expect(store.leads.size).toBe(1);
+  });
+
+  it('erases a lead already unlinked by the contact\'s deletion, found by its former contact id', async () => {
+    // Prepare: the contact was deleted first (the lead keeps 501 as its former contact).
+    const { store, deps } = setup([fullPlatformLead()]);
+    await applyContactEvents([event('contact.deletion', 501, 1)], deps);
+    expect(store.leads.get('lead-ana')!.hubspot).toMatchObject({ syncStatus: 'UNLINKED', formerId: '501' });
+    // Act
+    const report = await applyContactEvents([event('contact.privacyDeletion', 501, 2)], deps);
+    // Assess
+    expect(report).toMatchObject({ erased: 1, skipped: {} });
+    const lead = store.leads.get('lead-ana')!;
+    expect(lead).toMatchObject({ email: '', erasedAt: NOW.toISOString(), hubspot: { syncStatus: 'UNLINKED' } });
+    expect([lead.firstName, lead.lastName, lead.phone, lead.message]).toEqual([undefined, undefined, undefined, undefined]);
+    // Only the contact's id (no personal data) still leads to the erased lead, so later events change nothing.
+    expect((await store.findByFormerHubSpotId('501'))[0]?.leadId).toBe('lead-ana');
+  });
+
+  it('erases the lead when HubSpot sends the privacy deletion together with the deletion it triggers, in either order', async () => {
+    // HubSpot: "The privacyDeletion event will also trigger the normal contact.delete event".
+    for (const order of [['contact.deletion', 'contact.privacyDeletion'], ['contact.privacyDeletion', 'contact.deletion']]) {
+      // Prepare
+      const { store, deps } = setup([fullPlatformLead()]);
+      // Act: both at the same moment, in one batch.
+      const report = await applyContactEvents(order.map((type) => event(type, 501, 5)), deps);
+      // Assess
+      expect(report, order.join(' then ')).toMatchObject({ erased: 1, unlinked: 0 });
+      expect(store.leads.get('lead-ana')!.email, order.join(' then ')).toBe('');
+    }
+  });
+
+  it('relinks the same lead when a deleted contact is restored, without a second lead', async () => {
+    // Prepare
+    const { store, contacts, deps } = setup([syncedPlatformLead()]);
+    await applyContactEvents([event('contact.deletion', 501, 1)], deps);
+    // The restored contact, as it was, with a lastmodifieddate moved by the restore.
+    contacts.put('501', { email: 'ana@example.com', firstname: 'Ana', phone: '+341234567', lead_source_system: 'platform' }, '2025-10-12T12:25:00.000Z');
+    // Act
+    const report = await applyContactEvents([event('contact.restore', 501, 2)], deps);
+    // Assess
+    expect(report).toMatchObject({ updated: 1, created: 0 });
+    expect(store.leads.size).toBe(1);
+    expect(store.operations.filter((o) => o.startsWith('create'))).toEqual([]);
+    expect(store.leads.get('lead-ana')).toMatchObject({ firstName: 'Ana', hubspot: { id: '501', syncStatus: 'SYNCED' } });
+    expect(await store.findByFormerHubSpotId('501')).toEqual([]);
+  });
+
+  it('relinks an UNLINKED lead to a contact recreated with its email instead of duplicating it', async () => {
+    // Prepare: Ana's contact 501 was deleted; a person creates contact 950 for her again.
+    const { store, contacts, deps } = setup([syncedPlatformLead()]);
+    await applyContactEvents([event('contact.deletion', 501, 1)], deps);
+    contacts.put('950', { email: 'Ana@Example.com', firstname: 'Ana', lastname: 'Ruiz', lead_source_system: null });
+    // Act
+    const report = await applyContactEvents([event('contact.creation', 950, 2)], deps);
+    // Assess
+    expect(report).toMatchObject({ created: 0, updated: 1 });
+    expect(store.leads.size).toBe(1);
+    expect(store.leads.get('lead-ana')).toMatchObject({ lastName: 'Ruiz', hubspot: { id: '950', syncStatus: 'SYNCED' } });
+    expect(await store.findByFormerHubSpotId('501')).toEqual([]);
+  });
+});
+
+describe('applyContactEvents, outcomes and echoes', () => {
+  it('reports exactly one outcome per event key, shared by the events of one contact', async () => {
+    // Prepare
+    const { contacts, deps } = setup([syncedPlatformLead()]);
+    contacts.put('900', { email: 'bea@example.com', firstname: 'Bea' });
+    const events = [
+      event('contact.creation', 900, 1),
+      event('contact.propertyChange', 900, 2),
+      event('contact.propertyChange', 900, 3),
+      event('contact.deletion', 501, 1),
+      event('contact.propertyChange', 902, 1),
+      event('contact.associationChange', 900, 4),
+    ];
+    // Act
+    const report = await applyContactEvents(events, deps);
+    // Assess
+    expect([...report.outcomes.keys()].sort()).toEqual(events.map((e) => e.key).sort());
+    const outcome = (i: number) => report.outcomes.get(events[i]!.key);
+    for (const i of [0, 1, 2]) expect(outcome(i)).toEqual({ status: 'processed', action: 'created' });
+    expect(outcome(3)).toEqual({ status: 'processed', action: 'unlinked' });
+    expect(outcome(4)).toEqual({ status: 'skipped', reason: 'contact_not_found' });
+    expect(outcome(5)).toEqual({ status: 'skipped', reason: 'unsupported_event' });
+    // Counts are per contact, not per event.
+    expect(report).toMatchObject({ created: 1, unlinked: 1, skipped: { contact_not_found: 1, unsupported_event: 1 } });
+  });
+
+  it('recognises the echo of the platform\'s write before the outbound consumer recorded it', async () => {
+    // Prepare: the lead is still PENDING without a contact id; HubSpot already holds its values.
+    const lead = storedLead('lead-ana', { email: 'ana@example.com', firstName: 'Ana', phone: '+341234567' });
+    const { store, contacts, deps } = setup([lead]);
+    contacts.put('501', { email: 'ana@example.com', firstname: 'Ana', phone: '+341234567', lead_source_system: 'platform' });
+    const creation = event('contact.creation', 501);
+    // Act
+    const report = await applyContactEvents([creation], deps);
+    // Assess
+    expect(report.outcomes.get(creation.key)).toEqual({ status: 'skipped', reason: 'echo' });
+    expect(store.operations.filter((o) => !o.startsWith('findByEmail'))).toEqual([]);
+    expect(store.leads.get('lead-ana')).toEqual(lead);
   });
 });

@@ -9,7 +9,9 @@ import { HUBSPOT_SECRET } from '../../functions/runtime/secrets.js';
 import { handler as healthHandler } from '../../functions/health/handler.js';
 import { makeHandler as makeLeadEvents } from '../../functions/lead-events/handler.js';
 import { makeHandler as makeOperations } from '../../functions/lead-operations/handler.js';
-import { FakeDeadLetters, InMemoryLeadStore, RecordingQueue, storedLead, T0 } from './support/fakes.js';
+import { makeHandler as makeHubSpotWebhook } from '../../functions/hubspot-webhook/handler.js';
+import { signV3 } from '../../functions/connectors/hubspot/signature.js';
+import { FakeDeadLetters, InMemoryLeadStore, InMemoryWebhookLedger, RecordingQueue, RecordingSender, storedLead, T0 } from './support/fakes.js';
 import { answer, httpEvent, lambdaContext } from './support/lambda.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -136,15 +138,38 @@ describe('function entries', () => {
             lambdaContext('lead-operations'),
           ),
       };
+      const hubspotDelivery = JSON.stringify([{ eventId: 1, subscriptionId: 2, portalId: 3, occurredAt: 4, subscriptionType: 'contact.creation', objectId: 5 }]);
+      const clientSecret = 'topology-test-secret';
+      handlers['hubspot-webhook'] = (event) =>
+        makeHubSpotWebhook(() => ({
+          clientSecret: async () => clientSecret,
+          publicBaseUrl: 'https://api.example.com',
+          acceptLegacySignatures: false,
+          subscribedEvents: ['contact.creation'],
+          portals: { has: async (portalId) => portalId === '3' },
+          queue: new RecordingSender(),
+          stats: new InMemoryWebhookLedger(),
+          now: () => T0,
+        }))(event, lambdaContext('hubspot-webhook'));
       const invoke = handlers[route.function];
+      const isWebhook = route.path === '/webhooks/hubspot';
+      const timestamp = String(T0.getTime());
       const event = httpEvent({
         method: route.method === 'POST' ? 'POST' : 'GET',
         route: route.path,
         path: route.path.replace('{leadId}', 'lead-1'),
         pathParameters: route.path.includes('{leadId}') ? { leadId: 'lead-1' } : undefined,
         query: route.path === '/leads' && route.method === 'GET' ? { email: 'ana@example.com' } : undefined,
-        headers: { 'content-type': 'application/json' },
-        body: route.method === 'POST' ? JSON.stringify({ email: 'ana@example.com' }) : undefined,
+        headers: {
+          'content-type': 'application/json',
+          ...(isWebhook
+            ? {
+                'x-hubspot-signature-v3': signV3(clientSecret, 'POST', `https://api.example.com${route.path}`, hubspotDelivery, timestamp),
+                'x-hubspot-request-timestamp': timestamp,
+              }
+            : {}),
+        },
+        body: isWebhook ? hubspotDelivery : route.method === 'POST' ? JSON.stringify({ email: 'ana@example.com' }) : undefined,
       });
 
       // Act

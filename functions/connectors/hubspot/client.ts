@@ -105,23 +105,30 @@ export class HubSpotClient implements HubSpotContacts, HubSpotContactReader {
     method: string,
     path: string,
     body: unknown,
-    options: { maxWaitMs: number; timeoutMs: number },
+    options: {
+      maxWaitMs: number;
+      timeoutMs: number;
+      /** A public app's developer API key (Webhooks API), sent as `hapikey` instead of the bearer token. */
+      developerApiKey?: string;
+    },
   ): Promise<HubSpotResponse> {
     const slot = this.budget.reserve(options.maxWaitMs);
     if (!slot.ok) {
       throw new RateLimitedError(`HubSpot rate limit budget spent; slot promised in ${slot.retryInMs} ms`, slot.retryInMs, false);
     }
     if (slot.waitMs > 0) await this.sleep(slot.waitMs);
-    const token = await this.options.accessToken();
+    const developerKey = options.developerApiKey;
+    const token = developerKey ?? (await this.options.accessToken());
     // Error texts end up in logs and in the lead's `hubspot.error`; a proxy or HubSpot echoing the
     // request must not carry the token there (seed 004 runbook: never log it).
-    const redact = (text: string) => (token ? text.replaceAll(token, '[redacted]') : text);
+    const redact = (text: string) => (token ? text.replaceAll(token, '[redacted]').replaceAll(encodeURIComponent(token), '[redacted]') : text);
+    const url = developerKey ? `${this.baseUrl}${path}${path.includes('?') ? '&' : '?'}hapikey=${encodeURIComponent(developerKey)}` : `${this.baseUrl}${path}`;
     let response: Response;
     try {
-      response = await this.fetch(`${this.baseUrl}${path}`, {
+      response = await this.fetch(url, {
         method,
         headers: {
-          authorization: `Bearer ${token}`,
+          ...(developerKey ? {} : { authorization: `Bearer ${token}` }),
           'content-type': 'application/json',
           accept: 'application/json',
         },

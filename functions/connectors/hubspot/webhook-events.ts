@@ -4,6 +4,7 @@
  * not handle are kept as `unknown` (recorded and skipped, never a reason to refuse a delivery).
  */
 import { z } from 'zod';
+import type { ContactEvent } from '../../core/inbound-contacts.js';
 
 /** HubSpot sends at most 100 events in one request (Webhooks API, "Webhook settings"). */
 export const MAX_EVENTS_PER_DELIVERY = 100;
@@ -57,4 +58,27 @@ export function contactEventType(event: HubSpotEvent): ContactEventType | 'unkno
  */
 export function eventKey(event: HubSpotEvent): string {
   return `${event.subscriptionId}:${event.eventId}:${event.occurredAt}:${event.objectId}`;
+}
+
+/**
+ * A message of the hubspot-events queue: verified events of one portal, in the order received.
+ * The webhook route writes it; the inbound consumer reads it.
+ */
+export const HubSpotEventsMessageSchema = z.object({
+  portalId: id,
+  events: z.array(HubSpotEventSchema).min(1),
+});
+export type HubSpotEventsMessage = z.infer<typeof HubSpotEventsMessageSchema>;
+
+/** The event as the inbound core sees it. */
+export function toContactEvent(event: HubSpotEvent): ContactEvent {
+  return {
+    key: eventKey(event),
+    subscriptionType: event.subscriptionType,
+    objectId: event.objectId,
+    occurredAt: event.occurredAt,
+    ...(event.primaryObjectId !== undefined ? { primaryObjectId: event.primaryObjectId } : {}),
+    ...(event.mergedObjectIds !== undefined ? { mergedObjectIds: event.mergedObjectIds } : {}),
+    ...(event.newObjectId !== undefined ? { newObjectId: event.newObjectId } : {}),
+  };
 }

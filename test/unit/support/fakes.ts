@@ -19,7 +19,12 @@ import type {
   MessageRetries,
   QueueDepth,
   QueueInspector,
+  MessageSender,
+  WebhookLedger,
+  WebhookStats,
+  WebhookTotals,
 } from '../../../functions/core/ports.js';
+import type { EventOutcome } from '../../../functions/core/inbound-contacts.js';
 
 export const T0 = new Date('2025-10-12T10:00:00.000Z');
 
@@ -161,8 +166,8 @@ export class InMemoryLeadStore implements LeadStore {
     return counts;
   }
 
-  async findByHubSpotId(hubspotId: string): Promise<Lead | undefined> {
-    return [...this.leads.values()].find((l) => l.hubspot.id === hubspotId);
+  async findByHubSpotId(hubspotId: string): Promise<Lead[]> {
+    return [...this.leads.values()].filter((l) => l.hubspot.id === hubspotId);
   }
 
   /** The same rule as the DynamoDB store: a change applies only over an older one. */
@@ -171,7 +176,7 @@ export class InMemoryLeadStore implements LeadStore {
     const lead = this.leads.get(change.leadId);
     if (!lead) return 'missing';
     const last = lead.crmMetadata.lastModifiedInCrm;
-    if (last !== undefined && last >= change.modifiedInCrm) return 'stale';
+    if (lead.erasedAt !== undefined || (last !== undefined && last >= change.modifiedInCrm)) return 'stale';
     this.leads.set(lead.leadId, {
       ...lead,
       email: change.fields.email ?? lead.email,
@@ -181,19 +186,54 @@ export class InMemoryLeadStore implements LeadStore {
       message: change.fields.message,
       updatedAt: change.at,
       statusChangedAt: change.at,
-      hubspot: { ...lead.hubspot, id: change.hubspotId, syncStatus: 'SYNCED', syncedAt: change.at, syncedHash: change.hash, error: undefined, failureKind: undefined },
+      hubspot: { ...lead.hubspot, id: change.hubspotId, syncStatus: 'SYNCED', syncedAt: change.at, syncedHash: change.hash, error: undefined, failureKind: undefined, formerId: undefined },
       crmMetadata: { ...lead.crmMetadata, lastSyncDirection: 'from_crm', lastModifiedInCrm: change.modifiedInCrm, syncVersion: lead.crmMetadata.syncVersion + 1 },
     });
     return 'applied';
   }
 
-  async unlink(leadId: string, at: string): Promise<void> {
+  async findByFormerHubSpotId(hubspotId: string): Promise<Lead[]> {
+    return [...this.leads.values()].filter((l) => l.hubspot.formerId === hubspotId);
+  }
+
+  async unlink(leadId: string, at: string, formerHubSpotId?: string): Promise<void> {
+    this.operations.push(`unlink:${leadId}`);
     const lead = this.leads.get(leadId);
     if (!lead) return;
     this.leads.set(leadId, {
       ...lead,
       statusChangedAt: at,
-      hubspot: { ...lead.hubspot, id: undefined, syncedHash: undefined, syncStatus: 'UNLINKED' },
+      hubspot: { ...lead.hubspot, id: undefined, syncedHash: undefined, error: undefined, failureKind: undefined, syncStatus: 'UNLINKED', formerId: formerHubSpotId ?? lead.hubspot.formerId },
+      crmMetadata: { ...lead.crmMetadata, lastSyncDirection: 'from_crm' },
+    });
+  }
+
+  async repoint(leadId: string, hubspotId: string, at: string): Promise<void> {
+    this.operations.push(`repoint:${leadId}:${hubspotId}`);
+    const lead = this.leads.get(leadId);
+    if (!lead) return;
+    this.leads.set(leadId, {
+      ...lead,
+      statusChangedAt: at,
+      hubspot: { ...lead.hubspot, id: hubspotId, syncedHash: undefined, formerId: undefined },
+      crmMetadata: { ...lead.crmMetadata, lastSyncDirection: 'from_crm' },
+    });
+  }
+
+  async erase(leadId: string, at: string, formerHubSpotId: string): Promise<void> {
+    this.operations.push(`erase:${leadId}`);
+    const lead = this.leads.get(leadId);
+    if (!lead) return;
+    this.leads.set(leadId, {
+      leadId,
+      email: '',
+      source: lead.source,
+      externalId: lead.externalId,
+      createdAt: lead.createdAt,
+      updatedAt: at,
+      statusChangedAt: at,
+      erasedAt: at,
+      hubspot: { syncStatus: 'UNLINKED', attempts: lead.hubspot.attempts, lastAttemptAt: lead.hubspot.lastAttemptAt, syncedAt: lead.hubspot.syncedAt, formerId: formerHubSpotId },
       crmMetadata: { ...lead.crmMetadata, lastSyncDirection: 'from_crm' },
     });
   }
@@ -286,5 +326,71 @@ export class FakeHubSpot implements HubSpotContacts {
       written.set(input.email, { id, created: existing === undefined });
     }
     return { written, rejected: new Map() };
+  }
+}
+
+/** The webhook ledger and statistics in memory, with DynamoWebhookLedger's rules (each key settled once). */
+export class InMemoryWebhookLedger implements WebhookLedger, WebhookStats {
+  readonly settled = new Map<string, EventOutcome>();
+  receivedCount = 0;
+  processed = 0;
+  failedCount = 0;
+  readonly skipped: Record<string, number> = {};
+  lastReceivedAt: string | null = null;
+  /** Makes `received` or `settle` throw. */
+  failReceived?: Error;
+  failSettle?: Error;
+
+  async seen(keys: readonly string[]): Promise<Set<string>> {
+    return new Set(keys.filter((k) => this.settled.has(k)));
+  }
+
+  async settle(outcomes: ReadonlyMap<string, EventOutcome>): Promise<void> {
+    if (this.failSettle) throw this.failSettle;
+    for (const [key, outcome] of outcomes) {
+      if (this.settled.has(key)) continue;
+      this.settled.set(key, outcome);
+      if (outcome.status === 'processed') this.processed += 1;
+      else this.skipped[outcome.reason] = (this.skipped[outcome.reason] ?? 0) + 1;
+    }
+  }
+
+  async failed(count: number): Promise<void> {
+    this.failedCount += count;
+  }
+
+  async received(counts: { received: number; skipped: Readonly<Record<string, number>> }, at: string): Promise<void> {
+    if (this.failReceived) throw this.failReceived;
+    this.receivedCount += counts.received;
+    for (const [reason, n] of Object.entries(counts.skipped)) this.skipped[reason] = (this.skipped[reason] ?? 0) + n;
+    this.lastReceivedAt = at;
+  }
+
+  async totals(): Promise<WebhookTotals> {
+    return {
+      totalReceived: this.receivedCount,
+      totalProcessed: this.processed,
+      totalSkipped: Object.values(this.skipped).reduce((a, b) => a + b, 0),
+      skippedByReason: { ...this.skipped },
+      totalFailed: this.failedCount,
+      lastReceivedAt: this.lastReceivedAt,
+    };
+  }
+}
+
+/** A queue that keeps what it is sent; `refuse` makes the given indexes fail, `throws` every call. */
+export class RecordingSender implements MessageSender {
+  readonly bodies: string[] = [];
+  refuseAll = false;
+
+  async sendBodies(bodies: readonly string[]): Promise<{ failed: number[] }> {
+    if (this.refuseAll) return { failed: bodies.map((_, i) => i) };
+    this.bodies.push(...bodies);
+    return { failed: [] };
+  }
+
+  /** The events queued, message by message. */
+  messages(): { portalId: number; events: Record<string, unknown>[] }[] {
+    return this.bodies.map((b) => JSON.parse(b) as { portalId: number; events: Record<string, unknown>[] });
   }
 }

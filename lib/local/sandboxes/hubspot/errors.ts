@@ -33,6 +33,9 @@ export function validationError(message: string, extra: JsonBody = {}): HubSpotH
 export const AUTH_MESSAGE =
   'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview';
 
+/** HubSpot's answer to a developer API key (`hapikey`) it does not know. */
+export const INVALID_API_KEY_MESSAGE = 'The API key provided is invalid. View or manage your API key here: https://app.hubspot.com/l/api-key/';
+
 export function unauthorized(message = AUTH_MESSAGE): HubSpotHttpError {
   return httpError(401, 'INVALID_AUTHENTICATION', message);
 }

@@ -17,6 +17,8 @@ import {
   BatchUpdateInput,
   BatchUpsertInput,
   CreateInput,
+  GdprDeleteInput,
+  MergeInput,
   parseBody,
   PropertyCreateInput,
   PropertyUpdateInput,
@@ -208,6 +210,73 @@ export const archiveContact: Handler = ({ params }, { contacts }) => {
   if (record) contacts.archive(record);
   return { status: 204 };
 };
+
+/**
+ * POST /crm/v3/objects/contacts/merge: the primary survives with its id and takes the merged
+ * contact's values where it has none; the merged contact is gone afterwards (a GET of its id is a
+ * 404: see ContactStore.merge). Archived contacts cannot be merged, as in HubSpot.
+ */
+export const mergeContacts: Handler = ({ body, inputFaults }, { contacts }) => {
+  const { primaryObjectId, objectIdToMerge } = parseBody(MergeInput, body);
+  if (primaryObjectId === objectIdToMerge) {
+    throw validationError(`Cannot merge a contact with itself: primaryObjectId and objectIdToMerge are both ${primaryObjectId}.`, {
+      context: { ids: [primaryObjectId] },
+    });
+  }
+  const primary = contacts.find(primaryObjectId);
+  if (!primary) contactNotFound(primaryObjectId);
+  const merged = contacts.find(objectIdToMerge);
+  if (!merged) contactNotFound(objectIdToMerge);
+  const injected = inputFaults.check([primaryObjectId, objectIdToMerge, primary.props.get('email'), merged.props.get('email')]);
+  inputFaults.finish();
+  if (injected) throw validationError(injected, { errors: [{ message: injected, in: 'email' }] });
+  contacts.merge(primary, merged);
+  return { status: 200, body: contacts.view(primary) };
+};
+
+/** gdpr-delete finds a contact by id or by a property with unique values (usually `email`). */
+function checkGdprIdProperty(properties: PropertyStore, idProperty: string | undefined): void {
+  if (idProperty === undefined || idProperty === 'hs_object_id' || idProperty === 'email') return;
+  if (properties.get(idProperty)?.hasUniqueValue) return;
+  throw validationError(`Unable to identify a contact by non-unique property ${idProperty} in portal ID ${PORTAL_ID}. Use 'email' or a property with unique values.`, {
+    context: { idProperty: [idProperty] },
+  });
+}
+
+/**
+ * POST /crm/v3/objects/contacts/gdpr-delete: deletes the contact for good, archived or not; unlike
+ * an archive it cannot be restored. HubSpot blocklists an email it does not find and still answers
+ * 204; the sandbox answers 204 too but keeps no blocklist (the address stays usable).
+ */
+export const gdprDeleteContact: Handler = ({ body, inputFaults }, { contacts, properties }) => {
+  const { objectId, idProperty } = parseBody(GdprDeleteInput, body);
+  checkGdprIdProperty(properties, idProperty);
+  const injected = inputFaults.check([objectId]);
+  inputFaults.finish();
+  if (injected) throw validationError(injected, { errors: [{ message: injected, in: 'email' }] });
+  const record = contacts.findBy(idProperty, objectId) ?? contacts.findBy(idProperty, objectId, true);
+  if (!record) {
+    if (idProperty === 'email') return { status: 204 };
+    contactNotFound(objectId);
+  }
+  contacts.purge(record);
+  return { status: 204 };
+};
+
+/**
+ * The sandbox's stand-in for HubSpot's recycle-bin restore (`POST /__sandbox/contacts/{id}/restore`;
+ * HubSpot has no public API for it): same id, same properties. 404 unless the contact is archived
+ * (a merged or GDPR-deleted contact is gone for good); 409 if a live contact has taken its email
+ * meanwhile, since HubSpot keeps emails unique and refuses to restore over another contact.
+ */
+export function restoreContact(id: string, contacts: ContactStore): Reply {
+  const record = contacts.find(id, true);
+  if (!record) contactNotFound(id);
+  const owner = contacts.emailOwner(record.props, record);
+  if (owner) conflict(owner);
+  contacts.restore(record);
+  return { status: 200, body: contacts.view(record) };
+}
 
 
 export const batchRead: Handler = ({ url, body, inputFaults }, { contacts }) => {
@@ -439,6 +508,8 @@ const ROUTES: Route[] = [
   { pattern: new RegExp(`^${OBJECT}/batch/update/?$`), methods: { POST: batchUpdate } },
   { pattern: new RegExp(`^${OBJECT}/batch/upsert/?$`), methods: { POST: batchUpsert } },
   { pattern: new RegExp(`^${OBJECT}/batch/archive/?$`), methods: { POST: batchArchive } },
+  { pattern: new RegExp(`^${OBJECT}/merge/?$`), methods: { POST: mergeContacts } },
+  { pattern: new RegExp(`^${OBJECT}/gdpr-delete/?$`), methods: { POST: gdprDeleteContact } },
   { pattern: new RegExp(`^${OBJECT}/([^/]+)/?$`), methods: { GET: getContact, PATCH: updateContact, DELETE: archiveContact } },
   { pattern: new RegExp(`^${PROPERTIES}/?$`), methods: { GET: listProperties, POST: createProperty } },
   { pattern: new RegExp(`^${PROPERTIES}/([^/]+)/?$`), methods: { GET: getProperty, PATCH: updateProperty, DELETE: archiveProperty } },

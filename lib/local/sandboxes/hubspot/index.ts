@@ -12,6 +12,8 @@ export type {
   RecordedRequest,
   WebhookDelivery,
   WebhookEvent,
+  WebhookSettings,
+  WebhookSubscription,
   WebhookSubscriptionType,
 } from './types.js';
 export { seededRandom } from './faults.js';

@@ -33,6 +33,12 @@ export const BatchUpdateInput = z.object({ inputs: z.array(BatchWriteItem) });
 export const BatchUpsertInput = z.object({ inputs: z.array(BatchWriteItem) });
 export const BatchArchiveInput = z.object({ inputs: z.array(z.object({ id: Id })) });
 
+/** PublicMergeInput. The spec has string ids; numbers are taken too, as HubSpot's parser does. */
+export const MergeInput = z.object({ primaryObjectId: Id, objectIdToMerge: Id });
+
+/** PublicGdprDeleteInput: objectId is the contact's id, or its value of idProperty (e.g. `email`). */
+export const GdprDeleteInput = z.object({ objectId: Id, idProperty: z.string().min(1).optional() });
+
 export const FILTER_OPERATORS = [
   'BETWEEN',
   'CONTAINS_TOKEN',
@@ -140,6 +146,80 @@ export const FaultRuleInput = z.object({
   times: z.number().int().min(0).optional(),
   probability: z.number().min(0).max(1).optional(),
 });
+
+/** The event types the Webhooks API v3 takes (SubscriptionCreateRequest.eventType). */
+export const SUBSCRIPTION_EVENT_TYPES = [
+  'company.associationChange',
+  'company.creation',
+  'company.deletion',
+  'company.merge',
+  'company.propertyChange',
+  'company.restore',
+  'contact.associationChange',
+  'contact.creation',
+  'contact.deletion',
+  'contact.merge',
+  'contact.privacyDeletion',
+  'contact.propertyChange',
+  'contact.restore',
+  'conversation.creation',
+  'conversation.deletion',
+  'conversation.newMessage',
+  'conversation.privacyDeletion',
+  'conversation.propertyChange',
+  'deal.associationChange',
+  'deal.creation',
+  'deal.deletion',
+  'deal.merge',
+  'deal.propertyChange',
+  'deal.restore',
+  'event.completed',
+  'line_item.associationChange',
+  'line_item.creation',
+  'line_item.deletion',
+  'line_item.merge',
+  'line_item.propertyChange',
+  'line_item.restore',
+  'object.associationChange',
+  'object.creation',
+  'object.deletion',
+  'object.merge',
+  'object.propertyChange',
+  'object.restore',
+  'product.creation',
+  'product.deletion',
+  'product.merge',
+  'product.propertyChange',
+  'product.restore',
+  'ticket.associationChange',
+  'ticket.creation',
+  'ticket.deletion',
+  'ticket.merge',
+  'ticket.propertyChange',
+  'ticket.restore',
+] as const;
+
+/**
+ * SettingsChangeRequest. ThrottlingSettings only requires maxConcurrentRequests; `period` is not in
+ * its schema but is in every example of HubSpot's, so it is taken and echoed when sent.
+ */
+export const SettingsChangeInput = z.object({
+  targetUrl: z.string().min(1),
+  throttling: z.object({
+    maxConcurrentRequests: z.number().int().min(1),
+    period: z.string().min(1).optional(),
+  }),
+});
+
+/** SubscriptionCreateRequest (contact, company, ... event types; `active` defaults to false). */
+export const SubscriptionCreateInput = z.object({
+  eventType: z.enum(SUBSCRIPTION_EVENT_TYPES),
+  propertyName: z.string().min(1).optional(),
+  active: z.boolean().optional(),
+});
+
+/** SubscriptionPatchRequest. */
+export const SubscriptionPatchInput = z.object({ active: z.boolean().optional() });
 
 export const RateLimitInput = z.object({
   max: z.number().int().min(0),

@@ -2,20 +2,33 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { bodyForStatus, HubSpotHttpError, rateLimitBody, unauthorized, validationError, type JsonBody } from './errors.js';
+import { APP_ID, bodyForStatus, HubSpotHttpError, INVALID_API_KEY_MESSAGE, rateLimitBody, unauthorized, validationError, type JsonBody } from './errors.js';
 import { FaultSet } from './faults.js';
-import { route, type Reply } from './handlers.js';
+import { restoreContact, route, type Reply } from './handlers.js';
 import { PropertyStore } from './properties.js';
 import { DEFAULT_RATE_LIMIT, RollingWindowLimiter } from './rate-limit.js';
 import { FaultRuleInput, parseBody, RateLimitInput } from './schemas.js';
 import { seedContacts } from './seed.js';
 import { ContactStore } from './store.js';
-import type { FaultRule, HubSpotSandbox, HubSpotSandboxOptions, RateLimit, RecordedRequest, WebhookDelivery } from './types.js';
+import type {
+  FaultRule,
+  HubSpotSandbox,
+  HubSpotSandboxOptions,
+  RateLimit,
+  RecordedRequest,
+  WebhookDelivery,
+  WebhookSettings,
+  WebhookSubscription,
+} from './types.js';
+import { WebhookAppConfig, webhooksApi } from './webhook-settings.js';
 import { WebhookDispatcher, WebhookTargetInput } from './webhooks.js';
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const MAX_LOG_ENTRIES = 100_000;
 const JSON_TYPE = 'application/json;charset=utf-8';
+/** The Webhooks API (developer API key auth) rather than the CRM API (bearer token). */
+const WEBHOOKS_API_PREFIX = '/webhooks/';
+const RESTORE_ROUTE = /^POST \/__sandbox\/contacts\/([^/]+)\/restore$/;
 
 type Outcome = Reply | { reset: true };
 
@@ -107,6 +120,8 @@ class Sandbox implements HubSpotSandbox {
   private readonly faults: FaultSet;
   private readonly limiter: RollingWindowLimiter;
   private readonly webhooks: WebhookDispatcher;
+  /** What the Webhooks API set; independent of the dispatcher (see webhook-settings.ts). */
+  private readonly webhookApp = new WebhookAppConfig();
   private readonly timers = new Set<NodeJS.Timeout>();
   private log: RecordedRequest[] = [];
   private closed = false;
@@ -183,6 +198,7 @@ class Sandbox implements HubSpotSandbox {
     this.limiter.reset();
     this.log = [];
     this.webhooks.reset();
+    this.webhookApp.reset();
     this.seed();
   }
 
@@ -196,6 +212,14 @@ class Sandbox implements HubSpotSandbox {
 
   flushWebhooks(): Promise<void> {
     return this.webhooks.flush();
+  }
+
+  webhookSettings(): WebhookSettings | null {
+    return this.webhookApp.currentSettings();
+  }
+
+  webhookSubscriptions(): WebhookSubscription[] {
+    return this.webhookApp.list();
   }
 
   private seed(): void {
@@ -242,7 +266,7 @@ class Sandbox implements HubSpotSandbox {
     const inputs = inputCount(parsed.value);
     let outcome: Outcome;
     try {
-      outcome = await this.crm(req, method, path, url, parsed);
+      outcome = path.startsWith(WEBHOOKS_API_PREFIX) ? await this.developer(method, path, url, parsed) : await this.crm(req, method, path, url, parsed);
     } catch (err) {
       outcome = errorReply(err);
     }
@@ -266,26 +290,13 @@ class Sandbox implements HubSpotSandbox {
   private async crm(req: IncomingMessage, method: string, path: string, url: URL, parsed: ParsedBody): Promise<Outcome> {
     if (bearerToken(req) !== this.options.accessToken) return errorReply(unauthorized());
 
-    const injected429 = this.faults.take(['rateLimit'], method, path);
-    if (injected429) {
-      const headers = this.limiter.peek();
-      if (injected429.retryAfterSeconds !== undefined) headers['Retry-After'] = String(injected429.retryAfterSeconds);
-      return { status: 429, body: rateLimitBody(injected429.message), headers };
-    }
+    const injected429 = this.injectedRateLimit(method, path);
+    if (injected429) return injected429;
     const decision = this.limiter.take();
     if (!decision.allowed) return { status: 429, body: rateLimitBody(), headers: decision.headers };
     const rateHeaders = decision.headers;
-
-    const slow = this.faults.take(['slow'], method, path);
-    const terminal = this.faults.take(['status', 'reset'], method, path);
-    if (slow?.delayMs) await this.delay(slow.delayMs);
-    if (terminal?.kind === 'reset') return { reset: true };
-    if (terminal?.kind === 'status') {
-      const status = terminal.status ?? 500;
-      const headers = { ...rateHeaders };
-      if (terminal.retryAfterSeconds !== undefined) headers['Retry-After'] = String(terminal.retryAfterSeconds);
-      return { status, body: bodyForStatus(status, terminal.message), headers };
-    }
+    const failure = await this.injectedFailure(method, path, rateHeaders);
+    if (failure) return failure;
 
     try {
       const { handler, params } = route(method, path);
@@ -301,10 +312,56 @@ class Sandbox implements HubSpotSandbox {
     }
   }
 
+  /**
+   * The Webhooks API v3: authenticated by the developer API key in `hapikey` (never the bearer
+   * token); a missing key, a wrong one, or any key while the sandbox has no developerApiKey is a
+   * 401. Faults apply as to the CRM API; the private app's rate limit does not, as HubSpot counts
+   * developer API key calls apart.
+   */
+  private async developer(method: string, path: string, url: URL, parsed: ParsedBody): Promise<Outcome> {
+    const key = url.searchParams.get('hapikey');
+    if (!key) return errorReply(unauthorized());
+    if (!this.options.developerApiKey || key !== this.options.developerApiKey) return errorReply(unauthorized(INVALID_API_KEY_MESSAGE));
+    const fault = this.injectedRateLimit(method, path) ?? (await this.injectedFailure(method, path, {}));
+    if (fault) return fault;
+    try {
+      if (parsed.error) throw parsed.error;
+      return webhooksApi(method, path, parsed.value, this.options.webhooks?.appId ?? APP_ID, this.webhookApp);
+    } catch (err) {
+      return errorReply(err);
+    }
+  }
+
+  /** A 'rateLimit' fault's 429, if one applies; checked before the limiter and not counted by it. */
+  private injectedRateLimit(method: string, path: string): Reply | undefined {
+    const fault = this.faults.take(['rateLimit'], method, path);
+    if (!fault) return undefined;
+    const headers = this.limiter.peek();
+    if (fault.retryAfterSeconds !== undefined) headers['Retry-After'] = String(fault.retryAfterSeconds);
+    return { status: 429, body: rateLimitBody(fault.message), headers };
+  }
+
+  /** Waits out a 'slow' fault, then answers for a 'status' or 'reset' fault, if one applies. */
+  private async injectedFailure(method: string, path: string, rateHeaders: Record<string, string>): Promise<Outcome | undefined> {
+    const slow = this.faults.take(['slow'], method, path);
+    const terminal = this.faults.take(['status', 'reset'], method, path);
+    if (slow?.delayMs) await this.delay(slow.delayMs);
+    if (terminal?.kind === 'reset') return { reset: true };
+    if (terminal?.kind === 'status') {
+      const status = terminal.status ?? 500;
+      const headers = { ...rateHeaders };
+      if (terminal.retryAfterSeconds !== undefined) headers['Retry-After'] = String(terminal.retryAfterSeconds);
+      return { status, body: bodyForStatus(status, terminal.message), headers };
+    }
+    return undefined;
+  }
+
   private control(method: string, path: string, parsed: ParsedBody): Reply {
     try {
       if (parsed.error) throw parsed.error;
       const key = `${method} ${path.replace(/\/+$/, '')}`;
+      const restore = RESTORE_ROUTE.exec(key);
+      if (restore) return restoreContact(decodeURIComponent(restore[1]!), this.store);
       switch (key) {
         case 'GET /__sandbox/faults':
           return { status: 200, body: this.faults.list() };

@@ -31,14 +31,22 @@ export const DEFAULT_PROPERTIES = ['createdate', 'email', 'firstname', 'hs_objec
 const ALWAYS_RETURNED = ['createdate', 'hs_object_id', 'lastmodifieddate'];
 const SYSTEM_PROPERTIES = new Set(['hs_object_id', 'lastmodifieddate']);
 
+/** Properties a merge never moves: the primary keeps its own identity and dates. */
+const NOT_MERGED = new Set(['hs_object_id', 'createdate', 'lastmodifieddate']);
+
 /**
  * A change to a contact, reported to the store's listener (the webhook dispatcher): the values a
- * creation set, the properties an update actually changed (new value, '' when cleared), an archive.
+ * creation set, the properties an update actually changed (new value, '' when cleared), an archive,
+ * a merge (record is the primary; moved holds the values it took from the merged contact), a
+ * restore from the recycle bin, a permanent (GDPR) deletion.
  */
 export type ContactChange =
   | { kind: 'create'; record: ContactRecord; at: number; values: ReadonlyMap<string, string> }
   | { kind: 'update'; record: ContactRecord; at: number; changed: ReadonlyMap<string, string> }
-  | { kind: 'archive'; record: ContactRecord; at: number };
+  | { kind: 'archive'; record: ContactRecord; at: number }
+  | { kind: 'merge'; record: ContactRecord; merged: ContactRecord; at: number; moved: ReadonlyMap<string, string> }
+  | { kind: 'restore'; record: ContactRecord; at: number }
+  | { kind: 'privacyDeletion'; record: ContactRecord; at: number };
 
 export type ValidatedWrite = { ok: true; values: Map<string, string> } | { ok: false; problems: PropertyProblem[] };
 
@@ -135,6 +143,10 @@ export class ContactStore {
     if (changed.size) this.onChange?.({ kind: 'update', record, at: now, changed });
   }
 
+  /**
+   * Moves a contact to the recycle bin: it stays (by id, with archived=true) so that `restore` can
+   * bring it back, but gives up its email, so a new contact may take that address meanwhile.
+   */
   archive(record: ContactRecord, now = Date.now()): void {
     if (record.archived) return;
     record.archived = true;
@@ -144,11 +156,63 @@ export class ContactStore {
     this.onChange?.({ kind: 'archive', record, at: now });
   }
 
+  /**
+   * Merges `merged` into `primary`, as HubSpot does: the primary keeps its id and every value it
+   * has; properties it has no value for take the merged contact's. The merged contact is removed
+   * outright (a later GET of its id is a 404, where HubSpot would resolve the old id to the
+   * primary), which frees its email, so a primary without one takes it.
+   */
+  merge(primary: ContactRecord, merged: ContactRecord, now = Date.now()): void {
+    this.remove(merged);
+    const moved = new Map<string, string>();
+    for (const [k, v] of merged.props) {
+      if (NOT_MERGED.has(k) || primary.props.has(k)) continue;
+      primary.props.set(k, v);
+      moved.set(k, v);
+    }
+    const email = moved.get('email');
+    if (email) this.byEmail.set(email, primary);
+    primary.updatedAt = Math.max(now, primary.updatedAt);
+    primary.props.set('lastmodifieddate', new Date(primary.updatedAt).toISOString());
+    this.onChange?.({ kind: 'merge', record: primary, merged, at: now, moved });
+  }
+
+  /**
+   * Brings an archived contact back with its id and properties, as HubSpot's recycle bin does.
+   * The caller checks that no live contact has taken its email meanwhile. updatedAt moves on so
+   * that a sync reading "modified since" sees the contact again.
+   */
+  restore(record: ContactRecord, now = Date.now()): void {
+    if (!record.archived) return;
+    record.archived = false;
+    delete record.archivedAt;
+    const email = record.props.get('email');
+    if (email) this.byEmail.set(email, record);
+    record.updatedAt = Math.max(now, record.updatedAt);
+    record.props.set('lastmodifieddate', new Date(record.updatedAt).toISOString());
+    this.onChange?.({ kind: 'restore', record, at: now });
+  }
+
+  /** Deletes a contact, live or archived, for good (GDPR): unlike archive, nothing can restore it. */
+  purge(record: ContactRecord, now = Date.now()): void {
+    this.remove(record);
+    this.onChange?.({ kind: 'privacyDeletion', record, at: now });
+  }
+
   emailOwner(values: Map<string, string>, self?: ContactRecord): ContactRecord | undefined {
     const email = values.get('email');
     if (!email) return undefined;
     const owner = this.byEmail.get(email);
     return owner && owner !== self ? owner : undefined;
+  }
+
+  /** Forgets a record entirely: by id, by email and in the listing order. */
+  private remove(record: ContactRecord): void {
+    if (this.byId.get(record.id) === record) this.byId.delete(record.id);
+    const email = record.props.get('email');
+    if (email && this.byEmail.get(email) === record) this.byEmail.delete(email);
+    const at = this.order.indexOf(record);
+    if (at >= 0) this.order.splice(at, 1);
   }
 
   scan(archived = false): ContactRecord[] {

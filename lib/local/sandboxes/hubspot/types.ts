@@ -12,6 +12,11 @@ export interface HubSpotSandboxOptions {
   random?: () => number;
   /** Webhook deliveries of contact changes, like a HubSpot app's; off until a target URL is set. */
   webhooks?: HubSpotWebhookOptions;
+  /**
+   * The developer account's API key, which the Webhooks API (`/webhooks/v3/{appId}/...`) takes in
+   * the `hapikey` query parameter. Unset: every Webhooks API call answers 401, as a bad key does.
+   */
+  developerApiKey?: string;
 }
 
 export type WebhookSubscriptionType =
@@ -61,6 +66,14 @@ export interface WebhookEvent {
   sourceId: string;
   /** 'NEW' on contact.creation, 'DELETED' on contact.deletion. */
   changeFlag?: string;
+  /** contact.merge only: the surviving contact (also objectId and newObjectId). */
+  primaryObjectId?: number;
+  /** contact.merge only: the contacts merged into the primary, which no longer exist. */
+  mergedObjectIds?: number[];
+  /** contact.merge only: the contact the merge resulted in; the primary, as the sandbox never makes a new one. */
+  newObjectId?: number;
+  /** contact.merge only: how many property values the primary took from the merged contacts. */
+  numberOfPropertiesMoved?: number;
 }
 
 export interface WebhookDelivery {
@@ -106,6 +119,24 @@ export interface ContactSnapshot {
   archived: boolean;
 }
 
+/** Webhooks API v3 SettingsResponse. */
+export interface WebhookSettings {
+  targetUrl: string;
+  throttling: { maxConcurrentRequests: number; period?: string };
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Webhooks API v3 SubscriptionResponse. */
+export interface WebhookSubscription {
+  id: string;
+  eventType: string;
+  propertyName?: string;
+  active: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface HubSpotSandbox {
   url: string;
   close(): Promise<void>;
@@ -122,4 +153,8 @@ export interface HubSpotSandbox {
   webhookDeliveries(): WebhookDelivery[];
   /** Sends queued events now and waits for deliveries in flight (not for retries still waiting). */
   flushWebhooks(): Promise<void>;
+  /** The app's settings as set through the Webhooks API, null until a PUT (or after a DELETE). */
+  webhookSettings(): WebhookSettings | null;
+  /** The app's subscriptions as managed through the Webhooks API, oldest first. */
+  webhookSubscriptions(): WebhookSubscription[];
 }

@@ -2,29 +2,30 @@
  * Webhook deliveries from the HubSpot sandbox, shaped and signed like HubSpot's Webhooks API
  * (`shared/specs/hubspot/SIGNATURES.md`, `webhooks-v3.json`):
  * - contact changes made through the sandbox's API become events (`contact.creation`,
- *   `contact.propertyChange` per announced property whose value changed, `contact.deletion`);
+ *   `contact.propertyChange` per announced property whose value changed, `contact.deletion`,
+ *   `contact.merge`, `contact.restore`, `contact.privacyDeletion`);
  * - events are batched (at most `maxEventsPerDelivery` per request, after `batchWindowMs`) and
  *   POSTed as a raw JSON array with both the v3 and the v1 signature headers;
  * - a failed delivery (non-2xx, 5 s timeout, connection error) is retried with exponential,
  *   jittered, capped delays, except on 400, 401, 403, 404 and 405; `attemptNumber` counts the
  *   attempts, the events keep their eventId and occurredAt.
  * Nothing is recorded or sent while no target URL is set.
+ *
+ * The dispatcher keeps to its own options (target, subscriptions, announced properties): settings
+ * and subscriptions managed through the sandbox's Webhooks API (`webhook-settings.ts`) are kept
+ * apart and change nothing here, so a test's deliveries never depend on what the code under test
+ * configured.
  */
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { signV1, signV3 } from '../../../../functions/connectors/hubspot/signature.js';
+import { HUBSPOT_WEBHOOK_EVENTS } from '../../../topology.js';
 import { APP_ID, PORTAL_ID } from './errors.js';
 import type { ContactChange } from './store.js';
 import type { HubSpotWebhookOptions, WebhookDelivery, WebhookEvent, WebhookSubscriptionType } from './types.js';
 
-export const DEFAULT_SUBSCRIPTIONS: readonly WebhookSubscriptionType[] = [
-  'contact.creation',
-  'contact.propertyChange',
-  'contact.deletion',
-  'contact.merge',
-  'contact.privacyDeletion',
-  'contact.restore',
-];
+/** An app subscribed to what the inbound flow handles. */
+export const DEFAULT_SUBSCRIPTIONS: readonly WebhookSubscriptionType[] = HUBSPOT_WEBHOOK_EVENTS;
 export const DEFAULT_ANNOUNCED_PROPERTIES: readonly string[] = ['email', 'firstname', 'lastname', 'phone', 'message', 'lead_source_system'];
 export const DEFAULT_BATCH_WINDOW_MS = 100;
 /** HubSpot sends at most 100 events in one request. */
@@ -149,18 +150,38 @@ export class WebhookDispatcher {
     switch (change.kind) {
       case 'create':
         this.push('contact.creation', objectId, at, { changeFlag: 'NEW' });
-        for (const [name, value] of change.values) {
-          if (this.announced.has(name)) this.push('contact.propertyChange', objectId, at, { propertyName: name, propertyValue: value });
-        }
+        this.announce(objectId, at, change.values);
         break;
       case 'update':
-        for (const [name, value] of change.changed) {
-          if (this.announced.has(name)) this.push('contact.propertyChange', objectId, at, { propertyName: name, propertyValue: value });
-        }
+        this.announce(objectId, at, change.changed);
         break;
       case 'archive':
         this.push('contact.deletion', objectId, at, { changeFlag: 'DELETED' });
         break;
+      case 'merge':
+        // The merge itself, then the values the primary gained, as any other property change.
+        this.push('contact.merge', objectId, at, {
+          primaryObjectId: objectId,
+          mergedObjectIds: [change.merged.num],
+          newObjectId: objectId,
+          numberOfPropertiesMoved: change.moved.size,
+        });
+        this.announce(objectId, at, change.moved);
+        break;
+      case 'restore':
+        // HubSpot adds no fields of its own to restore events.
+        this.push('contact.restore', objectId, at, {});
+        break;
+      case 'privacyDeletion':
+        this.push('contact.privacyDeletion', objectId, at, {});
+        break;
+    }
+  }
+
+  /** One contact.propertyChange per announced property among `values`. */
+  private announce(objectId: number, at: number, values: ReadonlyMap<string, string>): void {
+    for (const [name, value] of values) {
+      if (this.announced.has(name)) this.push('contact.propertyChange', objectId, at, { propertyName: name, propertyValue: value });
     }
   }
 
@@ -207,6 +228,14 @@ export class WebhookDispatcher {
       changeSource: 'API',
       sourceId: this.sourceId,
       ...(extra.changeFlag !== undefined ? { changeFlag: extra.changeFlag } : {}),
+      ...(extra.primaryObjectId !== undefined
+        ? {
+            primaryObjectId: extra.primaryObjectId,
+            mergedObjectIds: extra.mergedObjectIds ?? [],
+            newObjectId: extra.newObjectId ?? extra.primaryObjectId,
+            numberOfPropertiesMoved: extra.numberOfPropertiesMoved ?? 0,
+          }
+        : {}),
     };
     this.queue.push(event);
     if (this.queue.length >= this.maxEvents) {

@@ -1,0 +1,150 @@
+/**
+ * One batch of the hubspot-events queue (issue 3 §2): events already settled are dropped (SQS
+ * duplicates, HubSpot re-sends), the rest applied per portal with one contact read per 100
+ * contacts, then settled: recorded as done and counted, exactly once.
+ *
+ * A failure of a portal's events (HubSpot 429/5xx, a store error) sends that portal's messages back
+ * to the queue with backoff; applying an event twice is harmless (the contact's current state is
+ * applied, guarded by its modification time), so a crash between applying and settling costs
+ * nothing but a repeat. After the last attempt the messages go to the DLQ and count as failed.
+ */
+import { RetryableError } from './errors.js';
+import { applyContactEvents, type ConflictRule, type ContactEvent, type EventOutcome, type InboundReport } from './inbound-contacts.js';
+import type { HubSpotContactReader, LeadStore, Log, MessageRetries, WebhookLedger } from './ports.js';
+import { backoffSeconds } from './retry-policy.js';
+
+export interface InboundMessage {
+  readonly messageId: string;
+  readonly receiptHandle: string;
+  readonly receiveCount: number;
+  readonly portalId: string;
+  readonly events: readonly ContactEvent[];
+}
+
+export interface PortalIntegration {
+  readonly contacts: HubSpotContactReader;
+  readonly conflictRule: ConflictRule;
+}
+
+export interface HubSpotInboundDeps {
+  readonly leads: LeadStore;
+  readonly ledger: WebhookLedger;
+  readonly portal: (portalId: string) => Promise<PortalIntegration | undefined>;
+  readonly retries: MessageRetries;
+  readonly platformSource: string;
+  readonly maxReceiveCount: number;
+  readonly newId: () => string;
+  readonly now: () => Date;
+  readonly random: () => number;
+  readonly log: Log;
+}
+
+export interface InboundBatchReport {
+  readonly failedMessageIds: Set<string>;
+  readonly events: number;
+  readonly duplicates: number;
+  readonly processed: number;
+  readonly skipped: Record<string, number>;
+  readonly failed: number;
+  readonly contactReads: number;
+}
+
+export async function processInboundBatch(messages: readonly InboundMessage[], deps: HubSpotInboundDeps): Promise<InboundBatchReport> {
+  const failedMessageIds = new Set<string>();
+  const report = { failedMessageIds, events: 0, duplicates: 0, processed: 0, skipped: {} as Record<string, number>, failed: 0, contactReads: 0 };
+
+  // Each key once per batch; the messages carrying it share its fate.
+  const carriers = new Map<string, InboundMessage[]>();
+  const byPortal = new Map<string, ContactEvent[]>();
+  for (const message of messages) {
+    for (const event of message.events) {
+      report.events += 1;
+      const seen = carriers.get(event.key);
+      if (seen) {
+        seen.push(message);
+        report.duplicates += 1;
+        continue;
+      }
+      carriers.set(event.key, [message]);
+      byPortal.set(message.portalId, [...(byPortal.get(message.portalId) ?? []), event]);
+    }
+  }
+  const settledBefore = await deps.ledger.seen([...carriers.keys()]);
+  report.duplicates += settledBefore.size;
+
+  const outcomes = new Map<string, EventOutcome>();
+  const failing: { events: ContactEvent[]; error: unknown }[] = [];
+  for (const [portalId, all] of byPortal) {
+    const events = all.filter((e) => !settledBefore.has(e.key));
+    if (events.length === 0) continue;
+    const integration = await deps.portal(portalId);
+    if (!integration) {
+      // The portal was removed from the configuration after its events were queued.
+      for (const event of events) outcomes.set(event.key, { status: 'skipped', reason: 'unknown_portal' });
+      continue;
+    }
+    try {
+      const applied: InboundReport = await applyContactEvents(events, { ...deps, contacts: integration.contacts, conflictRule: integration.conflictRule });
+      report.contactReads += applied.contactReads;
+      for (const [key, outcome] of applied.outcomes) outcomes.set(key, outcome);
+    } catch (error) {
+      failing.push({ events, error });
+    }
+  }
+
+  if (outcomes.size > 0) {
+    try {
+      await deps.ledger.settle(outcomes);
+    } catch (error) {
+      // Applied but not recorded: the messages come back and the events are applied again, harmlessly.
+      failing.push({ events: [...outcomes.keys()].map((key) => ({ key }) as ContactEvent), error });
+      outcomes.clear();
+    }
+  }
+  for (const outcome of outcomes.values()) {
+    if (outcome.status === 'processed') report.processed += 1;
+    else report.skipped[outcome.reason] = (report.skipped[outcome.reason] ?? 0) + 1;
+  }
+
+  for (const { events, error } of failing) await fail(events, error, carriers, report, deps);
+  return report;
+}
+
+async function fail(
+  events: readonly ContactEvent[],
+  error: unknown,
+  carriers: ReadonlyMap<string, InboundMessage[]>,
+  report: { failedMessageIds: Set<string>; failed: number },
+  deps: HubSpotInboundDeps,
+): Promise<void> {
+  const messages = new Map<string, InboundMessage>();
+  for (const event of events) for (const message of carriers.get(event.key) ?? []) messages.set(message.messageId, message);
+  const retryable = error instanceof RetryableError;
+  deps.log.warn('HubSpot events will be retried', {
+    events: events.length,
+    messages: messages.size,
+    retryable,
+    error: error instanceof Error ? error.message : String(error),
+  });
+  const backoff: { receiptHandle: string; delaySeconds: number }[] = [];
+  let lastAttempt = 0;
+  for (const message of messages.values()) {
+    report.failedMessageIds.add(message.messageId);
+    if (message.receiveCount >= deps.maxReceiveCount) {
+      lastAttempt += message.events.length;
+      continue;
+    }
+    const retryAfterMs = retryable ? error.retryAfterMs : undefined;
+    backoff.push({ receiptHandle: message.receiptHandle, delaySeconds: backoffSeconds(message.receiveCount, deps.random, retryAfterMs) });
+  }
+  if (lastAttempt > 0) {
+    // These go to the DLQ now; a redrive (resync flow) brings them back.
+    report.failed += lastAttempt;
+    deps.log.error('HubSpot events failed their last attempt and go to the DLQ', { events: lastAttempt });
+    await deps.ledger.failed(lastAttempt).catch((e: unknown) => deps.log.error('Webhook statistics not updated', { error: e }));
+  }
+  if (backoff.length > 0) {
+    // Not fatal: a message whose visibility stays unchanged returns after the queue's timeout.
+    await deps.retries.retryAfter(backoff).catch((e: unknown) => deps.log.warn('Backoff not applied', { error: e instanceof Error ? e.message : String(e) }));
+  }
+}

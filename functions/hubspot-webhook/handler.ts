@@ -1,0 +1,153 @@
+/**
+ * Routes: `POST /webhooks/hubspot` and `GET /integrations/hubspot/webhook-status` (CONTRACT.md).
+ *
+ * The webhook answers fast and does no HubSpot call: size check (1 MB), signature over the raw
+ * body and the configured public URL (401, no detail, nothing queued), zod (400), then queue, and
+ * 200 only once every event is safely queued (else 503, so HubSpot sends the delivery again).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { PortalDirectory } from '../connectors/hubspot/portals.js';
+import { verifyHubSpotSignature } from '../connectors/hubspot/signature.js';
+import { HubSpotDeliverySchema } from '../connectors/hubspot/webhook-events.js';
+import { ValidationError } from '../core/errors.js';
+import { APPLIED_EVENTS } from '../core/inbound-contacts.js';
+import type { MessageSender, WebhookStats } from '../core/ports.js';
+import { acceptWebhookEvents, QueueUnavailableError } from '../core/webhook-intake.js';
+import { ENV, env } from '../runtime/config.js';
+import { errorResponse, header, json, rawBody, readJsonBody, validate } from '../runtime/http.js';
+import { observability, once } from '../runtime/observability.js';
+import { HUBSPOT_SECRET, optionalSecretField, secretField } from '../runtime/secrets.js';
+import { SqsQueue } from '../runtime/sqs-queue.js';
+import { createDocumentClient } from '../store/dynamo-client.js';
+import { DynamoWebhookLedger } from '../store/webhook-ledger.js';
+
+const { logger, metrics } = observability('hubspot-webhook');
+
+/** CONTRACT.md: bodies over 1 MB on `/webhooks/*` are refused with 413. */
+export const WEBHOOK_MAX_BODY_BYTES = 1024 * 1024;
+export const WEBHOOK_PATH = '/webhooks/hubspot';
+
+export interface HubSpotWebhookDeps {
+  readonly clientSecret: () => Promise<string>;
+  /** The URL the API is reached at; HubSpot signs the full URL it called. */
+  readonly publicBaseUrl: string;
+  readonly acceptLegacySignatures: boolean;
+  /** The subscriptions this deployment handles (shown by the status route). */
+  readonly subscribedEvents: readonly string[];
+  readonly portals: { has(portalId: string): Promise<boolean> };
+  readonly queue: MessageSender;
+  readonly stats: WebhookStats;
+  readonly now: () => Date;
+}
+
+export function composeFromEnvironment(): HubSpotWebhookDeps {
+  const stats = new DynamoWebhookLedger(createDocumentClient(new DynamoDBClient({})), {
+    syncStateTable: env.required(ENV.syncStateTable),
+  });
+  return {
+    clientSecret: secretField(HUBSPOT_SECRET, 'clientSecret'),
+    publicBaseUrl: env.required(ENV.publicBaseUrl),
+    acceptLegacySignatures: env.optional(ENV.hubspotLegacySignatures) === 'on',
+    subscribedEvents: (env.optional(ENV.hubspotWebhookEvents) ?? '').split(',').filter(Boolean),
+    portals: new PortalDirectory({
+      portalId: optionalSecretField(HUBSPOT_SECRET, 'portalId'),
+      portals: optionalSecretField(HUBSPOT_SECRET, 'portals'),
+      accessToken: secretField(HUBSPOT_SECRET, 'accessToken'),
+      defaultConflictRule: 'hubspot_wins',
+    }),
+    queue: new SqsQueue(new SQSClient({}), { queueUrl: env.required(ENV.hubspotEventsQueueUrl) }),
+    stats,
+    now: () => new Date(),
+  };
+}
+
+/** The URL HubSpot called, as configured: the public base URL, the path, the query string. */
+export function signedUri(publicBaseUrl: string, event: APIGatewayProxyEventV2): string {
+  const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
+  return `${publicBaseUrl.replace(/\/+$/, '')}${event.rawPath}${query}`;
+}
+
+const unauthorized = () => json(401, { error: { code: 'unauthorized', message: 'Unauthorized', details: [] } });
+
+export function makeHandler(getDeps: () => HubSpotWebhookDeps) {
+  async function receive(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+    const deps = getDeps();
+    const body = rawBody(event);
+    if (body.byteLength > WEBHOOK_MAX_BODY_BYTES) {
+      throw new ValidationError(`Body is ${body.byteLength} bytes; the limit is ${WEBHOOK_MAX_BODY_BYTES}`, [], 'payload_too_large', 413);
+    }
+    const check = verifyHubSpotSignature(
+      {
+        method: event.requestContext.http.method,
+        uri: signedUri(deps.publicBaseUrl, event),
+        rawBody: body,
+        header: (name) => header(event, name),
+      },
+      { clientSecret: await deps.clientSecret(), now: deps.now().getTime(), acceptLegacy: deps.acceptLegacySignatures },
+    );
+    if (!check.valid) {
+      // The reason is for the operator; the caller learns nothing.
+      logger.warn('HubSpot webhook signature rejected', { reason: check.reason, sourceIp: event.requestContext.http.sourceIp });
+      metrics.addMetric('WebhookSignatureRejected', MetricUnit.Count, 1);
+      metrics.publishStoredMetrics();
+      return unauthorized();
+    }
+    const events = validate(HubSpotDeliverySchema, readJsonBody(event, WEBHOOK_MAX_BODY_BYTES), 'webhook delivery');
+    try {
+      const result = await acceptWebhookEvents(events, {
+        isKnownPortal: (portalId) => deps.portals.has(portalId),
+        handledTypes: APPLIED_EVENTS,
+        queue: deps.queue,
+        stats: deps.stats,
+        now: deps.now,
+        log: logger,
+      });
+      metrics.addMetric('WebhookEventsReceived', MetricUnit.Count, result.received);
+      metrics.addMetric('WebhookEventsQueued', MetricUnit.Count, result.queued);
+      metrics.publishStoredMetrics();
+      logger.info('HubSpot webhook delivery queued', { ...result, signature: check.version });
+      return json(200, result);
+    } catch (error) {
+      if (!(error instanceof QueueUnavailableError)) throw error;
+      logger.error('HubSpot webhook delivery not queued; HubSpot will send it again', { error: error.message });
+      return json(503, { error: { code: 'queue_unavailable', message: 'Events could not be queued; retry later', details: [] } });
+    }
+  }
+
+  async function status(): Promise<APIGatewayProxyStructuredResultV2> {
+    const deps = getDeps();
+    const enabled = await deps.clientSecret().then(
+      (secret) => secret.length > 0,
+      () => false,
+    );
+    const totals = await deps.stats.totals();
+    return json(200, {
+      enabled,
+      ...totals,
+      events: deps.subscribedEvents,
+      webhookUrl: `${deps.publicBaseUrl.replace(/\/+$/, '')}${WEBHOOK_PATH}`,
+    });
+  }
+
+  const routes: Record<string, (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>> = {
+    [`POST ${WEBHOOK_PATH}`]: receive,
+    'GET /integrations/hubspot/webhook-status': status,
+  };
+
+  return middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+    const route = routes[event.routeKey];
+    if (!route) return json(404, { error: { code: 'not_found', message: `No route ${event.routeKey}`, details: [] } });
+    try {
+      return await route(event);
+    } catch (error) {
+      return errorResponse(error, logger);
+    }
+  }).use(injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId', resetKeys: true }));
+}
+
+export const handler = makeHandler(once(composeFromEnvironment));
