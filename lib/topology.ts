@@ -264,7 +264,7 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
       {
         id: 'lead-operations',
         entry: 'functions/lead-operations/handler.ts',
-        description: 'Resync of failed and stuck leads (API and schedule), DLQ redrive, sync status',
+        description: 'Resync of failed and stuck leads (API and schedule), DLQ redrive (lead sync, HubSpot events), sync status',
         timeoutSeconds: 60,
         memoryMb: 256,
         tables: [{ table: 'leads', access: 'readWrite' }],
@@ -272,6 +272,8 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
           { queue: 'lead-sync', access: 'send' },
           { queue: 'lead-sync', access: 'redrive' },
           { queue: 'lead-sync', access: 'inspect' },
+          { queue: 'hubspot-events', access: 'redrive' },
+          { queue: 'hubspot-events', access: 'inspect' },
         ],
         secrets: [],
         environment: {

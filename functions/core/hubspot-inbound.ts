@@ -127,16 +127,20 @@ async function fail(
     error: error instanceof Error ? error.message : String(error),
   });
   const backoff: { receiptHandle: string; delaySeconds: number }[] = [];
-  let lastAttempt = 0;
+  // Counted once each: the failing events a message at its last attempt carries (not the ones it
+  // carries that were settled before).
+  const failing = new Set(events.map((e) => e.key));
+  const parked = new Set<string>();
   for (const message of messages.values()) {
     report.failedMessageIds.add(message.messageId);
     if (message.receiveCount >= deps.maxReceiveCount) {
-      lastAttempt += message.events.length;
+      for (const event of message.events) if (failing.has(event.key)) parked.add(event.key);
       continue;
     }
     const retryAfterMs = retryable ? error.retryAfterMs : undefined;
     backoff.push({ receiptHandle: message.receiptHandle, delaySeconds: backoffSeconds(message.receiveCount, deps.random, retryAfterMs) });
   }
+  const lastAttempt = parked.size;
   if (lastAttempt > 0) {
     // These go to the DLQ now; a redrive (resync flow) brings them back.
     report.failed += lastAttempt;

@@ -1,6 +1,6 @@
 /**
  * Operations on the lead flow:
- * - `POST /internal/leads/resync-failed`: FAILED leads requeued, DLQ redriven;
+ * - `POST /internal/leads/resync-failed`: FAILED leads requeued, the DLQs (lead sync, HubSpot events) redriven;
  * - `GET /internal/status`: leads waiting per sync status and queue depths;
  * - the `lead-reconcile` schedule (EventBridge): exhausted and stuck leads requeued.
  */
@@ -16,7 +16,7 @@ import { reconcileLeads, resyncFailed, type ResyncDeps, type ResyncReport } from
 import { ENV, env } from '../runtime/config.js';
 import { errorResponse, json } from '../runtime/http.js';
 import { observability, once } from '../runtime/observability.js';
-import { SqsLeadQueue } from '../runtime/sqs-queue.js';
+import { SqsLeadQueue, SqsQueue } from '../runtime/sqs-queue.js';
 import { createDocumentClient } from '../store/dynamo-client.js';
 import { DynamoLeadStore } from '../store/lead-store.js';
 
@@ -25,6 +25,8 @@ const { logger, metrics } = observability('lead-operations');
 export interface OperationsDeps extends Omit<ResyncDeps, 'log'> {
   readonly leads: LeadStore;
   readonly inspector: QueueInspector;
+  /** The HubSpot events queue, shown by the status route (its DLQ is part of `deadLetters`). */
+  readonly eventsInspector?: QueueInspector;
   readonly stuckAfterMinutes: number;
 }
 
@@ -35,11 +37,19 @@ export function composeFromEnvironment(): OperationsDeps {
     dlqUrl: env.required(ENV.leadSyncDlqUrl),
     dlqArn: env.required(ENV.leadSyncDlqArn),
   });
+  const events = new SqsQueue(new SQSClient({}), {
+    queueUrl: env.required(ENV.hubspotEventsQueueUrl),
+    queueArn: env.required(ENV.hubspotEventsQueueArn),
+    dlqUrl: env.required(ENV.hubspotEventsDlqUrl),
+    dlqArn: env.required(ENV.hubspotEventsDlqArn),
+  });
   return {
     leads: new DynamoLeadStore(createDocumentClient(new DynamoDBClient({})), env.required(ENV.leadsTable)),
     queue,
-    deadLetters: queue,
+    // The resync flow redrives every DLQ of the lead flows: platform leads and HubSpot events.
+    deadLetters: { redrive: async () => (await queue.redrive()) + (await events.redrive()) },
     inspector: queue,
+    eventsInspector: events,
     stuckAfterMinutes: env.integer(ENV.stuckLeadAfterMinutes, 15),
     now: () => new Date(),
   };
@@ -74,8 +84,12 @@ export function makeHandler(getDeps: () => OperationsDeps) {
         }
         case 'GET /internal/status': {
           const deps = getDeps();
-          const [leads, queues] = await Promise.all([deps.leads.countByStatus(), deps.inspector.depths()]);
-          return json(200, { leads, queues: { 'lead-sync': queues } });
+          const [leads, leadSync, hubspotEvents] = await Promise.all([
+            deps.leads.countByStatus(),
+            deps.inspector.depths(),
+            deps.eventsInspector?.depths(),
+          ]);
+          return json(200, { leads, queues: { 'lead-sync': leadSync, ...(hubspotEvents ? { 'hubspot-events': hubspotEvents } : {}) } });
         }
         default:
           return json(404, { error: { code: 'not_found', message: `No route ${event.routeKey}`, details: [] } });

@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: the platform leads → HubSpot flow through the local stack (issue 2 §6).
+ * `npm run bench`: the platform leads → HubSpot flow through the local stack (issue 2 §6), and
+ * HubSpot webhooks → leads (issue 3 §6, `./webhooks.ts`).
  *
  * 1. Ingest: post BENCH_LEADS leads (default 10,000) to `POST /leads` while the consumer is
  *    paused; report leads/s accepted.
@@ -24,6 +25,7 @@ import { localDynamoDbClient } from '../../lib/local/dynamodb.js';
 import { localSqsClient } from '../../lib/local/sqs.js';
 import { SqsLeadQueue } from '../../functions/runtime/sqs-queue.js';
 import { mapConcurrent } from '../../functions/store/concurrency.js';
+import { webhookBench } from './webhooks.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = resolve(ROOT, 'test/bench/out');
@@ -45,7 +47,8 @@ async function flowBench(): Promise<void> {
     dataDir: null,
     schedules: false,
     consumersPaused: true,
-    hubspot: { rateLimit: RATE },
+    // The outbound flow alone: the sandbox's webhook echoes would spend the same rate budget.
+    hubspot: { rateLimit: RATE, webhooks: false },
     logLevel: 'ERROR',
   });
   try {
@@ -215,12 +218,15 @@ function print(): void {
   const header: [string, string, string, string] = ['figure', 'value', 'baseline', 'target'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: readonly string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join(' | ');
-  console.log(`\nnode ${process.version}, ${LEADS} leads, HubSpot sandbox limit ${RATE.max} requests / ${RATE.intervalMs / 1000} s rolling`);
+  console.log(`\nnode ${process.version}, ${LEADS} leads, HubSpot sandbox limit ${RATE.max} requests / ${RATE.intervalMs / 1000} s rolling (leads flow)`);
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
   for (const r of rows) console.log(line(r));
 }
 
-await bundleBench();
-await flowBench();
+// BENCH_ONLY=bundles|leads|webhooks (comma-separated) runs a part; all by default.
+const only = new Set((process.env.BENCH_ONLY ?? 'bundles,leads,webhooks').split(',').map((s) => s.trim()));
+if (only.has('bundles')) await bundleBench();
+if (only.has('leads')) await flowBench();
+if (only.has('webhooks')) await webhookBench(row, fmt, progress);
 print();

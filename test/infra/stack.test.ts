@@ -346,8 +346,24 @@ describe.each(['dev', 'prod'] as const)('CrmSync stack (%s)', (environment) => {
     );
 
     const operations = roleStatements(synth, 'lead-operations');
+    const events = synth.stack.queues.get('hubspot-events')!;
+    const eventsDlqArn = { 'Fn::GetAtt': [logicalId(synth.stack, events.deadLetterQueue), 'Arn'] };
+    // The resync flow redrives both DLQs, and may start move tasks from nowhere else.
     const moveTask = operations.filter((s) => actionsOf(s).includes('sqs:StartMessageMoveTask'));
-    expect(moveTask).toEqual([expect.objectContaining({ Resource: dlqArn })]);
+    const moveResources = moveTask.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
+    expect(moveResources).toHaveLength(2);
+    expect(moveResources).toEqual(expect.arrayContaining([dlqArn, eventsDlqArn]));
+    const inbound = roleStatements(synth, 'hubspot-inbound');
+    expect(inbound).toContainEqual(
+      expect.objectContaining({
+        Action: expect.arrayContaining(['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage']),
+        Resource: { 'Fn::GetAtt': [logicalId(synth.stack, events.queue), 'Arn'] },
+      }),
+    );
+    // The webhook route may only send to its queue: never read, delete or touch the leads.
+    const webhook = JSON.stringify(roleStatements(synth, 'hubspot-webhook'));
+    expect(webhook).not.toContain('sqs:ReceiveMessage');
+    expect(webhook).not.toContain(logicalId(synth.stack, synth.stack.tables.get('leads')!.table));
     expect(operations).toContainEqual(
       expect.objectContaining({ Action: expect.arrayContaining(['sqs:SendMessage']), Resource: queueArn }),
     );

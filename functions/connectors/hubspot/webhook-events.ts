@@ -54,10 +54,11 @@ export function contactEventType(event: HubSpotEvent): ContactEventType | 'unkno
 
 /**
  * `eventId` alone is not unique across subscriptions and retries: HubSpot's own guidance is to
- * dedupe on subscription, event, time and object together.
+ * dedupe on subscription, event, time and object together. The portal is part of the key too: one
+ * public app installed in several portals shares its subscription ids across them.
  */
 export function eventKey(event: HubSpotEvent): string {
-  return `${event.subscriptionId}:${event.eventId}:${event.occurredAt}:${event.objectId}`;
+  return `${event.portalId}:${event.subscriptionId}:${event.eventId}:${event.occurredAt}:${event.objectId}`;
 }
 
 /**

@@ -1,0 +1,324 @@
+/**
+ * One batch of the hubspot-events queue (issue 3 §2): each event applied and counted once however
+ * often it arrives, contacts read 100 at a time, and a portal's failure sending only that portal's
+ * messages back with backoff (or, at the last attempt, counting their events as failed).
+ */
+import { describe, expect, it } from 'vitest';
+import { RetryableError } from '../../functions/core/errors.js';
+import { processInboundBatch, type HubSpotInboundDeps, type InboundMessage, type PortalIntegration } from '../../functions/core/hubspot-inbound.js';
+import type { ContactEvent, EventOutcome } from '../../functions/core/inbound-contacts.js';
+import type { ContactState, HubSpotContactReader } from '../../functions/core/ports.js';
+import { InMemoryLeadStore, InMemoryWebhookLedger, RecordingLog, RecordingRetries, storedLead } from './support/fakes.js';
+
+class FakeContactReader implements HubSpotContactReader {
+  readonly contacts = new Map<string, ContactState>();
+  readonly calls: string[][] = [];
+  /** Makes every read throw. */
+  fail?: Error;
+  async readContacts(ids: readonly string[]): Promise<Map<string, ContactState>> {
+    this.calls.push([...ids]);
+    if (this.fail) throw this.fail;
+    return new Map(ids.flatMap((id) => (this.contacts.has(id) ? [[id, this.contacts.get(id)!] as const] : [])));
+  }
+  put(id: string, properties: Record<string, string | null>, updatedAt = '2025-10-12T12:00:00.000Z'): void {
+    this.contacts.set(id, { id, properties, updatedAt });
+  }
+}
+
+/** The in-memory ledger, also keeping each `settle` call (what the real one would write). */
+class RecordingLedger extends InMemoryWebhookLedger {
+  /** The outcomes of each `settle` that succeeded. */
+  readonly settleCalls: Map<string, EventOutcome>[] = [];
+  override async settle(outcomes: ReadonlyMap<string, EventOutcome>): Promise<void> {
+    await super.settle(outcomes);
+    this.settleCalls.push(new Map(outcomes));
+  }
+  settledKeys(): string[] {
+    return this.settleCalls.flatMap((call) => [...call.keys()]);
+  }
+}
+
+const NOW = new Date('2025-10-12T12:30:00.000Z');
+const PORTAL = '62515';
+const OTHER_PORTAL = '62516';
+const MAX_RECEIVE_COUNT = 5;
+
+function setup(options: { leads?: ReturnType<typeof storedLead>[] } = {}) {
+  const store = new InMemoryLeadStore(options.leads ?? []);
+  const ledger = new RecordingLedger();
+  const retries = new RecordingRetries();
+  const log = new RecordingLog();
+  const readers = new Map<string, FakeContactReader>([
+    [PORTAL, new FakeContactReader()],
+    [OTHER_PORTAL, new FakeContactReader()],
+  ]);
+  const portalLookups: string[] = [];
+  let n = 0;
+  const deps: HubSpotInboundDeps = {
+    leads: store,
+    ledger,
+    portal: async (portalId): Promise<PortalIntegration | undefined> => {
+      portalLookups.push(portalId);
+      const contacts = readers.get(portalId);
+      return contacts ? { contacts, conflictRule: 'hubspot_wins' } : undefined;
+    },
+    retries,
+    platformSource: 'platform',
+    maxReceiveCount: MAX_RECEIVE_COUNT,
+    newId: () => `lead-new-${(n += 1)}`,
+    now: () => NOW,
+    random: () => 0.5,
+    log,
+  };
+  return { store, ledger, retries, log, deps, reader: readers.get(PORTAL)!, otherReader: readers.get(OTHER_PORTAL)!, portalLookups };
+}
+
+const creation = (objectId: number, occurredAt = 1760263200000): ContactEvent => ({
+  key: `12345:${objectId}-${occurredAt}:${occurredAt}:${objectId}`,
+  subscriptionType: 'contact.creation',
+  objectId,
+  occurredAt,
+});
+const propertyChange = (objectId: number, occurredAt: number): ContactEvent => ({
+  key: `12346:${objectId}-${occurredAt}:${occurredAt}:${objectId}`,
+  subscriptionType: 'contact.propertyChange',
+  objectId,
+  occurredAt,
+});
+
+let nextMessage = 1;
+function message(events: readonly ContactEvent[], options: { portalId?: string; receiveCount?: number } = {}): InboundMessage {
+  const messageId = `m${nextMessage++}`;
+  return { messageId, receiptHandle: `rh-${messageId}`, receiveCount: options.receiveCount ?? 1, portalId: options.portalId ?? PORTAL, events };
+}
+
+describe('processInboundBatch', () => {
+  it('applies an event carried by two messages once and settles it once', async () => {
+    // Prepare: HubSpot re-sent the delivery, so the same event was queued twice.
+    const { store, ledger, reader, deps } = setup();
+    reader.put('900', { email: 'bea@example.com', firstname: 'Bea' });
+    const event = creation(900);
+    const first = message([event]);
+    const second = message([event]);
+
+    // Act
+    const report = await processInboundBatch([first, second], deps);
+
+    // Assess
+    expect(report.failedMessageIds.size).toBe(0);
+    expect(store.leads.size).toBe(1);
+    expect([...store.leads.values()][0]).toMatchObject({ email: 'bea@example.com', hubspot: { id: '900', syncStatus: 'SYNCED' } });
+    expect(reader.calls).toEqual([['900']]);
+    expect(ledger.settledKeys()).toEqual([event.key]);
+    expect(await ledger.totals()).toMatchObject({ totalProcessed: 1, totalSkipped: 0 });
+    expect(report).toMatchObject({ events: 2, duplicates: 1, processed: 1 });
+  });
+
+  it('does not apply again an event settled by an earlier batch, and reads no contact for it', async () => {
+    // Prepare
+    const { store, ledger, reader, deps } = setup();
+    reader.put('900', { email: 'bea@example.com', firstname: 'Bea' });
+    const event = creation(900);
+    await ledger.settle(new Map([[event.key, { status: 'processed', action: 'created' } as const]]));
+    ledger.settleCalls.length = 0;
+
+    // Act
+    const report = await processInboundBatch([message([event])], deps);
+
+    // Assess
+    expect(report.failedMessageIds.size).toBe(0);
+    expect(reader.calls).toEqual([]);
+    expect(store.leads.size).toBe(0);
+    expect(ledger.settledKeys()).toEqual([]);
+    expect(await ledger.totals()).toMatchObject({ totalProcessed: 1 });
+    expect(report).toMatchObject({ events: 1, duplicates: 1, processed: 0 });
+  });
+
+  it('reads the contacts of 250 events over 150 contacts in 2 calls, and settles every event', async () => {
+    // Prepare
+    const { store, ledger, reader, deps } = setup();
+    const events: ContactEvent[] = [];
+    for (let i = 0; i < 150; i += 1) {
+      reader.put(String(2000 + i), { email: `person${i}@example.com`, firstname: `P${i}` });
+      events.push(creation(2000 + i));
+      if (i < 100) events.push(propertyChange(2000 + i, 1760263300000 + i));
+    }
+    expect(events).toHaveLength(250);
+    // Ten messages of 25 events, as the webhook route would have queued them.
+    const messages = Array.from({ length: 10 }, (_, j) => message(events.slice(j * 25, j * 25 + 25)));
+
+    // Act
+    const report = await processInboundBatch(messages, deps);
+
+    // Assess
+    expect(report.failedMessageIds.size).toBe(0);
+    expect(reader.calls.map((ids) => ids.length)).toEqual([100, 50]);
+    expect(new Set(reader.calls.flat()).size).toBe(150);
+    expect(report.contactReads).toBe(2);
+    expect(store.leads.size).toBe(150);
+    expect(new Set(ledger.settledKeys())).toEqual(new Set(events.map((e) => e.key)));
+    expect(await ledger.totals()).toMatchObject({ totalProcessed: 250 });
+  });
+
+  it('sends the messages back no sooner than HubSpot asked when the read is throttled, and settles nothing', async () => {
+    // Prepare
+    const { store, ledger, retries, reader, deps } = setup();
+    reader.fail = new RetryableError('HubSpot 429', 60_000);
+    const first = message([creation(900)]);
+    const second = message([creation(901)], { receiveCount: 3 });
+
+    // Act
+    const report = await processInboundBatch([first, second], deps);
+
+    // Assess
+    expect([...report.failedMessageIds].sort()).toEqual([first.messageId, second.messageId].sort());
+    expect(retries.items.map((i) => i.receiptHandle).sort()).toEqual([first.receiptHandle, second.receiptHandle].sort());
+    for (const item of retries.items) expect(item.delaySeconds).toBeGreaterThanOrEqual(60);
+    expect(ledger.settleCalls).toEqual([]);
+    expect(await ledger.totals()).toMatchObject({ totalProcessed: 0, totalSkipped: 0, totalFailed: 0 });
+    expect(store.leads.size).toBe(0);
+  });
+
+  it('backs off longer on each attempt when HubSpot names no delay', async () => {
+    // Prepare
+    const { retries, reader, deps } = setup();
+    reader.fail = new Error('socket hang up');
+    const early = message([creation(900)], { receiveCount: 1 });
+    const later = message([creation(901)], { receiveCount: 4 });
+
+    // Act
+    const report = await processInboundBatch([early, later], deps);
+
+    // Assess
+    expect(report.failedMessageIds.size).toBe(2);
+    expect(retries.delayOf(early.receiptHandle)).toBeGreaterThan(0);
+    expect(retries.delayOf(later.receiptHandle)!).toBeGreaterThan(retries.delayOf(early.receiptHandle)!);
+  });
+
+  it('counts the events failed at the last attempt, with no backoff (the messages go to the DLQ)', async () => {
+    // Prepare
+    const { ledger, retries, reader, deps } = setup();
+    reader.fail = new RetryableError('HubSpot 503', 1_000);
+    const last = message([creation(900), creation(901)], { receiveCount: MAX_RECEIVE_COUNT });
+
+    // Act
+    const report = await processInboundBatch([last], deps);
+
+    // Assess
+    expect([...report.failedMessageIds]).toEqual([last.messageId]);
+    expect(report.failed).toBe(2);
+    expect(await ledger.totals()).toMatchObject({ totalFailed: 2, totalProcessed: 0 });
+    expect(retries.items).toEqual([]);
+    expect(ledger.settleCalls).toEqual([]);
+  });
+
+  it('settles the events of a portal the configuration no longer has as skipped unknown_portal', async () => {
+    // Prepare
+    const { ledger, retries, deps } = setup();
+    const events = [creation(900), creation(901)];
+
+    // Act
+    const report = await processInboundBatch([message(events, { portalId: '77777' })], deps);
+
+    // Assess
+    expect(report.failedMessageIds.size).toBe(0);
+    expect(retries.items).toEqual([]);
+    expect(report.skipped).toEqual({ unknown_portal: 2 });
+    for (const event of events) expect(ledger.settled.get(event.key)).toEqual({ status: 'skipped', reason: 'unknown_portal' });
+    expect(await ledger.totals()).toMatchObject({ totalSkipped: 2, skippedByReason: { unknown_portal: 2 } });
+  });
+
+  it('sends the messages back when the events cannot be settled, to be applied again (harmlessly)', async () => {
+    // Prepare
+    const { store, ledger, retries, reader, deps } = setup();
+    reader.put('900', { email: 'bea@example.com', firstname: 'Bea' });
+    ledger.failSettle = new Error('TransactionCanceled: throttled');
+    const only = message([creation(900)]);
+
+    // Act
+    const report = await processInboundBatch([only], deps);
+
+    // Assess
+    expect([...report.failedMessageIds]).toEqual([only.messageId]);
+    expect(retries.items.map((i) => i.receiptHandle)).toEqual([only.receiptHandle]);
+    expect(report.processed).toBe(0);
+    expect(await ledger.totals()).toMatchObject({ totalProcessed: 0, totalFailed: 0 });
+
+    // Act again: the message comes back and the ledger works now.
+    ledger.failSettle = undefined;
+    const again = await processInboundBatch([{ ...only, receiveCount: 2 }], deps);
+
+    // Assess: one lead, and the event settled and counted once (the repeat finds the lead it made
+    // and counts as an echo of it).
+    expect(again.failedMessageIds.size).toBe(0);
+    expect(store.leads.size).toBe(1);
+    expect(ledger.settledKeys()).toEqual([only.events[0]!.key]);
+    const totals = await ledger.totals();
+    expect(totals.totalProcessed + totals.totalSkipped).toBe(1);
+  });
+
+  it('fails only the messages of the portal that failed when a batch holds two portals', async () => {
+    // Prepare
+    const { store, ledger, retries, reader, otherReader, deps } = setup();
+    reader.put('900', { email: 'bea@example.com', firstname: 'Bea' });
+    otherReader.fail = new RetryableError('HubSpot 502', 5_000);
+    const good = [message([creation(900)]), message([propertyChange(900, 1760263300000)])];
+    const bad = [message([creation(950)], { portalId: OTHER_PORTAL }), message([creation(951)], { portalId: OTHER_PORTAL })];
+
+    // Act
+    const report = await processInboundBatch([good[0]!, bad[0]!, good[1]!, bad[1]!], deps);
+
+    // Assess
+    expect([...report.failedMessageIds].sort()).toEqual(bad.map((m) => m.messageId).sort());
+    expect(retries.items.map((i) => i.receiptHandle).sort()).toEqual(bad.map((m) => m.receiptHandle).sort());
+    expect(new Set(ledger.settledKeys())).toEqual(new Set(good.flatMap((m) => m.events.map((e) => e.key))));
+    expect(store.leads.size).toBe(1);
+    expect(await ledger.totals()).toMatchObject({ totalProcessed: 2, totalFailed: 0 });
+  });
+
+  it('fails every message carrying an event that failed, the duplicate included', async () => {
+    // Prepare
+    const { retries, reader, deps } = setup();
+    reader.fail = new RetryableError('HubSpot 500');
+    const event = creation(900);
+    const first = message([event]);
+    const second = message([event]);
+
+    // Act
+    const report = await processInboundBatch([first, second], deps);
+
+    // Assess
+    expect([...report.failedMessageIds].sort()).toEqual([first.messageId, second.messageId].sort());
+    expect(retries.items).toHaveLength(2);
+  });
+
+  it('skips an event type the consumer does not act on, settled with its reason', async () => {
+    // Prepare
+    const { ledger, reader, deps } = setup();
+    const event: ContactEvent = { key: 'assoc-1', subscriptionType: 'contact.associationChange', objectId: 900, occurredAt: 1 };
+
+    // Act
+    const report = await processInboundBatch([message([event])], deps);
+
+    // Assess
+    expect(report.failedMessageIds.size).toBe(0);
+    expect(reader.calls).toEqual([]);
+    expect(ledger.settled.get('assoc-1')).toEqual({ status: 'skipped', reason: 'unsupported_event' });
+  });
+
+  it('does not count failed the events of a message that were settled before, at its last attempt', async () => {
+    // Prepare: an earlier attempt settled one of the message's events (another message carried it).
+    const { ledger, reader, deps } = setup();
+    reader.fail = new RetryableError('HubSpot 503');
+    const settledEarlier = creation(900);
+    await ledger.settle(new Map([[settledEarlier.key, { status: 'processed', action: 'created' } as const]]));
+    const last = message([settledEarlier, creation(901)], { receiveCount: MAX_RECEIVE_COUNT });
+
+    // Act
+    const report = await processInboundBatch([last], deps);
+
+    // Assess: one event failed; the other was processed and stays counted as such.
+    expect(report.failed).toBe(1);
+    expect(await ledger.totals()).toMatchObject({ totalProcessed: 1, totalFailed: 1 });
+  });
+});
