@@ -18,6 +18,8 @@ export interface InboundMessage {
   readonly receiptHandle: string;
   readonly receiveCount: number;
   readonly portalId: string;
+  /** When the webhook route accepted the delivery. */
+  readonly receivedAt?: string;
   readonly events: readonly ContactEvent[];
 }
 
@@ -92,9 +94,10 @@ export async function processInboundBatch(messages: readonly InboundMessage[], d
     }
   }
 
+  const receivedAt = latest(messages.map((m) => m.receivedAt));
   if (outcomes.size > 0) {
     try {
-      await deps.ledger.settle(outcomes);
+      await deps.ledger.settle(outcomes, receivedAt);
     } catch (error) {
       // Applied but not recorded: the messages come back and the events are applied again, harmlessly.
       failing.push({ events: [...outcomes.keys()].map((key) => ({ key }) as ContactEvent), error });
@@ -106,8 +109,12 @@ export async function processInboundBatch(messages: readonly InboundMessage[], d
     else report.skipped[outcome.reason] = (report.skipped[outcome.reason] ?? 0) + 1;
   }
 
-  for (const { events, error } of failing) await fail(events, error, carriers, report, deps);
+  for (const { events, error } of failing) await fail(events, error, carriers, report, deps, receivedAt);
   return report;
+}
+
+function latest(times: readonly (string | undefined)[]): string | undefined {
+  return times.reduce<string | undefined>((a, b) => (b !== undefined && (a === undefined || b > a) ? b : a), undefined);
 }
 
 async function fail(
@@ -116,6 +123,7 @@ async function fail(
   carriers: ReadonlyMap<string, InboundMessage[]>,
   report: { failedMessageIds: Set<string>; failed: number },
   deps: HubSpotInboundDeps,
+  receivedAt: string | undefined,
 ): Promise<void> {
   const messages = new Map<string, InboundMessage>();
   for (const event of events) for (const message of carriers.get(event.key) ?? []) messages.set(message.messageId, message);
@@ -140,12 +148,11 @@ async function fail(
     const retryAfterMs = retryable ? error.retryAfterMs : undefined;
     backoff.push({ receiptHandle: message.receiptHandle, delaySeconds: backoffSeconds(message.receiveCount, deps.random, retryAfterMs) });
   }
-  const lastAttempt = parked.size;
-  if (lastAttempt > 0) {
+  if (parked.size > 0) {
     // These go to the DLQ now; a redrive (resync flow) brings them back.
-    report.failed += lastAttempt;
-    deps.log.error('HubSpot events failed their last attempt and go to the DLQ', { events: lastAttempt });
-    await deps.ledger.failed(lastAttempt).catch((e: unknown) => deps.log.error('Webhook statistics not updated', { error: e }));
+    report.failed += parked.size;
+    deps.log.error('HubSpot events failed their last attempt and go to the DLQ', { events: parked.size });
+    await deps.ledger.failed([...parked], receivedAt).catch((e: unknown) => deps.log.error('Webhook statistics not updated', { error: e }));
   }
   if (backoff.length > 0) {
     // Not fatal: a message whose visibility stays unchanged returns after the queue's timeout.

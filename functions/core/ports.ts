@@ -149,22 +149,25 @@ export interface WebhookTotals {
 }
 
 export interface WebhookStats {
-  /** Events that passed the signature check; those skipped at the door are counted skipped too. */
-  received(counts: { received: number; skipped: Readonly<Record<string, number>> }, at: string): Promise<void>;
   totals(): Promise<WebhookTotals>;
 }
 
-/** Which HubSpot events were applied already (dedupe), and their outcomes in the statistics. */
+/**
+ * Which HubSpot events were settled already (dedupe), and the statistics. Every event is counted
+ * received once, when it is settled or parked, together with its outcome: the webhook route does
+ * no database write (it must answer fast), and a re-sent event is not counted twice.
+ */
 export interface WebhookLedger {
-  /** The keys among these that were settled before. */
+  /** The keys among these that were settled before (parked ones are not: a redrive applies them). */
   seen(keys: readonly string[]): Promise<Set<string>>;
   /**
-   * Marks events settled and counts them (processed, or skipped by reason), each key once even
-   * when two consumers settle it at the same time. The record outlives HubSpot's 24 h of retries.
+   * Marks events settled and counts them (received, and processed or skipped by reason), each key
+   * once even when two consumers settle it at the same time; an event parked before moves from
+   * failed to its outcome. The record outlives HubSpot's 24 h of retries.
    */
-  settle(outcomes: ReadonlyMap<string, EventOutcome>): Promise<void>;
-  /** Events whose last attempt failed: they wait in the DLQ for a redrive. */
-  failed(count: number): Promise<void>;
+  settle(outcomes: ReadonlyMap<string, EventOutcome>, receivedAt?: string): Promise<void>;
+  /** Events whose last attempt failed: parked in the DLQ for a redrive, counted received and failed once. */
+  failed(keys: readonly string[], receivedAt?: string): Promise<void>;
 }
 
 /** Queues JSON message bodies; returns the indexes that could not be queued. */

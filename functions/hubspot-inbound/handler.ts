@@ -74,6 +74,7 @@ function toMessage(record: SQSRecord): InboundMessage | undefined {
     receiptHandle: record.receiptHandle,
     receiveCount: receiveCount(record),
     portalId: String(parsed.portalId),
+    ...(parsed.receivedAt ? { receivedAt: parsed.receivedAt } : {}),
     events: parsed.events.map(toContactEvent),
   };
 }

@@ -1,9 +1,10 @@
 /**
  * Routes: `POST /webhooks/hubspot` and `GET /integrations/hubspot/webhook-status` (CONTRACT.md).
  *
- * The webhook answers fast and does no HubSpot call: size check (1 MB), signature over the raw
- * body and the configured public URL (401, no detail, nothing queued), zod (400), then queue, and
- * 200 only once every event is safely queued (else 503, so HubSpot sends the delivery again).
+ * The webhook answers fast and does no HubSpot call and no database write: size check (1 MB),
+ * signature over the raw body and the configured public URL (401, no detail, nothing queued),
+ * zod (400), then queue, and 200 only once every event is safely queued (else 503, so HubSpot
+ * sends the delivery again). The consumer routes events by portal and keeps the statistics.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -11,17 +12,15 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { PortalDirectory } from '../connectors/hubspot/portals.js';
 import { verifyHubSpotSignature } from '../connectors/hubspot/signature.js';
 import { HubSpotDeliverySchema } from '../connectors/hubspot/webhook-events.js';
 import { ValidationError } from '../core/errors.js';
-import { APPLIED_EVENTS } from '../core/inbound-contacts.js';
 import type { MessageSender, WebhookStats } from '../core/ports.js';
 import { acceptWebhookEvents, QueueUnavailableError } from '../core/webhook-intake.js';
 import { ENV, env } from '../runtime/config.js';
 import { errorResponse, header, json, rawBody, readJsonBody, validate } from '../runtime/http.js';
 import { observability, once } from '../runtime/observability.js';
-import { HUBSPOT_SECRET, optionalSecretField, secretField } from '../runtime/secrets.js';
+import { HUBSPOT_SECRET, secretField } from '../runtime/secrets.js';
 import { SqsQueue } from '../runtime/sqs-queue.js';
 import { createDocumentClient } from '../store/dynamo-client.js';
 import { DynamoWebhookLedger } from '../store/webhook-ledger.js';
@@ -39,7 +38,6 @@ export interface HubSpotWebhookDeps {
   readonly acceptLegacySignatures: boolean;
   /** The subscriptions this deployment handles (shown by the status route). */
   readonly subscribedEvents: readonly string[];
-  readonly portals: { has(portalId: string): Promise<boolean> };
   readonly queue: MessageSender;
   readonly stats: WebhookStats;
   readonly now: () => Date;
@@ -54,12 +52,6 @@ export function composeFromEnvironment(): HubSpotWebhookDeps {
     publicBaseUrl: env.required(ENV.publicBaseUrl),
     acceptLegacySignatures: env.optional(ENV.hubspotLegacySignatures) === 'on',
     subscribedEvents: (env.optional(ENV.hubspotWebhookEvents) ?? '').split(',').filter(Boolean),
-    portals: new PortalDirectory({
-      portalId: optionalSecretField(HUBSPOT_SECRET, 'portalId'),
-      portals: optionalSecretField(HUBSPOT_SECRET, 'portals'),
-      accessToken: secretField(HUBSPOT_SECRET, 'accessToken'),
-      defaultConflictRule: 'hubspot_wins',
-    }),
     queue: new SqsQueue(new SQSClient({}), { queueUrl: env.required(ENV.hubspotEventsQueueUrl) }),
     stats,
     now: () => new Date(),
@@ -99,16 +91,8 @@ export function makeHandler(getDeps: () => HubSpotWebhookDeps) {
     }
     const events = validate(HubSpotDeliverySchema, readJsonBody(event, WEBHOOK_MAX_BODY_BYTES), 'webhook delivery');
     try {
-      const result = await acceptWebhookEvents(events, {
-        isKnownPortal: (portalId) => deps.portals.has(portalId),
-        handledTypes: APPLIED_EVENTS,
-        queue: deps.queue,
-        stats: deps.stats,
-        now: deps.now,
-        log: logger,
-      });
-      metrics.addMetric('WebhookEventsReceived', MetricUnit.Count, result.received);
-      metrics.addMetric('WebhookEventsQueued', MetricUnit.Count, result.queued);
+      const result = await acceptWebhookEvents(events, { queue: deps.queue, now: deps.now, rawEvents: body.toString('utf8') });
+      metrics.addMetric('WebhookEventsQueued', MetricUnit.Count, result.received);
       metrics.publishStoredMetrics();
       logger.info('HubSpot webhook delivery queued', { ...result, signature: check.version });
       return json(200, result);

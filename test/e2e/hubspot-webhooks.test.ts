@@ -2,11 +2,13 @@
  * HubSpot → platform through the local stack, as a HubSpot user and a caller see it: the HubSpot
  * sandbox sends signed webhook deliveries of contact changes to `POST /webhooks/hubspot`, the
  * hubspot-inbound consumer applies them to leads, and `GET /integrations/hubspot/webhook-status`
- * counts them. Everything goes through the stack's HTTP API and the sandbox (its REST API and its
- * test controls); nothing internal is called.
+ * shows what the consumer counted: every event accepted, once, with its outcome. Everything goes
+ * through the stack's HTTP API and the sandbox (its REST API and its test controls); nothing
+ * internal is called.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signV3 } from '../../functions/connectors/hubspot/signature.js';
+import { eventKey, HubSpotEventSchema } from '../../functions/connectors/hubspot/webhook-events.js';
 import { PORTAL_ID } from '../../lib/local/sandboxes/hubspot/errors.js';
 import type { HubSpotSandbox, RecordedRequest } from '../../lib/local/sandboxes/hubspot/index.js';
 import { SANDBOX_HUBSPOT_CLIENT_SECRET, SANDBOX_HUBSPOT_TOKEN, startLocalStack, type LocalStack } from '../../lib/local/stack.js';
@@ -18,8 +20,8 @@ let run = 0;
 const unique = (name: string) => `${name}.${Date.now().toString(36)}.${(run += 1)}@example.com`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Events received twice on purpose (test 4): they are counted as received, and never settled. */
-let deliberateDuplicates = 0;
+/** The events of the deliveries this file posted itself and the stack accepted (each counted once however often sent). */
+const postedEvents = new Set<string>();
 
 beforeAll(async () => {
   stack = await startLocalStack({ port: 0, dataDir: null, schedules: false, logLevel: 'SILENT' });
@@ -86,30 +88,38 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
 const settled = (s: Status) => s.totalProcessed + s.totalSkipped + s.totalFailed;
 
 /**
- * The sandbox's pending deliveries are sent, then the stack has settled every event it received:
- * every received event is processed, skipped or failed (apart from the deliberate duplicates), and
- * the counts hold still. Should the counts never add up (a bug another test reports), it settles
- * for counts that held still for 3 s, so one failure does not stall every later test.
+ * The distinct events the stack accepted (answered 200 for): the sandbox's deliveries (a delivery
+ * it retried after an error counts once, when answered 200) and the ones this file posted.
+ */
+function acceptedEvents(): number {
+  const fromSandbox = sandbox.webhookDeliveries().filter((d) => d.status === 200).reduce((n, d) => n + d.events, 0);
+  return fromSandbox + postedEvents.size;
+}
+
+/**
+ * The sandbox's pending deliveries are sent, then the consumer has counted every event the stack
+ * accepted (the status route counts an event when it is settled or fails for good, not when the
+ * webhook route takes it), and the counts hold still. Should they never get there (a bug another
+ * test reports), it settles for counts that held still for 3 s, so one failure does not stall
+ * every later test.
  */
 async function settle(timeoutMs = 20_000): Promise<Status> {
-  await sandbox.flushWebhooks();
   const deadline = Date.now() + timeoutMs;
   let previous = '';
   let stableSince = Date.now();
   for (;;) {
+    await sandbox.flushWebhooks();
+    const accepted = acceptedEvents();
     const status = await webhookStatus();
-    const key = JSON.stringify([status.totalReceived, status.totalProcessed, status.skippedByReason, status.totalFailed]);
+    const key = JSON.stringify([accepted, status.totalReceived, status.totalProcessed, status.skippedByReason, status.totalFailed]);
     if (key !== previous) {
       previous = key;
       stableSince = Date.now();
     } else {
-      const balanced = status.totalReceived - settled(status) === deliberateDuplicates;
-      if ((balanced && Date.now() - stableSince >= 300) || Date.now() - stableSince >= 3_000) {
-        await sandbox.flushWebhooks();
-        return status;
-      }
+      const counted = status.totalReceived === accepted;
+      if ((counted && Date.now() - stableSince >= 300) || Date.now() - stableSince >= 3_000) return status;
     }
-    if (Date.now() > deadline) throw new Error(`webhook events still unsettled after ${timeoutMs} ms: ${key}`);
+    if (Date.now() > deadline) throw new Error(`webhook events still uncounted after ${timeoutMs} ms: [accepted, received, ...] ${key}`);
     await sleep(150);
   }
 }
@@ -186,6 +196,9 @@ async function postDelivery(
     headers['x-hubspot-signature-v3'] = options.signature ?? signV3(SANDBOX_HUBSPOT_CLIENT_SECRET, 'POST', webhookUrl, body, timestamp);
   }
   const response = await fetch(webhookUrl, { method: 'POST', headers, body });
+  if (response.status === 200) {
+    for (const event of JSON.parse(body.toString()) as unknown[]) postedEvents.add(eventKey(HubSpotEventSchema.parse(event)));
+  }
   return { status: response.status, text: await response.text() };
 }
 
@@ -288,7 +301,7 @@ describe('HubSpot webhooks → leads (local stack, sandbox deliveries)', () => {
     expect((await getLead(accepted.body.leadId)).firstName).toBe('After');
   });
 
-  it('a delivery HubSpot sends twice makes one lead and is counted once', async () => {
+  it('a delivery HubSpot sends twice makes one lead and its events are counted once', async () => {
     // Prepare: a person's contact whose creation the sandbox did not announce.
     const email = unique('twice');
     const contactId = await withoutWebhooks(() => personCreatesContact({ email, firstname: 'Twice' }));
@@ -304,15 +317,44 @@ describe('HubSpot webhooks → leads (local stack, sandbox deliveries)', () => {
     // Assess
     expect(first.status).toBe(200);
     expect(second.status).toBe(200);
-    deliberateDuplicates += 2;
     const lead = await leadFor(email);
     expect(lead.hubspot.id).toBe(contactId);
     const after = await settle();
+    await sleep(1_500); // the second copy, had it been counted, would be by now
+    const final = await settle();
     expect(await leadsByEmail(email)).toHaveLength(1);
-    expect(after.totalReceived - before.totalReceived).toBe(4);
+    expect(after.totalReceived - before.totalReceived).toBe(2);
     expect(after.totalProcessed - before.totalProcessed).toBe(2);
+    expect(final).toMatchObject({ totalReceived: after.totalReceived, totalProcessed: after.totalProcessed });
     expect(after.totalSkipped - before.totalSkipped).toBe(0);
     expect(after.totalFailed - before.totalFailed).toBe(0);
+  });
+
+  it('events of a portal the stack does not serve, or of types it does not handle, are accepted and counted skipped, with no HubSpot call', async () => {
+    // Prepare
+    const before = await settle();
+    const hubspotCallsBefore = sandbox.requests().length;
+    const at = Date.now();
+    const body = JSON.stringify([
+      contactEvent('contact.creation', 555_000_001, at, { portalId: PORTAL_ID + 1, changeFlag: 'NEW' }),
+      contactEvent('deal.creation', 555_000_002, at, { objectTypeId: '0-3' }),
+      contactEvent('contact.associationChange', 555_000_003, at, { associationType: 'CONTACT_TO_COMPANY' }),
+    ]);
+    // Act
+    const response = await postDelivery(body);
+    // Assess: HubSpot gets its 200 (nothing to retry), and the consumer counts each event skipped.
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.text)).toMatchObject({ received: 3 });
+    const after = await settle();
+    const skippedDelta = (reason: string) => (after.skippedByReason[reason] ?? 0) - (before.skippedByReason[reason] ?? 0);
+    expect(after.totalReceived - before.totalReceived).toBe(3);
+    expect(skippedDelta('unknown_portal')).toBe(1);
+    expect(skippedDelta('unsupported_event')).toBe(2);
+    expect(after.totalSkipped - before.totalSkipped).toBe(3);
+    expect(after.totalProcessed).toBe(before.totalProcessed);
+    expect(after.totalFailed).toBe(before.totalFailed);
+    expect(sandbox.requests().length).toBe(hubspotCallsBefore);
+    expect(Date.parse(after.lastReceivedAt!)).toBeGreaterThanOrEqual(at - 1_000);
   });
 
   it('property changes delivered out of order leave the lead with the newest value', async () => {
@@ -451,8 +493,11 @@ describe('POST /webhooks/hubspot refuses bad input with a 4xx and queues nothing
     return postDelivery(body, { timestamp, signature: signV3(secret, 'POST', webhookUrl, signedBody, String(timestamp)) });
   }
 
+  let atStart: Status;
+
   it.each(cases)('$name → $status', async ({ send, status: expected }) => {
     const before = await settle();
+    atStart ??= before;
     const deliveries = sandbox.webhookDeliveries().length;
     const response = await send();
     expect(response.status).toBe(expected);
@@ -462,6 +507,13 @@ describe('POST /webhooks/hubspot refuses bad input with a 4xx and queues nothing
     expect(after.totalReceived).toBe(before.totalReceived);
     expect(after.lastReceivedAt).toBe(before.lastReceivedAt);
     expect(sandbox.webhookDeliveries().length).toBe(deliveries);
+  });
+
+  it('none of them is counted, once the consumer had time to count anything queued', async () => {
+    await sleep(2_500); // over two batching windows of the consumer
+    const after = await settle();
+    expect(after).toMatchObject({ totalReceived: atStart.totalReceived, totalSkipped: atStart.totalSkipped, lastReceivedAt: atStart.lastReceivedAt });
+    expect(after.totalReceived).toBe(acceptedEvents());
   });
 });
 
@@ -483,6 +535,9 @@ describe('GET /integrations/hubspot/webhook-status', () => {
     expect(status.totalProcessed).toBeGreaterThan(0);
     expect(status.totalSkipped).toBe(Object.values(status.skippedByReason).reduce((a, b) => a + b, 0));
     expect(status.totalFailed).toBe(0);
+    // Every event the stack accepted counted received once, each with one outcome.
+    expect(status.totalReceived).toBe(acceptedEvents());
+    expect(settled(status)).toBe(status.totalReceived);
     expect(Date.now() - Date.parse(status.lastReceivedAt!)).toBeLessThan(5 * 60_000);
   });
 });

@@ -22,6 +22,9 @@ beforeAll(async () => {
     dataDir: null,
     schedules: false,
     logLevel: 'SILENT',
+    // The outbound flow alone: the sandbox's webhook echoes (test/e2e/hubspot-webhooks.test.ts)
+    // would add contact reads to the request counts asserted here.
+    hubspot: { webhooks: false },
     // Two receives before the DLQ keeps the exhausted-retries path within a test's time.
     settings: { leadSync: { batchSize: 100, maxBatchingWindowSeconds: 1, maxConcurrency: 2, maxReceiveCount: 2 } },
   });

@@ -1,11 +1,14 @@
 /**
- * One batch of the hubspot-events queue (issue 3 §2): each event applied and counted once however
- * often it arrives, contacts read 100 at a time, and a portal's failure sending only that portal's
- * messages back with backoff (or, at the last attempt, counting their events as failed).
+ * One batch of the hubspot-events queue (issue 3 §2): each event applied and counted once (received
+ * and its outcome) however often it arrives, contacts read 100 at a time, events of unknown portals
+ * and unhandled types counted skipped, and a portal's failure sending only that portal's messages
+ * back with backoff (or, at the last attempt, counting their events received and failed, until a
+ * DLQ redrive settles them).
  */
 import { describe, expect, it } from 'vitest';
 import { RetryableError } from '../../functions/core/errors.js';
 import { processInboundBatch, type HubSpotInboundDeps, type InboundMessage, type PortalIntegration } from '../../functions/core/hubspot-inbound.js';
+import { toContactEvent, HubSpotEventSchema } from '../../functions/connectors/hubspot/webhook-events.js';
 import type { ContactEvent, EventOutcome } from '../../functions/core/inbound-contacts.js';
 import type { ContactState, HubSpotContactReader } from '../../functions/core/ports.js';
 import { InMemoryLeadStore, InMemoryWebhookLedger, RecordingLog, RecordingRetries, storedLead } from './support/fakes.js';
@@ -29,9 +32,16 @@ class FakeContactReader implements HubSpotContactReader {
 class RecordingLedger extends InMemoryWebhookLedger {
   /** The outcomes of each `settle` that succeeded. */
   readonly settleCalls: Map<string, EventOutcome>[] = [];
-  override async settle(outcomes: ReadonlyMap<string, EventOutcome>): Promise<void> {
-    await super.settle(outcomes);
+  /** The receivedAt of each `settle` and `failed` call. */
+  readonly receivedAts: (string | undefined)[] = [];
+  override async settle(outcomes: ReadonlyMap<string, EventOutcome>, receivedAt?: string): Promise<void> {
+    await super.settle(outcomes, receivedAt);
     this.settleCalls.push(new Map(outcomes));
+    this.receivedAts.push(receivedAt);
+  }
+  override async failed(keys: readonly string[], receivedAt?: string): Promise<void> {
+    await super.failed(keys, receivedAt);
+    this.receivedAts.push(receivedAt);
   }
   settledKeys(): string[] {
     return this.settleCalls.flatMap((call) => [...call.keys()]);
@@ -87,9 +97,23 @@ const propertyChange = (objectId: number, occurredAt: number): ContactEvent => (
 });
 
 let nextMessage = 1;
-function message(events: readonly ContactEvent[], options: { portalId?: string; receiveCount?: number } = {}): InboundMessage {
+function message(events: readonly ContactEvent[], options: { portalId?: string; receiveCount?: number; receivedAt?: string } = {}): InboundMessage {
   const messageId = `m${nextMessage++}`;
-  return { messageId, receiptHandle: `rh-${messageId}`, receiveCount: options.receiveCount ?? 1, portalId: options.portalId ?? PORTAL, events };
+  return {
+    messageId,
+    receiptHandle: `rh-${messageId}`,
+    receiveCount: options.receiveCount ?? 1,
+    portalId: options.portalId ?? PORTAL,
+    ...(options.receivedAt ? { receivedAt: options.receivedAt } : {}),
+    events,
+  };
+}
+
+/** An event as HubSpot delivers it, as the consumer reads it off the queue. */
+function delivered(fields: Record<string, unknown>): ContactEvent {
+  return toContactEvent(
+    HubSpotEventSchema.parse({ eventId: nextMessage++, subscriptionId: 1, portalId: Number(PORTAL), occurredAt: 1760263200000, objectId: 900, ...fields }),
+  );
 }
 
 describe('processInboundBatch', () => {
@@ -110,7 +134,7 @@ describe('processInboundBatch', () => {
     expect([...store.leads.values()][0]).toMatchObject({ email: 'bea@example.com', hubspot: { id: '900', syncStatus: 'SYNCED' } });
     expect(reader.calls).toEqual([['900']]);
     expect(ledger.settledKeys()).toEqual([event.key]);
-    expect(await ledger.totals()).toMatchObject({ totalProcessed: 1, totalSkipped: 0 });
+    expect(await ledger.totals()).toMatchObject({ totalReceived: 1, totalProcessed: 1, totalSkipped: 0 });
     expect(report).toMatchObject({ events: 2, duplicates: 1, processed: 1 });
   });
 
@@ -130,7 +154,7 @@ describe('processInboundBatch', () => {
     expect(reader.calls).toEqual([]);
     expect(store.leads.size).toBe(0);
     expect(ledger.settledKeys()).toEqual([]);
-    expect(await ledger.totals()).toMatchObject({ totalProcessed: 1 });
+    expect(await ledger.totals()).toMatchObject({ totalReceived: 1, totalProcessed: 1 });
     expect(report).toMatchObject({ events: 1, duplicates: 1, processed: 0 });
   });
 
@@ -157,7 +181,7 @@ describe('processInboundBatch', () => {
     expect(report.contactReads).toBe(2);
     expect(store.leads.size).toBe(150);
     expect(new Set(ledger.settledKeys())).toEqual(new Set(events.map((e) => e.key)));
-    expect(await ledger.totals()).toMatchObject({ totalProcessed: 250 });
+    expect(await ledger.totals()).toMatchObject({ totalReceived: 250, totalProcessed: 250, totalSkipped: 0 });
   });
 
   it('sends the messages back no sooner than HubSpot asked when the read is throttled, and settles nothing', async () => {
@@ -175,7 +199,8 @@ describe('processInboundBatch', () => {
     expect(retries.items.map((i) => i.receiptHandle).sort()).toEqual([first.receiptHandle, second.receiptHandle].sort());
     for (const item of retries.items) expect(item.delaySeconds).toBeGreaterThanOrEqual(60);
     expect(ledger.settleCalls).toEqual([]);
-    expect(await ledger.totals()).toMatchObject({ totalProcessed: 0, totalSkipped: 0, totalFailed: 0 });
+    // Not counted yet: the events are counted when they are settled, or parked at their last attempt.
+    expect(await ledger.totals()).toMatchObject({ totalReceived: 0, totalProcessed: 0, totalSkipped: 0, totalFailed: 0 });
     expect(store.leads.size).toBe(0);
   });
 
@@ -207,7 +232,8 @@ describe('processInboundBatch', () => {
     // Assess
     expect([...report.failedMessageIds]).toEqual([last.messageId]);
     expect(report.failed).toBe(2);
-    expect(await ledger.totals()).toMatchObject({ totalFailed: 2, totalProcessed: 0 });
+    expect(await ledger.totals()).toMatchObject({ totalReceived: 2, totalFailed: 2, totalProcessed: 0 });
+    expect(ledger.parked).toEqual(new Set(last.events.map((e) => e.key)));
     expect(retries.items).toEqual([]);
     expect(ledger.settleCalls).toEqual([]);
   });
@@ -225,7 +251,7 @@ describe('processInboundBatch', () => {
     expect(retries.items).toEqual([]);
     expect(report.skipped).toEqual({ unknown_portal: 2 });
     for (const event of events) expect(ledger.settled.get(event.key)).toEqual({ status: 'skipped', reason: 'unknown_portal' });
-    expect(await ledger.totals()).toMatchObject({ totalSkipped: 2, skippedByReason: { unknown_portal: 2 } });
+    expect(await ledger.totals()).toMatchObject({ totalReceived: 2, totalSkipped: 2, skippedByReason: { unknown_portal: 2 } });
   });
 
   it('sends the messages back when the events cannot be settled, to be applied again (harmlessly)', async () => {
@@ -242,7 +268,7 @@ describe('processInboundBatch', () => {
     expect([...report.failedMessageIds]).toEqual([only.messageId]);
     expect(retries.items.map((i) => i.receiptHandle)).toEqual([only.receiptHandle]);
     expect(report.processed).toBe(0);
-    expect(await ledger.totals()).toMatchObject({ totalProcessed: 0, totalFailed: 0 });
+    expect(await ledger.totals()).toMatchObject({ totalReceived: 0, totalProcessed: 0, totalFailed: 0 });
 
     // Act again: the message comes back and the ledger works now.
     ledger.failSettle = undefined;
@@ -254,6 +280,7 @@ describe('processInboundBatch', () => {
     expect(store.leads.size).toBe(1);
     expect(ledger.settledKeys()).toEqual([only.events[0]!.key]);
     const totals = await ledger.totals();
+    expect(totals.totalReceived).toBe(1);
     expect(totals.totalProcessed + totals.totalSkipped).toBe(1);
   });
 
@@ -273,7 +300,8 @@ describe('processInboundBatch', () => {
     expect(retries.items.map((i) => i.receiptHandle).sort()).toEqual(bad.map((m) => m.receiptHandle).sort());
     expect(new Set(ledger.settledKeys())).toEqual(new Set(good.flatMap((m) => m.events.map((e) => e.key))));
     expect(store.leads.size).toBe(1);
-    expect(await ledger.totals()).toMatchObject({ totalProcessed: 2, totalFailed: 0 });
+    // The failing portal's events are not counted until they settle or fail their last attempt.
+    expect(await ledger.totals()).toMatchObject({ totalReceived: 2, totalProcessed: 2, totalFailed: 0 });
   });
 
   it('fails every message carrying an event that failed, the duplicate included', async () => {
@@ -292,10 +320,10 @@ describe('processInboundBatch', () => {
     expect(retries.items).toHaveLength(2);
   });
 
-  it('skips an event type the consumer does not act on, settled with its reason', async () => {
-    // Prepare
+  it.each(['contact.associationChange', 'deal.creation'])('skips an event type the consumer does not act on (%s), settled and counted with its reason', async (subscriptionType) => {
+    // Prepare: the route queues every type HubSpot sends.
     const { ledger, reader, deps } = setup();
-    const event: ContactEvent = { key: 'assoc-1', subscriptionType: 'contact.associationChange', objectId: 900, occurredAt: 1 };
+    const event = delivered({ subscriptionType, ...(subscriptionType === 'deal.creation' ? { objectTypeId: '0-3' } : {}) });
 
     // Act
     const report = await processInboundBatch([message([event])], deps);
@@ -303,7 +331,95 @@ describe('processInboundBatch', () => {
     // Assess
     expect(report.failedMessageIds.size).toBe(0);
     expect(reader.calls).toEqual([]);
-    expect(ledger.settled.get('assoc-1')).toEqual({ status: 'skipped', reason: 'unsupported_event' });
+    expect(report.skipped).toEqual({ unsupported_event: 1 });
+    expect(ledger.settled.get(event.key)).toEqual({ status: 'skipped', reason: 'unsupported_event' });
+    expect(await ledger.totals()).toMatchObject({ totalReceived: 1, totalProcessed: 0, totalSkipped: 1, skippedByReason: { unsupported_event: 1 } });
+  });
+
+  it('counts what the route queued unchecked: unknown portal and unhandled types skipped with their reason, the rest applied', async () => {
+    // Prepare: one delivery as the route queued it, a message per portal.
+    const { store, ledger, reader, deps } = setup();
+    reader.put('900', { email: 'bea@example.com', firstname: 'Bea' });
+    const stranger = delivered({ portalId: 77777, subscriptionType: 'contact.creation', objectId: 901 });
+    const deal = delivered({ subscriptionType: 'deal.creation', objectTypeId: '0-3', objectId: 5 });
+    const association = delivered({ subscriptionType: 'contact.associationChange', objectId: 900 });
+    const contact = delivered({ subscriptionType: 'contact.creation', objectId: 900 });
+    const messages = [message([stranger], { portalId: '77777' }), message([deal, contact, association])];
+
+    // Act
+    const report = await processInboundBatch(messages, deps);
+
+    // Assess
+    expect(report.failedMessageIds.size).toBe(0);
+    expect(report).toMatchObject({ processed: 1, skipped: { unknown_portal: 1, unsupported_event: 2 } });
+    expect(reader.calls).toEqual([['900']]);
+    expect(store.leads.size).toBe(1);
+    expect(await ledger.totals()).toMatchObject({
+      totalReceived: 4,
+      totalProcessed: 1,
+      totalSkipped: 3,
+      skippedByReason: { unknown_portal: 1, unsupported_event: 2 },
+      totalFailed: 0,
+    });
+  });
+
+  it('shows as lastReceivedAt the latest time the route stamped on the messages, settled or failed', async () => {
+    // Prepare: a batch of two deliveries, then the last attempt of an older one.
+    const { ledger, reader, otherReader, deps } = setup();
+    reader.put('900', { email: 'bea@example.com' });
+    otherReader.fail = new RetryableError('HubSpot 503');
+    const earlier = '2025-10-12T12:00:00.000Z';
+    const later = '2025-10-12T12:05:00.000Z';
+    const oldest = '2025-10-12T11:00:00.000Z';
+
+    // Act
+    await processInboundBatch([message([creation(900)], { receivedAt: later }), message([propertyChange(900, 1760263300000)], { receivedAt: earlier })], deps);
+    const afterBatch = (await ledger.totals()).lastReceivedAt;
+    await processInboundBatch([message([creation(950)], { portalId: OTHER_PORTAL, receiveCount: MAX_RECEIVE_COUNT, receivedAt: oldest })], deps);
+
+    // Assess
+    expect(afterBatch).toBe(later);
+    expect(ledger.receivedAts).toEqual([later, oldest]);
+    expect(await ledger.totals()).toMatchObject({ totalReceived: 3, totalFailed: 1, lastReceivedAt: later });
+  });
+
+  it('settles parked events when the DLQ is redriven: failed moves to processed, received unchanged', async () => {
+    // Prepare: two events fail their last attempt and are parked.
+    const { store, ledger, retries, reader, deps } = setup();
+    reader.fail = new RetryableError('HubSpot 503');
+    const events = [creation(900), creation(901)];
+    const parked = await processInboundBatch([message(events, { receiveCount: MAX_RECEIVE_COUNT })], deps);
+    expect(parked.failed).toBe(2);
+    expect(await ledger.totals()).toMatchObject({ totalReceived: 2, totalProcessed: 0, totalFailed: 2 });
+    // HubSpot is back; the resync flow moves the messages from the DLQ to the queue again.
+    reader.fail = undefined;
+    reader.put('900', { email: 'ann@example.com' });
+    reader.put('901', { email: 'bob@example.com' });
+
+    // Act
+    const redriven = await processInboundBatch([message(events, { receiveCount: 1 })], deps);
+
+    // Assess: applied (not dropped as duplicates) and counted once.
+    expect(redriven).toMatchObject({ duplicates: 0, processed: 2, failed: 0 });
+    expect(redriven.failedMessageIds.size).toBe(0);
+    expect(retries.items).toEqual([]);
+    expect(store.leads.size).toBe(2);
+    expect(await ledger.totals()).toMatchObject({ totalReceived: 2, totalProcessed: 2, totalSkipped: 0, totalFailed: 0 });
+  });
+
+  it('counts an event failed once when two copies of it fail their last attempt in different batches', async () => {
+    // Prepare: HubSpot re-sent the delivery; both copies fail to the end.
+    const { ledger, reader, deps } = setup();
+    reader.fail = new RetryableError('HubSpot 503');
+    const event = creation(900);
+
+    // Act
+    const first = await processInboundBatch([message([event], { receiveCount: MAX_RECEIVE_COUNT })], deps);
+    const second = await processInboundBatch([message([event], { receiveCount: MAX_RECEIVE_COUNT })], deps);
+
+    // Assess
+    expect([first.failed, second.failed]).toEqual([1, 1]);
+    expect(await ledger.totals()).toMatchObject({ totalReceived: 1, totalFailed: 1 });
   });
 
   it('does not count failed the events of a message that were settled before, at its last attempt', async () => {
@@ -319,6 +435,6 @@ describe('processInboundBatch', () => {
 
     // Assess: one event failed; the other was processed and stays counted as such.
     expect(report.failed).toBe(1);
-    expect(await ledger.totals()).toMatchObject({ totalProcessed: 1, totalFailed: 1 });
+    expect(await ledger.totals()).toMatchObject({ totalReceived: 2, totalProcessed: 1, totalFailed: 1 });
   });
 });

@@ -1,11 +1,14 @@
 /**
  * `POST /webhooks/hubspot` and `GET /integrations/hubspot/webhook-status` (issue 3 §1): what
  * HubSpot, a forger and the operator see. A rejected signature is a bare 401 that queues and
- * counts nothing; a verified delivery is queued per portal before the 200; the status route shows
- * what was received.
+ * counts nothing; a verified delivery is queued whole, per portal, before the 200, and the route
+ * writes no statistics (the consumer counts events as it settles them); the status route shows
+ * what the consumer counted.
  */
 import { describe, expect, it } from 'vitest';
 import { signV1, signV2, signV3 } from '../../functions/connectors/hubspot/signature.js';
+import { eventKey, HubSpotEventSchema } from '../../functions/connectors/hubspot/webhook-events.js';
+import type { WebhookStats } from '../../functions/core/ports.js';
 import { makeHandler, type HubSpotWebhookDeps } from '../../functions/hubspot-webhook/handler.js';
 import { InMemoryWebhookLedger, RecordingSender, T0 } from './support/fakes.js';
 import { answer, contractError, httpEvent, lambdaContext, type HttpRequest } from './support/lambda.js';
@@ -22,20 +25,20 @@ interface SetupOptions {
   acceptLegacySignatures?: boolean;
   clientSecret?: () => Promise<string>;
   publicBaseUrl?: string;
+  /** The statistics the status route reads; the in-memory ledger unless given. */
+  stats?: WebhookStats;
 }
 
 function setup(options: SetupOptions = {}) {
   const queue = new RecordingSender();
   const stats = new InMemoryWebhookLedger();
-  const known = new Set([String(PORTAL), String(OTHER_PORTAL)]);
   const deps: HubSpotWebhookDeps = {
     clientSecret: options.clientSecret ?? (async () => SECRET),
     publicBaseUrl: options.publicBaseUrl ?? BASE_URL,
     acceptLegacySignatures: options.acceptLegacySignatures ?? false,
     subscribedEvents: ['contact.creation', 'contact.propertyChange', 'contact.deletion'],
-    portals: { has: async (portalId) => known.has(portalId) },
     queue,
-    stats,
+    stats: options.stats ?? stats,
     now: () => T0,
   };
   const handler = makeHandler(() => deps);
@@ -113,6 +116,16 @@ function legacyDelivery(events: unknown, version: 'v1' | 'v2', secret = SECRET):
     body,
   };
 }
+
+/** A queued message as the consumer reads it: the portal, when the delivery was accepted, the events. */
+const queuedMessage = (portalId: number, events: unknown[]) => ({ portalId, receivedAt: T0.toISOString(), events });
+
+/** The ledger key of each event queued, as the consumer settles them. */
+function queuedKeys(queue: RecordingSender): string[] {
+  return queue.messages().flatMap((m) => m.events.map((e) => eventKey(HubSpotEventSchema.parse(e))));
+}
+
+const ZERO_TOTALS = { totalReceived: 0, totalProcessed: 0, totalSkipped: 0, skippedByReason: {}, totalFailed: 0, lastReceivedAt: null };
 
 const statusRequest: HttpRequest = { method: 'GET', route: '/integrations/hubspot/webhook-status' };
 
@@ -204,7 +217,7 @@ describe('hubspot-webhook handler', () => {
 
       // Assess
       expect(response.statusCode).toBe(200);
-      expect(queue.messages()).toEqual([{ portalId: PORTAL, events: sent }]);
+      expect(queue.messages()).toEqual([queuedMessage(PORTAL, sent)]);
     });
 
     it('accepts a valid v2 signature (method and full URL signed) when legacy signatures are on', async () => {
@@ -217,7 +230,7 @@ describe('hubspot-webhook handler', () => {
 
       // Assess
       expect(response.statusCode).toBe(200);
-      expect(queue.messages()).toEqual([{ portalId: PORTAL, events: sent }]);
+      expect(queue.messages()).toEqual([queuedMessage(PORTAL, sent)]);
     });
 
     it('verifies v3 even when the v1 header HubSpot sends along is wrong', async () => {
@@ -243,7 +256,7 @@ describe('hubspot-webhook handler', () => {
 
       // Assess
       expect(response.statusCode).toBe(200);
-      expect(queue.messages()).toEqual([{ portalId: PORTAL, events: sent }]);
+      expect(queue.messages()).toEqual([queuedMessage(PORTAL, sent)]);
     });
 
     it('verifies against the configured public URL, with the query string HubSpot called', async () => {
@@ -257,12 +270,12 @@ describe('hubspot-webhook handler', () => {
 
       // Assess
       expect(response.statusCode).toBe(200);
-      expect(queue.messages()).toEqual([{ portalId: PORTAL, events: sent }]);
+      expect(queue.messages()).toEqual([queuedMessage(PORTAL, sent)]);
     });
   });
 
   describe('POST /webhooks/hubspot, a verified delivery', () => {
-    it('answers 200 once the events are queued: one message per portal, holding exactly the events sent', async () => {
+    it('answers 200 once the events are queued: one message per portal, holding exactly the events sent, stamped with when they came', async () => {
       // Prepare
       const { queue, stats, call } = setup();
       const first = [hubspotEvent(), hubspotEvent({ subscriptionType: 'contact.propertyChange', propertyName: 'email', propertyValue: 'a@example.com' })];
@@ -273,13 +286,13 @@ describe('hubspot-webhook handler', () => {
 
       // Assess
       expect(response.statusCode).toBe(200);
-      expect(response.body).toEqual({ received: 3, queued: 3, skipped: {} });
+      expect(response.body).toEqual({ received: 3, messages: 2 });
       const messages = queue.messages();
       expect(messages).toHaveLength(2);
-      expect(messages.find((m) => m.portalId === PORTAL)?.events).toEqual(first);
-      expect(messages.find((m) => m.portalId === OTHER_PORTAL)?.events).toEqual(second);
-      expect(stats.receivedCount).toBe(3);
-      expect(stats.lastReceivedAt).toBe(T0.toISOString());
+      expect(messages.find((m) => m.portalId === PORTAL)).toEqual(queuedMessage(PORTAL, first));
+      expect(messages.find((m) => m.portalId === OTHER_PORTAL)).toEqual(queuedMessage(OTHER_PORTAL, second));
+      // The route counts nothing: the consumer counts the events as it settles them.
+      expect(await stats.totals()).toEqual(ZERO_TOTALS);
     });
 
     it('keeps fields HubSpot adds that this version does not know, so nothing is lost on the way to the consumer', async () => {
@@ -310,42 +323,62 @@ describe('hubspot-webhook handler', () => {
 
       // Assess
       expect(response.statusCode).toBe(200);
-      expect(response.body).toMatchObject({ received: 100, queued: 100 });
       expect(queue.bodies.length).toBeGreaterThan(1);
+      expect(response.body).toEqual({ received: 100, messages: queue.bodies.length });
       for (const body of queue.bodies) expect(Buffer.byteLength(body)).toBeLessThan(256 * 1024);
       const messages = queue.messages();
-      expect(messages.every((m) => m.portalId === PORTAL)).toBe(true);
+      expect(messages.every((m) => m.portalId === PORTAL && (m as { receivedAt?: string }).receivedAt === T0.toISOString())).toBe(true);
       expect(messages.flatMap((m) => m.events)).toEqual(sent);
     });
 
-    it('answers 200 for a portal this deployment does not serve, queues nothing and counts the events unknown_portal', async () => {
+    it('answers 200 for a portal this deployment does not serve and queues its events, for the consumer to skip and count', async () => {
       // Prepare
       const { queue, stats, call } = setup();
+      const known = hubspotEvent();
+      const unknown = [hubspotEvent({ portalId: UNKNOWN_PORTAL }), hubspotEvent({ portalId: UNKNOWN_PORTAL })];
 
       // Act
-      const response = await call(signedDelivery([hubspotEvent({ portalId: UNKNOWN_PORTAL }), hubspotEvent({ portalId: UNKNOWN_PORTAL })]));
+      const response = await call(signedDelivery([unknown[0], known, unknown[1]]));
 
       // Assess
       expect(response.statusCode).toBe(200);
-      expect(response.body).toEqual({ received: 2, queued: 0, skipped: { unknown_portal: 2 } });
-      expect(queue.bodies).toEqual([]);
-      expect(await stats.totals()).toMatchObject({ totalReceived: 2, totalSkipped: 2, skippedByReason: { unknown_portal: 2 } });
+      expect(response.body).toEqual({ received: 3, messages: 2 });
+      expect(queue.messages().find((m) => m.portalId === UNKNOWN_PORTAL)).toEqual(queuedMessage(UNKNOWN_PORTAL, unknown));
+      expect(queue.messages().find((m) => m.portalId === PORTAL)).toEqual(queuedMessage(PORTAL, [known]));
+      expect(await stats.totals()).toEqual(ZERO_TOTALS);
     });
 
-    it('skips an event type the consumer does not handle (deal.creation) as unsupported_event and does not queue it', async () => {
+    it('queues an event type the consumer does not handle (deal.creation) along with the rest, in the order sent', async () => {
       // Prepare
       const { queue, stats, call } = setup();
       const contact = hubspotEvent();
       const deal = hubspotEvent({ subscriptionType: 'deal.creation', objectTypeId: '0-3' });
+      const association = hubspotEvent({ subscriptionType: 'contact.associationChange' });
 
       // Act
-      const response = await call(signedDelivery([deal, contact]));
+      const response = await call(signedDelivery([deal, contact, association]));
 
       // Assess
       expect(response.statusCode).toBe(200);
-      expect(response.body).toEqual({ received: 2, queued: 1, skipped: { unsupported_event: 1 } });
-      expect(queue.messages()).toEqual([{ portalId: PORTAL, events: [contact] }]);
-      expect(await stats.totals()).toMatchObject({ totalReceived: 2, skippedByReason: { unsupported_event: 1 } });
+      expect(response.body).toEqual({ received: 3, messages: 1 });
+      expect(queue.messages()).toEqual([queuedMessage(PORTAL, [deal, contact, association])]);
+      expect(await stats.totals()).toEqual(ZERO_TOTALS);
+    });
+
+    it('queues a delivery HubSpot sends again as it came, the same events under the same keys (the consumer counts them once)', async () => {
+      // Prepare
+      const { queue, call } = setup();
+      const sent = [hubspotEvent(), hubspotEvent({ portalId: OTHER_PORTAL })];
+
+      // Act
+      const first = await call(signedDelivery(sent));
+      const again = await call(signedDelivery(sent, { timestamp: T0.getTime() - 1000 }));
+
+      // Assess
+      expect([first.statusCode, again.statusCode]).toEqual([200, 200]);
+      expect(first.body).toEqual(again.body);
+      const keys = sent.map((e) => eventKey(HubSpotEventSchema.parse(e)));
+      expect(queuedKeys(queue).sort()).toEqual([...keys, ...keys].sort());
     });
 
     it('answers 503 when the queue refuses the events, so HubSpot sends the delivery again; nothing counted', async () => {
@@ -360,13 +393,19 @@ describe('hubspot-webhook handler', () => {
       expect(response.statusCode).toBe(503);
       expect(contractError(response).code).toBe('queue_unavailable');
       expect(queue.bodies).toEqual([]);
-      expect(stats.receivedCount).toBe(0);
+      expect(await stats.totals()).toEqual(ZERO_TOTALS);
     });
 
-    it('still answers 200 when the statistics cannot be updated after the events were queued', async () => {
-      // Prepare
-      const { queue, stats, call } = setup();
-      stats.failReceived = new Error('DynamoDB throttled');
+    it('answers 200 and queues the events while the statistics store is down: the route does not touch it', async () => {
+      // Prepare: statistics that fail on any use.
+      const touched: PropertyKey[] = [];
+      const broken = new Proxy({} as WebhookStats, {
+        get(_target, name) {
+          touched.push(name);
+          throw new Error('DynamoDB unavailable');
+        },
+      });
+      const { queue, call } = setup({ stats: broken });
       const sent = [hubspotEvent()];
 
       // Act
@@ -374,7 +413,8 @@ describe('hubspot-webhook handler', () => {
 
       // Assess
       expect(response.statusCode).toBe(200);
-      expect(queue.messages()).toEqual([{ portalId: PORTAL, events: sent }]);
+      expect(queue.messages()).toEqual([queuedMessage(PORTAL, sent)]);
+      expect(touched).toEqual([]);
     });
   });
 
@@ -391,7 +431,7 @@ describe('hubspot-webhook handler', () => {
       expect(response.statusCode).toBe(413);
       expect(contractError(response).code).toBe('payload_too_large');
       expect(queue.bodies).toEqual([]);
-      expect(stats.receivedCount).toBe(0);
+      expect(await stats.totals()).toEqual(ZERO_TOTALS);
     });
 
     it('answers 415 for a correctly signed body of another content type; nothing queued', async () => {
@@ -418,7 +458,7 @@ describe('hubspot-webhook handler', () => {
       expect(response.statusCode).toBe(400);
       expect(contractError(response).code).toBe('malformed_json');
       expect(queue.bodies).toEqual([]);
-      expect(stats.receivedCount).toBe(0);
+      expect(await stats.totals()).toEqual(ZERO_TOTALS);
     });
 
     it.each<[string, unknown[], string]>([
@@ -439,7 +479,7 @@ describe('hubspot-webhook handler', () => {
       expect(error.code).toBe('validation_error');
       expect(error.details.map((d) => d.path)).toContain(path);
       expect(queue.bodies).toEqual([]);
-      expect(stats.receivedCount).toBe(0);
+      expect(await stats.totals()).toEqual(ZERO_TOTALS);
     });
 
     it.each<[string, unknown]>([
@@ -461,17 +501,30 @@ describe('hubspot-webhook handler', () => {
   });
 
   describe('GET /integrations/hubspot/webhook-status', () => {
-    it('shows what was received, skipped, processed and failed, the subscriptions and the URL to configure', async () => {
-      // Prepare
-      const { stats, call } = setup({ publicBaseUrl: `${BASE_URL}/` });
-      await call(signedDelivery([hubspotEvent(), hubspotEvent({ subscriptionType: 'deal.creation' }), hubspotEvent({ portalId: UNKNOWN_PORTAL })]));
-      const later = [hubspotEvent(), hubspotEvent()];
-      await call(signedDelivery(later, { timestamp: T0.getTime() - 1000 }));
-      // The consumer settles and fails some (as the inbound consumer would).
-      await stats.settle(new Map([['k1', { status: 'processed', action: 'created' } as const], ['k2', { status: 'skipped', reason: 'echo' } as const]]));
-      await stats.failed(1);
-      // A rejected delivery counts nothing.
+    it('shows what the consumer counted (received, skipped by reason, processed, failed), the subscriptions and the URL to configure', async () => {
+      // Prepare: two deliveries queued, and a forged one refused.
+      const { queue, stats, call } = setup({ publicBaseUrl: `${BASE_URL}/` });
+      const [contact, deal, unknown] = [hubspotEvent(), hubspotEvent({ subscriptionType: 'deal.creation' }), hubspotEvent({ portalId: UNKNOWN_PORTAL })];
+      const [echo, failing] = [hubspotEvent(), hubspotEvent()];
+      await call(signedDelivery([contact, deal, unknown]));
+      await call(signedDelivery([echo, failing], { timestamp: T0.getTime() - 1000 }));
       await call(signedDelivery([hubspotEvent()], { secret: 'forged' }));
+      const key = (event: Record<string, unknown>) => eventKey(HubSpotEventSchema.parse(event));
+      expect(queuedKeys(queue).sort()).toEqual([contact, deal, unknown, echo, failing].map(key).sort());
+      // Nothing shows before the consumer settles the queued events.
+      expect((await call(statusRequest)).body).toMatchObject({ totalReceived: 0, lastReceivedAt: null });
+      // The consumer settles them (as the inbound consumer would) with the time the route stamped.
+      const receivedAt = queue.messages().map((m) => (m as { receivedAt?: string }).receivedAt)[0];
+      await stats.settle(
+        new Map([
+          [key(contact), { status: 'processed', action: 'created' } as const],
+          [key(deal), { status: 'skipped', reason: 'unsupported_event' } as const],
+          [key(unknown), { status: 'skipped', reason: 'unknown_portal' } as const],
+          [key(echo), { status: 'skipped', reason: 'echo' } as const],
+        ]),
+        receivedAt,
+      );
+      await stats.failed([key(failing)], receivedAt);
 
       // Act
       const response = await call(statusRequest);

@@ -146,7 +146,6 @@ describe('function entries', () => {
           publicBaseUrl: 'https://api.example.com',
           acceptLegacySignatures: false,
           subscribedEvents: ['contact.creation'],
-          portals: { has: async (portalId) => portalId === '3' },
           queue: new RecordingSender(),
           stats: new InMemoryWebhookLedger(),
           now: () => T0,

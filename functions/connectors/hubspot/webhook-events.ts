@@ -67,6 +67,8 @@ export function eventKey(event: HubSpotEvent): string {
  */
 export const HubSpotEventsMessageSchema = z.object({
   portalId: id,
+  /** When the webhook route accepted the delivery (the status route's lastReceivedAt). */
+  receivedAt: z.iso.datetime().optional(),
   events: z.array(HubSpotEventSchema).min(1),
 });
 export type HubSpotEventsMessage = z.infer<typeof HubSpotEventsMessageSchema>;

@@ -329,41 +329,47 @@ export class FakeHubSpot implements HubSpotContacts {
   }
 }
 
-/** The webhook ledger and statistics in memory, with DynamoWebhookLedger's rules (each key settled once). */
+/** The webhook ledger and statistics in memory, with DynamoWebhookLedger's rules (each key counted once; parked keys settle later). */
 export class InMemoryWebhookLedger implements WebhookLedger, WebhookStats {
   readonly settled = new Map<string, EventOutcome>();
+  readonly parked = new Set<string>();
   receivedCount = 0;
   processed = 0;
   failedCount = 0;
   readonly skipped: Record<string, number> = {};
   lastReceivedAt: string | null = null;
-  /** Makes `received` or `settle` throw. */
-  failReceived?: Error;
+  /** Makes `settle` throw. */
   failSettle?: Error;
 
   async seen(keys: readonly string[]): Promise<Set<string>> {
     return new Set(keys.filter((k) => this.settled.has(k)));
   }
 
-  async settle(outcomes: ReadonlyMap<string, EventOutcome>): Promise<void> {
+  async settle(outcomes: ReadonlyMap<string, EventOutcome>, receivedAt?: string): Promise<void> {
     if (this.failSettle) throw this.failSettle;
     for (const [key, outcome] of outcomes) {
       if (this.settled.has(key)) continue;
       this.settled.set(key, outcome);
+      if (this.parked.delete(key)) this.failedCount -= 1;
+      else this.receivedCount += 1;
       if (outcome.status === 'processed') this.processed += 1;
       else this.skipped[outcome.reason] = (this.skipped[outcome.reason] ?? 0) + 1;
     }
+    this.noteReceived(receivedAt);
   }
 
-  async failed(count: number): Promise<void> {
-    this.failedCount += count;
+  async failed(keys: readonly string[], receivedAt?: string): Promise<void> {
+    for (const key of keys) {
+      if (this.settled.has(key) || this.parked.has(key)) continue;
+      this.parked.add(key);
+      this.receivedCount += 1;
+      this.failedCount += 1;
+    }
+    this.noteReceived(receivedAt);
   }
 
-  async received(counts: { received: number; skipped: Readonly<Record<string, number>> }, at: string): Promise<void> {
-    if (this.failReceived) throw this.failReceived;
-    this.receivedCount += counts.received;
-    for (const [reason, n] of Object.entries(counts.skipped)) this.skipped[reason] = (this.skipped[reason] ?? 0) + n;
-    this.lastReceivedAt = at;
+  private noteReceived(at: string | undefined): void {
+    if (at !== undefined && (this.lastReceivedAt === null || at > this.lastReceivedAt)) this.lastReceivedAt = at;
   }
 
   async totals(): Promise<WebhookTotals> {
