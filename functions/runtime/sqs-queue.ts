@@ -7,6 +7,7 @@ import {
   ChangeMessageVisibilityBatchCommand,
   GetQueueAttributesCommand,
   SendMessageBatchCommand,
+  SendMessageCommand,
   StartMessageMoveTaskCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -60,6 +61,15 @@ export class SqsQueue implements MessageRetries, DeadLetters, QueueInspector {
     });
     if (current.length > 0) groups.push(current);
     const failed: number[] = [];
+    if (bodies.length === 1) {
+      // One message (a webhook delivery, usually): SendMessage is the lighter call.
+      try {
+        await this.sqs.send(new SendMessageCommand({ QueueUrl: this.addresses.queueUrl, MessageBody: bodies[0]!, DelaySeconds: options.delaySeconds }));
+      } catch {
+        failed.push(0);
+      }
+      return { failed };
+    }
     await Promise.all(
       groups.map(async (group) => {
         try {
