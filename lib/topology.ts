@@ -288,7 +288,8 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
         description: 'POST /webhooks/hubspot (verify, validate, enqueue, 200) and the webhook status',
         timeoutSeconds: 10,
         memoryMb: 512,
-        tables: [{ table: 'sync-state', access: 'readWrite' }],
+        // Reads the webhook statistics; the consumer writes them.
+        tables: [{ table: 'sync-state', access: 'read' }],
         queues: [{ queue: 'hubspot-events', access: 'send' }],
         secrets: ['hubspot'],
         environment: {

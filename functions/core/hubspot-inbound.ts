@@ -79,13 +79,14 @@ export async function processInboundBatch(messages: readonly InboundMessage[], d
   for (const [portalId, all] of byPortal) {
     const events = all.filter((e) => !settledBefore.has(e.key));
     if (events.length === 0) continue;
-    const integration = await deps.portal(portalId);
-    if (!integration) {
-      // The portal was removed from the configuration after its events were queued.
-      for (const event of events) outcomes.set(event.key, { status: 'skipped', reason: 'unknown_portal' });
-      continue;
-    }
     try {
+      // An invalid portal configuration throws here: the events wait (and park) until it is fixed.
+      const integration = await deps.portal(portalId);
+      if (!integration) {
+        // Not a portal this deployment serves (or no longer): counted, not an error storm.
+        for (const event of events) outcomes.set(event.key, { status: 'skipped', reason: 'unknown_portal' });
+        continue;
+      }
       const applied: InboundReport = await applyContactEvents(events, { ...deps, contacts: integration.contacts, conflictRule: integration.conflictRule });
       report.contactReads += applied.contactReads;
       for (const [key, outcome] of applied.outcomes) outcomes.set(key, outcome);

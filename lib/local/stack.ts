@@ -76,8 +76,15 @@ export interface LocalStack {
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
-async function loadHandler(fn: FunctionSpec): Promise<Handler> {
-  const module = (await import(pathToFileURL(resolve(ROOT, fn.entry)).href)) as { handler?: Handler };
+/** Stacks started in this process; each after the first loads its own copy of the handlers. */
+let stacksStarted = 0;
+
+async function loadHandler(fn: FunctionSpec, instance: number): Promise<Handler> {
+  // A handler builds its clients once, from the environment of its first call, as in a Lambda
+  // execution environment. A second stack in the same process (the benchmark runs two) has other
+  // endpoints, so it gets fresh module instances: a distinct URL is a distinct ES module.
+  const url = pathToFileURL(resolve(ROOT, fn.entry)).href + (instance > 1 ? `?stack=${instance}` : '');
+  const module = (await import(url)) as { handler?: Handler };
   if (typeof module.handler !== 'function') throw new Error(`${fn.entry} does not export a handler`);
   return module.handler;
 }
@@ -166,7 +173,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
 
     const handlers = new Map<FunctionId, Handler>();
-    for (const fn of topology.functions) handlers.set(fn.id, await loadHandler(fn));
+    const instance = (stacksStarted += 1);
+    for (const fn of topology.functions) handlers.set(fn.id, await loadHandler(fn, instance));
     const spec = (id: FunctionId) => topology.functions.find((f) => f.id === id)!;
 
     const schedules: Schedules = startSchedules(

@@ -254,6 +254,21 @@ describe('processInboundBatch', () => {
     expect(await ledger.totals()).toMatchObject({ totalReceived: 2, totalSkipped: 2, skippedByReason: { unknown_portal: 2 } });
   });
 
+  it('sends back, without settling, the events of a portal whose configuration cannot be read', async () => {
+    // Prepare: an operator saved an invalid "portals" setting.
+    const { ledger, retries, deps } = setup();
+    const broken = { ...deps, portal: async () => Promise.reject(new Error('HubSpot "portals" setting is invalid')) };
+
+    // Act
+    const report = await processInboundBatch([message([creation(900)])], broken);
+
+    // Assess: nothing lost, nothing counted; the message comes back and parks at its last attempt.
+    expect(report.failedMessageIds.size).toBe(1);
+    expect(retries.items).toHaveLength(1);
+    expect(ledger.settled.size).toBe(0);
+    expect(await ledger.totals()).toMatchObject({ totalReceived: 0, totalFailed: 0 });
+  });
+
   it('sends the messages back when the events cannot be settled, to be applied again (harmlessly)', async () => {
     // Prepare
     const { store, ledger, retries, reader, deps } = setup();
