@@ -1,4 +1,3 @@
-import { Worker } from 'node:worker_threads';
 import { createServer, type Server } from 'node:http';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createRequestHandler } from 'local-aws-sqs';
@@ -139,39 +138,6 @@ export async function startSqsLocal(options: SqsLocalOptions = {}): Promise<SqsL
         server.closeAllConnections();
         service.resetAll();
       });
-      return closing;
-    },
-  };
-}
-
-/**
- * The same server in a worker thread: SQS is a service of its own, and on one event loop its
- * request handling (about 2 ms per 100-event message) would queue behind the functions' work and
- * show up as their latency. Starts the worker with the tsx loader, so it runs from source.
- */
-export async function startSqsLocalThread(options: SqsLocalOptions = {}): Promise<SqsLocal> {
-  const worker = new Worker(new URL('./sqs-thread.ts', import.meta.url), { workerData: options, execArgv: ['--import', 'tsx'] });
-  const started = await new Promise<{ endpoint: string; port: number }>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`local SQS thread exited with code ${code} before listening`)));
-  });
-  worker.removeAllListeners('exit');
-  worker.removeAllListeners('error');
-  worker.on('error', (error) => console.error('local SQS thread failed:', error));
-  let closing: Promise<void> | undefined;
-  return {
-    ...started,
-    close() {
-      closing ??= (async () => {
-        const closed = new Promise<void>((resolve) => {
-          worker.on('message', (m: unknown) => m === 'closed' && resolve());
-          worker.once('exit', () => resolve());
-        });
-        worker.postMessage('close');
-        await Promise.race([closed, new Promise((r) => setTimeout(r, 2_000))]);
-        await worker.terminate();
-      })();
       return closing;
     },
   };

@@ -22,7 +22,7 @@ import { freePort } from './ports.js';
 import { APP_ID as SANDBOX_APP_ID, PORTAL_ID as SANDBOX_PORTAL_ID } from './sandboxes/hubspot/errors.js';
 import { startHubSpotSandbox, type HubSpotSandbox, type RateLimit } from './sandboxes/hubspot/index.js';
 import { scheduleEvent, startSchedules, type Schedules } from './scheduler.js';
-import { createQueues, localSqsClient, startSqsLocalThread, type QueueAddresses } from './sqs.js';
+import { createQueues, localSqsClient, startSqsLocal, type QueueAddresses } from './sqs.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -104,7 +104,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const dynamo = await startDynamoDbLocal({ dataDir: options.dataDir ?? null });
     stoppers.push(() => dynamo.close());
-    const sqsServer = await startSqsLocalThread();
+    const sqsServer = await startSqsLocal();
     stoppers.push(() => sqsServer.close());
 
     const region = process.env.AWS_REGION ?? 'us-east-1';

@@ -200,7 +200,7 @@ export async function webhookBench(row: Row, fmt: Fmt, progress: (m: string) => 
     row(`webhook ingest: ms per delivery of ${EVENTS_PER_DELIVERY} events, p50 / p99 (${IN_FLIGHT} in flight)`, `${fmt(percentile(latencies, 50), 1)} / ${fmt(percentile(latencies, 99), 1)}`, '', 'p99 <= 50');
     row('webhook ingest: events accepted per second', fmt(sent / ingestSeconds, 0), '', '');
     row(`  of which the local SQS emulator alone: ms per message, p50 / p99 (${IN_FLIGHT} in flight)`, `${fmt(percentile(floor, 50), 1)} / ${fmt(percentile(floor, 99), 1)}`, '', '');
-    row(`webhook apply: seconds for ${sent} events (${personContacts} new leads, ${platformLeads} echoes)`, fmt(applySeconds, 2), '', '');
+    row(`webhook apply: seconds for ${sent} events (${personContacts} new leads, ${platformLeads} echoed platform contacts)`, fmt(applySeconds, 2), '', '');
     row('webhook apply: events applied per second', fmt(sent / applySeconds, 0), '', '');
     row('HubSpot read calls per 100 events', fmt((reads.length / sent) * 100, 2), '100.00 (seed 001: one GET per event)', '<= 1.1');
     row('HubSpot writes caused by echoes', String(writes.length), '', '0');
