@@ -253,7 +253,8 @@ async function upsertIsolatingRejections(
       timeoutMs: Math.min(HUBSPOT_TIMEOUT_MS, budgetMs / 2),
     });
     report.hubspotCalls += 1;
-    report.hubspotCallMs.push(Date.now() - started);
+    // HubSpot's own latency when the client measured it; the in-process budget wait is not HubSpot's.
+    report.hubspotCallMs.push(result.requestMs ?? Date.now() - started);
     for (const [email, written] of result.written) outcomes.set(email, { kind: 'written', ...written });
     for (const [email, message] of result.rejected) outcomes.set(email, { kind: 'rejected', message });
     return outcomes;

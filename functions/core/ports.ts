@@ -107,6 +107,8 @@ export interface ContactUpsertResult {
   readonly written: ReadonlyMap<string, { id: string; created: boolean }>;
   /** Per email: HubSpot's reason for refusing that input. */
   readonly rejected: ReadonlyMap<string, string>;
+  /** How long HubSpot took to answer (the request alone, not the wait for rate budget). */
+  readonly requestMs?: number;
 }
 
 export interface ContactState {

@@ -99,6 +99,28 @@ describe('HubSpotClient.upsertByEmail', () => {
     });
   });
 
+  it('reports HubSpot\'s own answer time, not the wait for rate budget before the call', async () => {
+    // Prepare: a budget with no room for 300 ms, a sleep that really waits, and HubSpot answering in ~30 ms.
+    const budget = new RollingWindowBudget();
+    const headers = (remaining: number) => new Headers({ 'x-hubspot-ratelimit-max': '1', 'x-hubspot-ratelimit-remaining': String(remaining), 'x-hubspot-ratelimit-interval-milliseconds': '300' });
+    budget.observe(headers(0), false);
+    const fake = fakeFetch(async () => {
+      await new Promise((r) => setTimeout(r, 30));
+      return jsonResponse(200, { status: 'COMPLETE', results: inputs.map((i, n) => upserted(String(n + 1), i.email, true)), startedAt: 'x', completedAt: 'y' });
+    });
+    const hubspot = new HubSpotClient({ baseUrl: BASE, accessToken: async () => TOKEN, fetch: fake.fetch, budget });
+    const started = performance.now();
+
+    // Act
+    const result = await hubspot.upsertByEmail(inputs, { maxWaitMs: 2_000, timeoutMs: 5_000 });
+
+    // Assess
+    const total = performance.now() - started;
+    expect(result.requestMs).toBeGreaterThanOrEqual(25);
+    // The call waited for budget first; that wait is not HubSpot's latency.
+    expect(total - result.requestMs!).toBeGreaterThanOrEqual(150);
+  });
+
   it('reads a 200: each email gets its contact id and whether it was created, whatever the order of results', async () => {
     // Prepare
     const { hubspot } = client(() =>

@@ -27,6 +27,8 @@ export interface HubSpotResponse {
   readonly status: number;
   readonly headers: Headers;
   readonly body: unknown;
+  /** From sending the request to the end of the answer; the wait for rate budget is not in it. */
+  readonly durationMs: number;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -71,7 +73,7 @@ export class HubSpotClient implements HubSpotContacts, HubSpotContactReader {
         if (wanted.has(email) && !written.has(email)) rejected.set(email, describeError(error));
       }
     }
-    return { written, rejected };
+    return { written, rejected, requestMs: response.durationMs };
   }
 
   /** One batch read (at most 100 ids); contacts HubSpot does not know are absent from the map. */
@@ -124,6 +126,7 @@ export class HubSpotClient implements HubSpotContacts, HubSpotContactReader {
     const redact = (text: string) => (token ? text.replaceAll(token, '[redacted]').replaceAll(encodeURIComponent(token), '[redacted]') : text);
     const url = developerKey ? `${this.baseUrl}${path}${path.includes('?') ? '&' : '?'}hapikey=${encodeURIComponent(developerKey)}` : `${this.baseUrl}${path}`;
     let response: Response;
+    const requested = performance.now();
     try {
       response = await this.fetch(url, {
         method,
@@ -172,7 +175,7 @@ export class HubSpotClient implements HubSpotContacts, HubSpotContactReader {
     if (response.status >= 400) {
       throw new PermanentError(`HubSpot ${response.status}: ${errorMessage(payload) ?? 'request refused'}`, response.status);
     }
-    return { status: response.status, headers: response.headers, body: payload };
+    return { status: response.status, headers: response.headers, body: payload, durationMs: performance.now() - requested };
   }
 }
 
