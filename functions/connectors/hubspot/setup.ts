@@ -30,8 +30,31 @@ export function contactProperties(platformSource: string): PropertyDefinition[] 
       fieldType: 'select',
       options: origins.map((value) => ({ label: value, value })),
     },
+    // Seed 000's table: the TurboTenant columns HubSpot has no standard property for (email,
+    // phone, names, address, city, state and zip are standard).
+    ...TURBOTENANT_CONTACT_PROPERTIES.map(([name, label, type]) => ({
+      name,
+      label,
+      description: `TurboTenant: ${label.toLowerCase()} (written by crm-sync).`,
+      groupName: 'contactinformation',
+      type,
+      fieldType: type === 'number' ? ('number' as const) : type === 'date' ? ('date' as const) : ('text' as const),
+    })),
   ];
 }
+
+const TURBOTENANT_CONTACT_PROPERTIES: ReadonlyArray<readonly [string, string, PropertyDefinition['type']]> = [
+  ['property_title', 'Property title', 'string'],
+  ['property_type', 'Property type', 'string'],
+  ['monthly_rent', 'Monthly rent', 'number'],
+  ['lead_source', 'Lead source', 'string'],
+  ['utm_medium', 'UTM medium', 'string'],
+  ['utm_campaign', 'UTM campaign', 'string'],
+  ['created_date', 'Created date', 'date'],
+  ['platform_source', 'Platform source', 'string'],
+  ['managed_by', 'Managed by', 'string'],
+  ['created_by', 'Created by', 'string'],
+];
 
 const ExistingProperty = z.object({
   name: z.string(),
