@@ -111,7 +111,7 @@ export interface ScheduleSpec {
   readonly detail: Readonly<Record<string, unknown>>;
 }
 
-export type TableId = 'leads' | 'idempotency' | 'sync-state';
+export type TableId = 'leads' | 'idempotency' | 'sync-state' | 'mappings';
 export type QueueId = 'lead-sync' | 'hubspot-events';
 export type SecretId = 'hubspot';
 export type FunctionId = 'health' | 'lead-events' | 'lead-outbound' | 'lead-operations' | 'hubspot-webhook' | 'hubspot-inbound';
@@ -192,6 +192,15 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
         indexes: [],
         ttlAttribute: 'expiresAt',
         description: 'Sync state: webhook statistics (later jobs, cursors, errors, audit)',
+      },
+      {
+        // DESIGN.md "entity mappings": (system, type, source id) ↔ (HubSpot object type, id), with
+        // the hash of what was last written and a version for conditional writes.
+        id: 'mappings',
+        envVar: 'MAPPINGS_TABLE_NAME',
+        partitionKey: { name: 'mappingKey', type: 'S' },
+        indexes: [{ name: 'byHubSpotObject', partitionKey: { name: 'hubspotKey', type: 'S' } }],
+        description: 'Entity mappings: which HubSpot object each source record is, and what was last written',
       },
       {
         // The layout Powertools' DynamoDBPersistenceLayer expects.

@@ -2,8 +2,9 @@
  * TurboTenant events → HubSpot contacts and deals (seed 000; issue 4 §2), a batch at a time.
  *
  * Calls are batched across the events of a batch: the landlords and properties are read once
- * each, every contact (landlords and leads) goes in one batch upsert per 100, new deals in one
- * batch create, changed deals in one batch update, and associations in one batch call. A
+ * each, every contact (landlords and leads) goes in one batch upsert per 100, every new or changed
+ * deal in one batch upsert per 100 (keyed by the property id, so a deal is never created twice),
+ * and associations in one batch call. A
  * property whose contact and deal would be written exactly as last time (the mapping's hash)
  * costs no HubSpot call.
  *
@@ -62,9 +63,12 @@ export interface PropertyMappings {
 export interface HubSpotCrm {
   /** Creates or updates contacts by email, at most 100 per call: each email's contact id, or HubSpot's reason for refusing it. */
   upsertContacts(inputs: readonly ContactInput[]): Promise<{ ids: Map<string, string>; rejected: Map<string, string> }>;
-  /** Creates deals (at most 100 per call); returns their ids in input order. */
-  createDeals(inputs: readonly Record<string, string>[]): Promise<string[]>;
-  updateDeals(inputs: readonly { id: string; properties: Record<string, string> }[]): Promise<void>;
+  /**
+   * Creates or updates deals keyed by their unique `turbotenant_property_id` (at most 100 per call):
+   * a property's deal is created once even when two consumers or a retry race (HubSpot keeps the
+   * key unique); returns each property's deal id and whether it was created.
+   */
+  upsertDeals(inputs: readonly { propertyId: string; properties: Record<string, string> }[]): Promise<Map<string, { id: string; created: boolean }>>;
   /** Associates contacts with deals (HubSpot's default association), at most 100 per call. */
   associateContactsWithDeals(pairs: readonly { contactId: string; dealId: string }[]): Promise<void>;
   /** HubSpot calls made so far (the benchmark's figure). */
@@ -191,15 +195,17 @@ export async function syncTurboTenantEvents(events: readonly TurboTenantEvent[],
       }
     }
 
-    // Deals: created once per property (the mapping knows it after), updated when changed.
-    const toCreate = changed.filter((p) => !p.mapping);
+    // Deals: one upsert keyed by the property id creates new ones and updates changed ones.
     const dealIds = new Map<string, string>(plans.flatMap((p) => (p.mapping ? [[p.property.id, p.mapping.dealId] as const] : [])));
-    for (const chunk of chunks(toCreate)) {
-      const ids = await deps.hubspot.createDeals(chunk.map((p) => p.deal));
-      chunk.forEach((p, i) => dealIds.set(p.property.id, ids[i]!));
+    const createdDeals = new Set<string>();
+    for (const chunk of chunks(changed)) {
+      const upserted = await deps.hubspot.upsertDeals(chunk.map((p) => ({ propertyId: p.property.id, properties: p.deal })));
+      for (const [propertyId, { id, created }] of upserted) {
+        dealIds.set(propertyId, id);
+        if (created) createdDeals.add(propertyId);
+      }
     }
-    const toUpdate = changed.filter((p) => p.mapping);
-    for (const chunk of chunks(toUpdate)) await deps.hubspot.updateDeals(chunk.map((p) => ({ id: p.mapping!.dealId, properties: p.deal })));
+    const toCreate = changed.filter((p) => createdDeals.has(p.property.id) || !p.mapping);
 
     // Associations: a new deal with its landlord, a lead with its property's deal.
     const pairs = [

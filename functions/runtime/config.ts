@@ -36,6 +36,7 @@ export const ENV = {
   hubspotBaseUrl: 'HUBSPOT_BASE_URL',
   platformSourceValue: 'PLATFORM_SOURCE_VALUE',
   syncStateTable: 'SYNC_STATE_TABLE_NAME',
+  mappingsTable: 'MAPPINGS_TABLE_NAME',
   hubspotEventsQueueUrl: 'HUBSPOT_EVENTS_QUEUE_URL',
   hubspotEventsQueueArn: 'HUBSPOT_EVENTS_QUEUE_ARN',
   hubspotEventsDlqUrl: 'HUBSPOT_EVENTS_DLQ_URL',

@@ -35,7 +35,7 @@ describe('DynamoDB Local from the topology', () => {
 
   it('creates every table with its keys, indexes and TTL', async () => {
     const names = await createTables(client, topology.tables, 'test-');
-    expect(names).toEqual({ leads: 'test-leads', 'sync-state': 'test-sync-state', idempotency: 'test-idempotency' });
+    expect(names).toEqual({ leads: 'test-leads', 'sync-state': 'test-sync-state', mappings: 'test-mappings', idempotency: 'test-idempotency' });
 
     for (const spec of topology.tables) {
       const { Table } = await client.send(new DescribeTableCommand({ TableName: names[spec.id] }));

@@ -60,17 +60,16 @@ class FakeCrm implements HubSpotCrm {
     }
     return { ids, rejected };
   }
-  async createDeals(inputs: readonly Record<string, string>[]) {
+  async upsertDeals(inputs: readonly { propertyId: string; properties: Record<string, string> }[]) {
     this.calls += 1;
-    return inputs.map((properties) => {
-      const id = `D${this.deals.size + 1}`;
-      this.deals.set(id, { ...properties });
-      return id;
-    });
-  }
-  async updateDeals(inputs: readonly { id: string; properties: Record<string, string> }[]) {
-    this.calls += 1;
-    for (const input of inputs) this.deals.set(input.id, { ...this.deals.get(input.id), ...input.properties });
+    const out = new Map<string, { id: string; created: boolean }>();
+    for (const input of inputs) {
+      const existing = [...this.deals.entries()].find(([, d]) => d.turbotenant_property_id === input.propertyId);
+      const id = existing?.[0] ?? `D${this.deals.size + 1}`;
+      this.deals.set(id, { ...existing?.[1], ...input.properties });
+      out.set(input.propertyId, { id, created: !existing });
+    }
+    return out;
   }
   async associateContactsWithDeals(pairs: readonly { contactId: string; dealId: string }[]) {
     this.calls += 1;
@@ -152,6 +151,16 @@ describe('syncTurboTenantEvents', () => {
     expect([...hubspot.deals.values()][0]).toMatchObject({ amount: '1500' });
     expect(hubspot.calls).toBe(callsBefore);
     expect(again.unchanged).toBe(1);
+  });
+
+  it('does not create a second deal when the mapping was lost (the deal is keyed by the property id)', async () => {
+    const { source, hubspot, mappings, deps } = setup();
+    source.add(3);
+    await syncTurboTenantEvents([event('property_created', 3)], deps);
+    mappings.items.clear();
+    const report = await syncTurboTenantEvents([event('property_created', 3)], deps);
+    expect(hubspot.deals.size).toBe(1);
+    expect(report.results.get(`evt_${eventNo}`)).toMatchObject({ status: 'success', hubspotDealId: [...hubspot.deals.keys()][0] });
   });
 
   it('creates the deal for a property_updated that arrives without a prior create', async () => {

@@ -1,0 +1,150 @@
+/**
+ * The entity mapping table (DESIGN.md "Data"): which HubSpot object a source record is, and what
+ * was last written for it. One item per (system, type, source id), keyed `system#type#sourceId`,
+ * with a GSI by HubSpot object for the way back. Writes are conditional on the version read, so
+ * two consumers never overwrite each other's newer mapping.
+ *
+ * `GET /mappings/{system}/{type}/{sourceId}` (CONTRACT.md) reads it; TurboTenant's property →
+ * deal mapping (issue 4) is the first user.
+ */
+import { BatchGetCommand, GetCommand, PutCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { z } from 'zod';
+import type { PropertyMapping, PropertyMappings } from '../core/turbotenant-sync.js';
+
+const BATCH_GET_MAX = 100;
+
+export interface EntityMapping {
+  readonly system: string;
+  readonly type: string;
+  readonly sourceId: string;
+  readonly hubspotType: string;
+  readonly hubspotId: string;
+  readonly syncHash: string;
+  readonly lastSyncedAt: string;
+}
+
+const MappingItem = z.object({
+  system: z.string(),
+  type: z.string(),
+  sourceId: z.string(),
+  hubspotType: z.string(),
+  hubspotId: z.string(),
+  syncHash: z.string(),
+  lastSyncedAt: z.string(),
+  version: z.number().int().nonnegative(),
+  /** Extra fields a flow keeps with its mapping (TurboTenant: the landlord's contact, the metadata block). */
+  extra: z.record(z.string(), z.unknown()).optional(),
+});
+type MappingItem = z.infer<typeof MappingItem>;
+
+export const mappingKey = (system: string, type: string, sourceId: string) => `${system}#${type}#${sourceId}`;
+
+/** The mapping as `GET /mappings/...` shows it (CONTRACT.md). */
+export function mappingView(item: EntityMapping): EntityMapping {
+  const { system, type, sourceId, hubspotType, hubspotId, syncHash, lastSyncedAt } = item;
+  return { system, type, sourceId, hubspotType, hubspotId, syncHash, lastSyncedAt };
+}
+
+/** A mapping changed by someone else between read and write: the caller reads again. */
+export class StaleMappingError extends Error {
+  override readonly name = 'StaleMappingError';
+}
+
+export class DynamoMappingStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(system: string, type: string, sourceId: string): Promise<(EntityMapping & { version: number; extra?: Record<string, unknown> }) | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { mappingKey: mappingKey(system, type, sourceId) }, ConsistentRead: true }));
+    return Item ? MappingItem.parse(Item) : undefined;
+  }
+
+  async getMany(system: string, type: string, sourceIds: readonly string[]): Promise<Map<string, MappingItem>> {
+    const found = new Map<string, MappingItem>();
+    const unique = [...new Set(sourceIds)];
+    for (let i = 0; i < unique.length; i += BATCH_GET_MAX) {
+      let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + BATCH_GET_MAX).map((id) => ({ mappingKey: mappingKey(system, type, id) }));
+      for (let round = 0; keys && keys.length > 0; round += 1) {
+        if (round > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** round)));
+        const out: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
+        for (const raw of out.Responses?.[this.tableName] ?? []) {
+          const item = MappingItem.parse(raw);
+          found.set(item.sourceId, item);
+        }
+        keys = out.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return found;
+  }
+
+  /** Writes a mapping if its version is still `expectedVersion` (0: it must not exist yet). */
+  async put(mapping: EntityMapping & { extra?: Record<string, unknown> }, expectedVersion: number): Promise<void> {
+    const item: MappingItem & { mappingKey: string; hubspotKey: string } = {
+      ...mapping,
+      mappingKey: mappingKey(mapping.system, mapping.type, mapping.sourceId),
+      hubspotKey: `${mapping.hubspotType}#${mapping.hubspotId}`,
+      version: expectedVersion + 1,
+    };
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(mappingKey)' : 'version = :expected',
+          ...(expectedVersion === 0 ? {} : { ExpressionAttributeValues: { ':expected': expectedVersion } }),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new StaleMappingError(`mapping ${item.mappingKey} changed since version ${expectedVersion}`);
+      throw error;
+    }
+  }
+}
+
+/** TurboTenant's property → deal mappings on the mapping table. */
+export class TurboTenantPropertyMappings implements PropertyMappings {
+  private readonly versions = new Map<string, number>();
+
+  constructor(private readonly store: DynamoMappingStore) {}
+
+  async getMany(propertyIds: readonly string[]): Promise<Map<string, PropertyMapping>> {
+    const items = await this.store.getMany('turbotenant', 'property', propertyIds);
+    const out = new Map<string, PropertyMapping>();
+    for (const [id, item] of items) {
+      this.versions.set(id, item.version);
+      const extra = item.extra ?? {};
+      out.set(id, {
+        propertyId: id,
+        dealId: item.hubspotId,
+        contactId: String(extra.contactId ?? ''),
+        syncHash: item.syncHash,
+        metadata: (extra.metadata ?? {}) as PropertyMapping['metadata'],
+        lastSyncedAt: item.lastSyncedAt,
+      });
+    }
+    return out;
+  }
+
+  async putMany(mappings: readonly PropertyMapping[]): Promise<void> {
+    await Promise.all(
+      mappings.map((m) =>
+        this.store.put(
+          {
+            system: 'turbotenant',
+            type: 'property',
+            sourceId: m.propertyId,
+            hubspotType: 'deals',
+            hubspotId: m.dealId,
+            syncHash: m.syncHash,
+            lastSyncedAt: m.lastSyncedAt,
+            extra: { contactId: m.contactId, metadata: m.metadata },
+          },
+          this.versions.get(m.propertyId) ?? 0,
+        ),
+      ),
+    );
+  }
+}
