@@ -53,6 +53,11 @@ export interface PropertyMapping {
   readonly syncHash: string;
   readonly metadata: MetadataBlock;
   readonly lastSyncedAt: string;
+  /**
+   * What the events said that TurboTenant's API does not: the latest event's metadata and the
+   * first event's time (the contact's `created_date`). The reconcile rebuilds the same writes from it.
+   */
+  readonly source?: { readonly metadata: TurboTenantMetadata; readonly firstOccurredAt: string };
 }
 
 export interface PropertyMappings {
@@ -155,9 +160,12 @@ export async function syncTurboTenantEvents(events: readonly TurboTenantEvent[],
   const mappings = await deps.mappings.getMany([...latest.keys()]);
 
   const plans = [...latest.values()].map(({ event, landlord, property }) => {
-    const contact = landlordContactProperties({ landlord, property, metadata: event.metadata, occurredAt: event.occurredAt });
+    const mapping = mappings.get(property.id);
+    // The contact's created_date is the first event's time, not the latest update's.
+    const firstOccurredAt = mapping?.source?.firstOccurredAt ?? event.occurredAt;
+    const contact = landlordContactProperties({ landlord, property, metadata: event.metadata, occurredAt: firstOccurredAt });
     const deal = propertyDealProperties(property, deps.deal);
-    return { event, landlord, property, contact, deal, hash: turboTenantSyncHash(contact, deal), mapping: mappings.get(property.id) };
+    return { event, landlord, property, contact, deal, firstOccurredAt, hash: turboTenantSyncHash(contact, deal), mapping };
   });
   const leads = ready.filter((r) => r.event.type === 'lead_created' && r.event.lead);
   const changed = plans.filter((p) => p.mapping?.syncHash !== p.hash);
@@ -225,6 +233,7 @@ export async function syncTurboTenantEvents(events: readonly TurboTenantEvent[],
         syncHash: p.hash,
         metadata: metadataBlock({ hubspotContactId: contactId, property: p.property, metadata: p.event.metadata, onboardingStage: deps.onboardingStage }),
         lastSyncedAt: at,
+        source: { metadata: p.event.metadata, firstOccurredAt: p.firstOccurredAt },
       };
     });
     await deps.mappings.putMany(written);

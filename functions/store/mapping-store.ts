@@ -123,6 +123,7 @@ export class TurboTenantPropertyMappings implements PropertyMappings {
         syncHash: item.syncHash,
         metadata: (extra.metadata ?? {}) as PropertyMapping['metadata'],
         lastSyncedAt: item.lastSyncedAt,
+        ...(extra.source ? { source: extra.source as NonNullable<PropertyMapping['source']> } : {}),
       });
     }
     return out;
@@ -140,7 +141,7 @@ export class TurboTenantPropertyMappings implements PropertyMappings {
             hubspotId: m.dealId,
             syncHash: m.syncHash,
             lastSyncedAt: m.lastSyncedAt,
-            extra: { contactId: m.contactId, metadata: m.metadata },
+            extra: { contactId: m.contactId, metadata: m.metadata, ...(m.source ? { source: m.source } : {}) },
           },
           this.versions.get(m.propertyId) ?? 0,
         ),

@@ -1,0 +1,85 @@
+/**
+ * In-memory TurboTenant source, HubSpot CRM (contacts, deals keyed by property id, associations)
+ * and mapping table, with the rules of the real ones that the sync relies on.
+ */
+import { PermanentError } from '../../../functions/core/errors.js';
+import type { ContactInput } from '../../../functions/core/ports.js';
+import type { TurboTenantLandlord, TurboTenantProperty } from '../../../functions/core/turbotenant-mapping.js';
+import type { HubSpotCrm, PropertyMapping, PropertyMappings, TurboTenantReader } from '../../../functions/core/turbotenant-sync.js';
+import type { PropertyFeed } from '../../../functions/core/turbotenant-reconcile.js';
+
+export class FakeTurboTenant implements TurboTenantReader, PropertyFeed {
+  readonly landlords = new Map<string, TurboTenantLandlord>();
+  readonly properties = new Map<string, TurboTenantProperty>();
+  transient?: Error;
+  async getLandlord(id: string): Promise<TurboTenantLandlord> {
+    if (this.transient) throw this.transient;
+    const found = this.landlords.get(id);
+    if (!found) throw new PermanentError(`Missing landlord ID ${id}`, 404);
+    return found;
+  }
+  async getProperty(id: string): Promise<TurboTenantProperty> {
+    const found = this.properties.get(id);
+    if (!found) throw new PermanentError(`Missing property ID ${id}`, 404);
+    return found;
+  }
+  async *propertiesUpdatedSince(since: string): AsyncIterable<readonly TurboTenantProperty[]> {
+    if (this.transient) throw this.transient;
+    const changed = [...this.properties.values()].filter((p) => p.updated_at >= since).sort((a, b) => a.updated_at.localeCompare(b.updated_at));
+    for (let i = 0; i < changed.length; i += 100) yield changed.slice(i, i + 100);
+  }
+  add(n: number, landlord = `LL_${n}`, updatedAt = '2025-10-12T20:00:00.000Z'): void {
+    this.landlords.set(landlord, { id: landlord, email: `owner${n}@example.com`, first_name: `Owner${n}`, stripe_customer_id: n === 1 ? 'cus_1' : null, updated_at: updatedAt });
+    this.properties.set(`PROP_${n}`, { id: `PROP_${n}`, landlord_id: landlord, title: `Home ${n}`, type: 'house', rent: 1000 + n, address: { city: 'Austin', state: 'TX' }, updated_at: updatedAt });
+  }
+}
+
+export class FakeCrm implements HubSpotCrm {
+  calls = 0;
+  readonly contacts = new Map<string, { id: string; properties: Record<string, string> }>();
+  readonly deals = new Map<string, Record<string, string>>();
+  readonly associations: { contactId: string; dealId: string }[] = [];
+  readonly refuse = new Set<string>();
+  async upsertContacts(inputs: readonly ContactInput[]) {
+    this.calls += 1;
+    const ids = new Map<string, string>();
+    const rejected = new Map<string, string>();
+    for (const input of inputs) {
+      if (this.refuse.has(input.email)) {
+        rejected.set(input.email, 'Property values were not valid');
+        continue;
+      }
+      const existing = this.contacts.get(input.email);
+      const id = existing?.id ?? String(500 + this.contacts.size);
+      this.contacts.set(input.email, { id, properties: { ...existing?.properties, ...input.properties } });
+      ids.set(input.email, id);
+    }
+    return { ids, rejected };
+  }
+  async upsertDeals(inputs: readonly { propertyId: string; properties: Record<string, string> }[]) {
+    this.calls += 1;
+    const out = new Map<string, { id: string; created: boolean }>();
+    for (const input of inputs) {
+      const existing = [...this.deals.entries()].find(([, d]) => d.turbotenant_property_id === input.propertyId);
+      const id = existing?.[0] ?? `D${this.deals.size + 1}`;
+      this.deals.set(id, { ...existing?.[1], ...input.properties });
+      out.set(input.propertyId, { id, created: !existing });
+    }
+    return out;
+  }
+  async associateContactsWithDeals(pairs: readonly { contactId: string; dealId: string }[]) {
+    this.calls += 1;
+    this.associations.push(...pairs);
+  }
+}
+
+export class MemoryMappings implements PropertyMappings {
+  readonly items = new Map<string, PropertyMapping>();
+  async getMany(ids: readonly string[]) {
+    return new Map(ids.flatMap((id) => (this.items.has(id) ? [[id, this.items.get(id)!] as const] : [])));
+  }
+  async putMany(mappings: readonly PropertyMapping[]) {
+    for (const m of mappings) this.items.set(m.propertyId, m);
+  }
+}
+
