@@ -1,22 +1,25 @@
 /**
  * TurboTenant event confirmations on DynamoDB Local: pending when accepted, the same event id
  * accepted again without a second record, settled once (a redelivery cannot overwrite it), and
- * shown as seed 000's confirmation.
+ * shown as seed 000's confirmation; and the sync cursors, which only move forward.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../functions/store/dynamo-client.js';
+import { DynamoCursors } from '../../functions/store/cursors.js';
 import { confirmationView, DynamoEventConfirmations } from '../../functions/store/event-confirmations.js';
 import { createTables, localDynamoDbClient, startDynamoDbLocal, type DynamoDbLocal } from '../../lib/local/dynamodb.js';
 import { topologyFor } from '../../lib/topology.js';
 
 let dynamo: DynamoDbLocal;
 let confirmations: DynamoEventConfirmations;
+let cursors: DynamoCursors;
 
 beforeAll(async () => {
   dynamo = await startDynamoDbLocal({ dataDir: null });
   const client = localDynamoDbClient(dynamo.endpoint);
   const tables = await createTables(client, topologyFor('local').tables);
   confirmations = new DynamoEventConfirmations(createDocumentClient(client), tables['sync-state']!, () => new Date('2025-10-12T21:53:00Z'));
+  cursors = new DynamoCursors(createDocumentClient(client), tables['sync-state']!);
 });
 
 afterAll(async () => {
@@ -52,5 +55,17 @@ describe('DynamoEventConfirmations', () => {
     await confirmations.record(new Map([['evt_04', { status: 'error', message: 'Missing landlord ID LL_4' } as const]]));
     expect(await confirmations.get('evt_04')).toMatchObject({ eventId: 'evt_04', status: 'error', acceptedAt: '2025-10-12T21:53:00.000Z' });
     expect(await confirmations.get('evt_404')).toBeUndefined();
+  });
+});
+
+describe('DynamoCursors', () => {
+  it('keeps a cursor per name and only moves it forward', async () => {
+    expect(await cursors.get('turbotenant-properties')).toBeUndefined();
+    await cursors.set('turbotenant-properties', '2025-10-12T22:00:00.000Z');
+    await cursors.set('turbotenant-properties', '2025-10-12T21:45:00.000Z');
+    expect(await cursors.get('turbotenant-properties')).toBe('2025-10-12T22:00:00.000Z');
+    await cursors.set('turbotenant-properties', '2025-10-12T22:15:00.000Z');
+    expect(await cursors.get('turbotenant-properties')).toBe('2025-10-12T22:15:00.000Z');
+    expect(await cursors.get('other')).toBeUndefined();
   });
 });
