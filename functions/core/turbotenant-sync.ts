@@ -87,7 +87,12 @@ export interface CustomerMetadataSink {
 
 export type EventResult =
   | { readonly status: 'success'; readonly hubspotContactId: string; readonly hubspotDealId: string; readonly propertyId: string; readonly syncedAt: string }
-  | { readonly status: 'error'; readonly message: string };
+  | {
+      readonly status: 'error';
+      readonly message: string;
+      /** A transient failure that outlasted the retries: the event waits in the DLQ, and a redrive may still settle it. */
+      readonly parked?: boolean;
+    };
 
 export interface TurboTenantSyncDeps {
   readonly source: TurboTenantReader;

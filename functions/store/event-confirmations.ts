@@ -23,6 +23,7 @@ const ConfirmationItem = z.object({
   propertyId: z.string().optional(),
   syncedAt: z.string().optional(),
   message: z.string().optional(),
+  parked: z.boolean().optional(),
   acceptedAt: z.string(),
 });
 export type Confirmation = z.infer<typeof ConfirmationItem>;
@@ -75,7 +76,8 @@ export class DynamoEventConfirmations {
       for (let round = 0; keys && keys.length > 0; round += 1) {
         if (round > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** round)));
         const res: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
-        for (const item of res.Responses?.[this.tableName] ?? []) if (item.status !== 'pending') out.add(String(item.eventId));
+        // A parked error (retries ran out) is not final: a DLQ redrive may still settle the event.
+        for (const item of res.Responses?.[this.tableName] ?? []) if (item.status !== 'pending' && item.parked !== true) out.add(String(item.eventId));
         keys = res.UnprocessedKeys?.[this.tableName]?.Keys;
       }
     }
@@ -89,7 +91,7 @@ export class DynamoEventConfirmations {
         const values =
           result.status === 'success'
             ? { ':s': 'success', ':c': result.hubspotContactId, ':d': result.hubspotDealId, ':p': result.propertyId, ':at': result.syncedAt }
-            : { ':s': 'error', ':m': result.message };
+            : { ':s': 'error', ':m': result.message, ':parked': result.parked === true };
         try {
           await this.db.send(
             new UpdateCommand({
@@ -97,14 +99,15 @@ export class DynamoEventConfirmations {
               Key: key(eventId),
               UpdateExpression:
                 result.status === 'success'
-                  ? `SET #s = :s, hubspotContactId = :c, hubspotDealId = :d, propertyId = :p, syncedAt = :at, ${KEEP}`
-                  : `SET #s = :s, message = :m, ${KEEP}`,
-              ConditionExpression: 'attribute_not_exists(#s) OR #s = :pending',
+                  ? `SET #s = :s, hubspotContactId = :c, hubspotDealId = :d, propertyId = :p, syncedAt = :at, ${KEEP} REMOVE parked, message`
+                  : `SET #s = :s, message = :m, parked = :parked, ${KEEP}`,
+              ConditionExpression: 'attribute_not_exists(#s) OR #s = :pending OR parked = :true',
               ExpressionAttributeNames: { '#s': 'status' },
               ExpressionAttributeValues: {
                 ...values,
                 ':e': eventId,
                 ':pending': 'pending',
+                ':true': true,
                 ':now': this.now().toISOString(),
                 ':exp': Math.floor(this.now().getTime() / 1000) + TTL_SECONDS,
               },

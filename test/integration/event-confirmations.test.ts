@@ -51,6 +51,16 @@ describe('DynamoEventConfirmations', () => {
     expect(confirmationView((await confirmations.get('evt_03'))!)).toEqual({ status: 'error', message: 'Missing property ID PROP_9' });
   });
 
+  it('lets a redrive settle an event whose retries ran out (a parked error), then keeps that', async () => {
+    await confirmations.accept('evt_05');
+    await confirmations.record(new Map([['evt_05', { status: 'error', message: 'Retries exhausted after 8 attempts: TurboTenant 503', parked: true } as const]]));
+    expect(confirmationView((await confirmations.get('evt_05'))!)).toEqual({ status: 'error', message: 'Retries exhausted after 8 attempts: TurboTenant 503' });
+    expect(await confirmations.settled(['evt_05'])).toEqual(new Set());
+    await confirmations.record(new Map([['evt_05', { status: 'success', hubspotContactId: '7', hubspotDealId: 'D7', propertyId: 'PROP_7', syncedAt: 'y' } as const]]));
+    expect(await confirmations.get('evt_05')).toMatchObject({ status: 'success', hubspotDealId: 'D7' });
+    expect(await confirmations.settled(['evt_05'])).toEqual(new Set(['evt_05']));
+  });
+
   it('settles an event whose pending record is missing into a whole record', async () => {
     await confirmations.record(new Map([['evt_04', { status: 'error', message: 'Missing landlord ID LL_4' } as const]]));
     expect(await confirmations.get('evt_04')).toMatchObject({ eventId: 'evt_04', status: 'error', acceptedAt: '2025-10-12T21:53:00.000Z' });
