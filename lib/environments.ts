@@ -34,6 +34,21 @@ export interface EnvironmentSettings {
     /** Seed 003 "Conflict resolution": who wins when a lead changed on both sides. */
     readonly conflictRule: 'hubspot_wins' | 'last_write_wins' | 'platform_wins';
   };
+  /** TurboTenant → HubSpot (seed 000): the consumer, the redundancy sync and the deal's place. */
+  readonly turbotenant: {
+    readonly batchSize: number;
+    readonly maxBatchingWindowSeconds: number;
+    readonly maxConcurrency: number;
+    readonly maxReceiveCount: number;
+    /** Seed 000 "Best Practices": background sync every 15 minutes. */
+    readonly reconcileMinutes: number;
+    readonly dealPipeline: string;
+    readonly dealStage: string;
+    /** The metadata block's `onboarding_stage`. */
+    readonly onboardingStage: string;
+    /** Stripe customer metadata (seed step 5, optional). */
+    readonly stripe: boolean;
+  };
   /** API Gateway stage throttling (requests per second, burst). */
   readonly apiThrottle: { readonly rateLimit: number; readonly burstLimit: number };
 }
@@ -58,6 +73,18 @@ const dev: EnvironmentSettings = {
     maxReceiveCount: 8,
     legacySignatures: false,
     conflictRule: 'hubspot_wins',
+  },
+  // Up to 100 events per batch: contacts, deals and associations each take one HubSpot call.
+  turbotenant: {
+    batchSize: 100,
+    maxBatchingWindowSeconds: 2,
+    maxConcurrency: 2,
+    maxReceiveCount: 8,
+    reconcileMinutes: 15,
+    dealPipeline: 'default',
+    dealStage: 'appointmentscheduled',
+    onboardingStage: 'verified',
+    stripe: false,
   },
   apiThrottle: { rateLimit: 50, burstLimit: 100 },
 };

@@ -112,9 +112,17 @@ export interface ScheduleSpec {
 }
 
 export type TableId = 'leads' | 'idempotency' | 'sync-state' | 'mappings';
-export type QueueId = 'lead-sync' | 'hubspot-events';
-export type SecretId = 'hubspot';
-export type FunctionId = 'health' | 'lead-events' | 'lead-outbound' | 'lead-operations' | 'hubspot-webhook' | 'hubspot-inbound';
+export type QueueId = 'lead-sync' | 'hubspot-events' | 'turbotenant-events';
+export type SecretId = 'hubspot' | 'turbotenant' | 'stripe';
+export type FunctionId =
+  | 'health'
+  | 'lead-events'
+  | 'lead-outbound'
+  | 'lead-operations'
+  | 'hubspot-webhook'
+  | 'hubspot-inbound'
+  | 'turbotenant-events'
+  | 'turbotenant-sync';
 
 export interface Topology {
   readonly settings: EnvironmentSettings;
@@ -152,6 +160,16 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
     retentionDays: 4,
     maxReceiveCount: settings.hubspotEvents.maxReceiveCount,
     description: 'Verified HubSpot webhook events waiting to be applied to the platform leads',
+  };
+
+  const turbotenantQueue: QueueSpec = {
+    id: 'turbotenant-events',
+    urlEnvVar: 'TURBOTENANT_EVENTS_QUEUE_URL',
+    arnEnvVar: 'TURBOTENANT_EVENTS_QUEUE_ARN',
+    dlq: { urlEnvVar: 'TURBOTENANT_EVENTS_DLQ_URL', arnEnvVar: 'TURBOTENANT_EVENTS_DLQ_ARN', retentionDays: 14 },
+    retentionDays: 4,
+    maxReceiveCount: settings.turbotenant.maxReceiveCount,
+    description: 'Verified TurboTenant events waiting to become HubSpot contacts and deals',
   };
 
   const common = {
@@ -212,7 +230,7 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
         description: 'Idempotency records for requests and events',
       },
     ],
-    queues: [leadSyncQueue, hubspotEventsQueue],
+    queues: [leadSyncQueue, hubspotEventsQueue, turbotenantQueue],
     secrets: [
       {
         id: 'hubspot',
@@ -227,6 +245,19 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
         optionalFields: ['portals'],
         description:
           'HubSpot access token, app client secret (webhook signatures), app id, the portal id the token belongs to, and optional further portals',
+      },
+      {
+        id: 'turbotenant',
+        envVar: 'TURBOTENANT_SECRET_ARN',
+        fields: { apiKey: 'TURBOTENANT_API_KEY', webhookSecret: 'TURBOTENANT_WEBHOOK_SECRET', baseUrl: 'TURBOTENANT_BASE_URL' },
+        description: 'TurboTenant API key, event signing secret and API base URL',
+      },
+      {
+        id: 'stripe',
+        envVar: 'STRIPE_SECRET_ARN',
+        fields: { apiKey: 'STRIPE_API_KEY', baseUrl: 'STRIPE_BASE_URL' },
+        optionalFields: ['baseUrl'],
+        description: 'Stripe secret key (customer metadata; used only when Stripe sync is on)',
       },
     ],
     functions: [
@@ -329,6 +360,42 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
           HUBSPOT_EVENTS_MAX_RECEIVE_COUNT: String(hubspotEventsQueue.maxReceiveCount),
         },
       },
+      {
+        id: 'turbotenant-events',
+        entry: 'functions/turbotenant-events/handler.ts',
+        description: 'POST /events/turbotenant (verify, validate, record pending, enqueue, 202), its confirmation, and mapping reads',
+        timeoutSeconds: 10,
+        memoryMb: 512,
+        tables: [
+          { table: 'sync-state', access: 'readWrite' },
+          { table: 'mappings', access: 'read' },
+        ],
+        queues: [{ queue: 'turbotenant-events', access: 'send' }],
+        secrets: ['turbotenant'],
+        environment: { ...common, POWERTOOLS_SERVICE_NAME: 'turbotenant-events' },
+      },
+      {
+        id: 'turbotenant-sync',
+        entry: 'functions/turbotenant-sync/handler.ts',
+        description: 'TurboTenant events → HubSpot contacts and deals (and Stripe metadata), batched; the 15-minute reconcile',
+        timeoutSeconds: 60,
+        memoryMb: 512,
+        tables: [
+          { table: 'mappings', access: 'readWrite' },
+          { table: 'sync-state', access: 'readWrite' },
+        ],
+        queues: [{ queue: 'turbotenant-events', access: 'consume' }],
+        secrets: ['hubspot', 'turbotenant', 'stripe'],
+        environment: {
+          ...common,
+          POWERTOOLS_SERVICE_NAME: 'turbotenant-sync',
+          TURBOTENANT_DEAL_PIPELINE: settings.turbotenant.dealPipeline,
+          TURBOTENANT_DEAL_STAGE: settings.turbotenant.dealStage,
+          TURBOTENANT_ONBOARDING_STAGE: settings.turbotenant.onboardingStage,
+          STRIPE_SYNC: settings.turbotenant.stripe ? 'on' : 'off',
+          TURBOTENANT_EVENTS_MAX_RECEIVE_COUNT: String(turbotenantQueue.maxReceiveCount),
+        },
+      },
     ],
     routes: [
       { method: 'GET', path: '/health', function: 'health', auth: 'none' },
@@ -339,6 +406,9 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
       { method: 'GET', path: '/internal/status', function: 'lead-operations', auth: 'iam' },
       { method: 'POST', path: '/webhooks/hubspot', function: 'hubspot-webhook', auth: 'signature' },
       { method: 'GET', path: '/integrations/hubspot/webhook-status', function: 'hubspot-webhook', auth: 'iam' },
+      { method: 'POST', path: '/events/turbotenant', function: 'turbotenant-events', auth: 'signature' },
+      { method: 'GET', path: '/events/turbotenant/{eventId}', function: 'turbotenant-events', auth: 'iam' },
+      { method: 'GET', path: '/mappings/{system}/{type}/{sourceId}', function: 'turbotenant-events', auth: 'iam' },
     ],
     consumers: [
       {
@@ -355,6 +425,13 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
         maxBatchingWindowSeconds: settings.hubspotEvents.maxBatchingWindowSeconds,
         maxConcurrency: settings.hubspotEvents.maxConcurrency,
       },
+      {
+        queue: 'turbotenant-events',
+        function: 'turbotenant-sync',
+        batchSize: settings.turbotenant.batchSize,
+        maxBatchingWindowSeconds: settings.turbotenant.maxBatchingWindowSeconds,
+        maxConcurrency: settings.turbotenant.maxConcurrency,
+      },
     ],
     schedules: [
       {
@@ -362,6 +439,13 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
         function: 'lead-operations',
         rateMinutes: settings.leadReconcileRate.minutes,
         description: 'Requeue FAILED leads whose retries ran out and PENDING/RETRYING leads stuck too long',
+        detail: { action: 'reconcile' },
+      },
+      {
+        id: 'turbotenant-reconcile',
+        function: 'turbotenant-sync',
+        rateMinutes: settings.turbotenant.reconcileMinutes,
+        description: 'Sync TurboTenant properties changed since the last pass (heals lost events; unchanged ones cost nothing)',
         detail: { action: 'reconcile' },
       },
     ],

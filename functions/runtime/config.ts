@@ -46,6 +46,12 @@ export const ENV = {
   hubspotWebhookEvents: 'HUBSPOT_WEBHOOK_EVENTS',
   hubspotConflictRule: 'HUBSPOT_CONFLICT_RULE',
   publicBaseUrl: 'PUBLIC_BASE_URL',
+  turbotenantEventsQueueUrl: 'TURBOTENANT_EVENTS_QUEUE_URL',
+  turbotenantEventsMaxReceiveCount: 'TURBOTENANT_EVENTS_MAX_RECEIVE_COUNT',
+  turbotenantDealPipeline: 'TURBOTENANT_DEAL_PIPELINE',
+  turbotenantDealStage: 'TURBOTENANT_DEAL_STAGE',
+  turbotenantOnboardingStage: 'TURBOTENANT_ONBOARDING_STAGE',
+  stripeSync: 'STRIPE_SYNC',
 } as const;
 
 /** HubSpot's public API host, used unless HUBSPOT_BASE_URL points elsewhere (a sandbox, a proxy). */

@@ -82,3 +82,13 @@ function parseJsonObject(raw: unknown): unknown {
     return undefined;
   }
 }
+
+export const TURBOTENANT_SECRET: SecretSource = {
+  arnEnvVar: 'TURBOTENANT_SECRET_ARN',
+  fields: { apiKey: 'TURBOTENANT_API_KEY', webhookSecret: 'TURBOTENANT_WEBHOOK_SECRET', baseUrl: 'TURBOTENANT_BASE_URL' },
+};
+
+export const STRIPE_SECRET: SecretSource = {
+  arnEnvVar: 'STRIPE_SECRET_ARN',
+  fields: { apiKey: 'STRIPE_API_KEY', baseUrl: 'STRIPE_BASE_URL' },
+};

@@ -21,6 +21,8 @@ import { startPoller, type Poller } from './poller.js';
 import { freePort } from './ports.js';
 import { APP_ID as SANDBOX_APP_ID, PORTAL_ID as SANDBOX_PORTAL_ID } from './sandboxes/hubspot/errors.js';
 import { startHubSpotSandbox, type HubSpotSandbox, type RateLimit } from './sandboxes/hubspot/index.js';
+import { startStripeSandbox, type StripeSandbox } from './sandboxes/stripe/index.js';
+import { startTurboTenantSandbox, type TurboTenantSandbox } from './sandboxes/turbotenant/index.js';
 import { scheduleEvent, startSchedules, type Schedules } from './scheduler.js';
 import { createQueues, localSqsClient, startSqsLocal, type QueueAddresses } from './sqs.js';
 
@@ -31,6 +33,9 @@ export const SANDBOX_HUBSPOT_TOKEN = 'pat-local-sandbox-token';
 export const SANDBOX_HUBSPOT_CLIENT_SECRET = 'local-sandbox-client-secret';
 /** The sandbox's developer API key (Webhooks API of a public app). */
 export const SANDBOX_HUBSPOT_DEVELOPER_KEY = 'local-sandbox-developer-key';
+export const SANDBOX_TURBOTENANT_API_KEY = 'tt-local-sandbox-key';
+export const SANDBOX_TURBOTENANT_WEBHOOK_SECRET = 'tt-local-sandbox-signing-secret';
+export const SANDBOX_STRIPE_API_KEY = 'sk_test_local_sandbox';
 
 export interface LocalStackOptions {
   /** API port on 127.0.0.1; 0 picks a free one. Default: PORT or 3000. */
@@ -56,6 +61,19 @@ export interface LocalStackOptions {
      */
     readonly webhooks?: boolean;
   };
+  readonly turbotenant?: {
+    /** A TurboTenant API to use instead of the sandbox. */
+    readonly baseUrl?: string;
+    readonly apiKey?: string;
+    readonly webhookSecret?: string;
+    /** The sandbox's signed events of its changes to this stack (default on). */
+    readonly events?: boolean;
+  };
+  /**
+   * Stripe customer metadata (CONTRACT.md: off unless STRIPE_BASE_URL is set). `baseUrl` turns it
+   * on against that API; `sandbox: true` turns it on against the local Stripe sandbox.
+   */
+  readonly stripe?: { readonly baseUrl?: string; readonly apiKey?: string; readonly sandbox?: boolean };
   readonly platformSource?: string;
   readonly logLevel?: string;
   /** Overrides of the `local` environment settings (tests shorten retries this way). */
@@ -66,6 +84,8 @@ export interface LocalStack {
   readonly apiUrl: string;
   readonly topology: Topology;
   readonly hubspot: { readonly url: string; readonly sandbox?: HubSpotSandbox };
+  readonly turbotenant: { readonly url: string; readonly sandbox?: TurboTenantSandbox };
+  readonly stripe: { readonly url: string; readonly sandbox: StripeSandbox; readonly enabled: boolean };
   readonly queues: Record<QueueId, QueueAddresses>;
   readonly tables: Record<string, string>;
   readonly endpoints: { readonly dynamodb: string; readonly sqs: string };
@@ -130,6 +150,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       hubspotUrl = sandbox.url;
     }
 
+    let turbotenantSandbox: TurboTenantSandbox | undefined;
+    let turbotenantUrl = options.turbotenant?.baseUrl;
+    const turbotenantKey = options.turbotenant?.apiKey ?? SANDBOX_TURBOTENANT_API_KEY;
+    const turbotenantSecret = options.turbotenant?.webhookSecret ?? SANDBOX_TURBOTENANT_WEBHOOK_SECRET;
+    if (!turbotenantUrl) {
+      turbotenantSandbox = await startTurboTenantSandbox({ apiKey: turbotenantKey, seed: true, events: { webhookSecret: turbotenantSecret } });
+      stoppers.push(() => turbotenantSandbox!.close());
+      turbotenantUrl = turbotenantSandbox.url;
+    }
+    // The Stripe sandbox always runs (for a look, and for tests); syncing to it is opt-in.
+    const stripeSandbox = await startStripeSandbox({ apiKey: SANDBOX_STRIPE_API_KEY, seed: true });
+    stoppers.push(() => stripeSandbox.close());
+    const stripeUrl = options.stripe?.baseUrl ?? (options.stripe?.sandbox ? stripeSandbox.url : undefined);
+
     // What the CDK stack binds per function, here for all of them at once (one process).
     const platformSource = options.platformSource ?? 'platform';
     Object.assign(process.env, {
@@ -145,6 +179,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       HUBSPOT_PORTAL_ID: options.hubspot?.portalId ?? process.env.HUBSPOT_PORTAL_ID ?? (sandbox ? String(SANDBOX_PORTAL_ID) : ''),
       PLATFORM_SOURCE_VALUE: platformSource,
       PUBLIC_BASE_URL: publicBaseUrl,
+      TURBOTENANT_BASE_URL: turbotenantUrl,
+      TURBOTENANT_API_KEY: turbotenantKey,
+      TURBOTENANT_WEBHOOK_SECRET: turbotenantSecret,
+      STRIPE_BASE_URL: stripeUrl ?? '',
+      STRIPE_API_KEY: options.stripe?.apiKey ?? process.env.STRIPE_API_KEY ?? SANDBOX_STRIPE_API_KEY,
       POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
       POWERTOOLS_DEV: process.env.POWERTOOLS_DEV ?? 'true',
     });
@@ -164,6 +203,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         process.env[key] = key === 'POWERTOOLS_LOG_LEVEL' ? (options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? value) : value;
       }
     }
+    // CONTRACT.md: Stripe sync is off unless a Stripe API is given.
+    process.env.STRIPE_SYNC = stripeUrl ? 'on' : 'off';
 
     // The portal objects the flows write to, as `npm run sync -- setup hubspot` creates them.
     await ensureProperties(
@@ -225,6 +266,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             ...(sandbox ? { accessToken, appId: String(SANDBOX_APP_ID), developerApiKey: SANDBOX_HUBSPOT_DEVELOPER_KEY } : {}),
           },
           publicBaseUrl,
+          turbotenant: { url: turbotenantUrl },
+          stripe: { url: stripeSandbox.url, enabled: stripeUrl !== undefined },
           dynamodb: dynamo.endpoint,
           sqs: sqsServer.endpoint,
           queues,
@@ -233,6 +276,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         }),
     });
 
+    if (turbotenantSandbox && (options.turbotenant?.events ?? true)) turbotenantSandbox.setEventTarget(`${apiUrl}/events/turbotenant`);
     // The sandbox announces contact changes to the webhook route, so the loop closes locally.
     if (sandbox && (options.hubspot?.webhooks ?? true)) sandbox.setWebhookTarget(`${publicBaseUrl.replace(/\/+$/, '')}/webhooks/hubspot`);
 
@@ -259,6 +303,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       apiUrl,
       topology,
       hubspot: { url: hubspotUrl, sandbox },
+      turbotenant: { url: turbotenantUrl, ...(turbotenantSandbox ? { sandbox: turbotenantSandbox } : {}) },
+      stripe: { url: stripeUrl ?? stripeSandbox.url, sandbox: stripeSandbox, enabled: stripeUrl !== undefined },
       queues,
       tables,
       endpoints: { dynamodb: dynamo.endpoint, sqs: sqsServer.endpoint },

@@ -322,13 +322,13 @@ describe.each(['dev', 'prod'] as const)('CrmSync stack (%s)', (environment) => {
       const statements = roleStatements(synth, f.id);
       return statements.some((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
     });
-    expect(readers.map((f) => f.id)).toEqual(['lead-outbound', 'hubspot-webhook', 'hubspot-inbound']);
-    for (const reader of readers) {
-      expect(roleStatements(synth, reader.id)).toContainEqual({
-        Effect: 'Allow',
-        Action: expect.arrayContaining(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']),
-        Resource: { Ref: secretId },
-      });
+    expect(readers.map((f) => f.id)).toEqual(['lead-outbound', 'hubspot-webhook', 'hubspot-inbound', 'turbotenant-events', 'turbotenant-sync']);
+    // The TurboTenant ingest reads only its own secret (the signing secret), never HubSpot's.
+    expect(JSON.stringify(roleStatements(synth, 'turbotenant-events'))).not.toContain(secretId);
+    for (const reader of readers.filter((f) => f.id !== 'turbotenant-events')) {
+      const grants = roleStatements(synth, reader.id).filter((st) => actionsOf(st).includes('secretsmanager:GetSecretValue'));
+      const resources = grants.flatMap((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource]));
+      expect(resources, reader.id).toContainEqual({ Ref: secretId });
     }
     const leadEvents = JSON.stringify(roleStatements(synth, 'lead-events'));
     expect(leadEvents).not.toContain('secretsmanager');

@@ -10,6 +10,8 @@ import { handler as healthHandler } from '../../functions/health/handler.js';
 import { makeHandler as makeLeadEvents } from '../../functions/lead-events/handler.js';
 import { makeHandler as makeOperations } from '../../functions/lead-operations/handler.js';
 import { makeHandler as makeHubSpotWebhook } from '../../functions/hubspot-webhook/handler.js';
+import { makeHandler as makeTurboTenantEvents } from '../../functions/turbotenant-events/handler.js';
+import { turboTenantSignatureHeaders } from '../../functions/connectors/turbotenant/signature.js';
 import { signV3 } from '../../functions/connectors/hubspot/signature.js';
 import { FakeDeadLetters, InMemoryLeadStore, InMemoryWebhookLedger, RecordingQueue, RecordingSender, storedLead, T0 } from './support/fakes.js';
 import { answer, httpEvent, lambdaContext } from './support/lambda.js';
@@ -150,14 +152,34 @@ describe('function entries', () => {
           stats: new InMemoryWebhookLedger(),
           now: () => T0,
         }))(event, lambdaContext('hubspot-webhook'));
+      const ttSecret = 'topology-test-tt-secret';
+      const ttBody = JSON.stringify({ event_id: 'evt_t', event_type: 'property_created', occurred_at: '2025-10-12T10:00:00Z', landlord_id: 'LL_1', property_id: 'PROP_1', metadata: {} });
+      handlers['turbotenant-events'] = (event) =>
+        makeTurboTenantEvents(() => ({
+          webhookSecret: async () => ttSecret,
+          confirmations: {
+            accept: async () => 'new' as const,
+            get: async (eventId: string) => ({ eventId, status: 'pending' as const, acceptedAt: T0.toISOString() }),
+          },
+          mappings: { get: async (system, type, sourceId) => ({ system, type, sourceId, hubspotType: 'deals', hubspotId: 'D1', syncHash: 'h', lastSyncedAt: 't' }) },
+          queue: new RecordingSender(),
+          now: () => T0,
+        }))(event, lambdaContext('turbotenant-events'));
       const invoke = handlers[route.function];
       const isWebhook = route.path === '/webhooks/hubspot';
+      const isTurboTenant = route.path === '/events/turbotenant';
       const timestamp = String(T0.getTime());
       const event = httpEvent({
         method: route.method === 'POST' ? 'POST' : 'GET',
         route: route.path,
-        path: route.path.replace('{leadId}', 'lead-1'),
-        pathParameters: route.path.includes('{leadId}') ? { leadId: 'lead-1' } : undefined,
+        path: route.path.replace('{leadId}', 'lead-1').replace('{eventId}', 'evt_t').replace('{system}/{type}/{sourceId}', 'turbotenant/property/PROP_1'),
+        pathParameters: route.path.includes('{leadId}')
+          ? { leadId: 'lead-1' }
+          : route.path.includes('{eventId}')
+            ? { eventId: 'evt_t' }
+            : route.path.includes('{sourceId}')
+              ? { system: 'turbotenant', type: 'property', sourceId: 'PROP_1' }
+              : undefined,
         query: route.path === '/leads' && route.method === 'GET' ? { email: 'ana@example.com' } : undefined,
         headers: {
           'content-type': 'application/json',
@@ -167,8 +189,9 @@ describe('function entries', () => {
                 'x-hubspot-request-timestamp': timestamp,
               }
             : {}),
+          ...(isTurboTenant ? turboTenantSignatureHeaders(ttSecret, ttBody, T0.getTime()) : {}),
         },
-        body: isWebhook ? hubspotDelivery : route.method === 'POST' ? JSON.stringify({ email: 'ana@example.com' }) : undefined,
+        body: isWebhook ? hubspotDelivery : isTurboTenant ? ttBody : route.method === 'POST' ? JSON.stringify({ email: 'ana@example.com' }) : undefined,
       });
 
       // Act

@@ -53,7 +53,8 @@ export class NotFoundInSourceError extends PermanentError {
 }
 
 export interface TurboTenantClientOptions {
-  readonly baseUrl: string;
+  /** TurboTenant's API; a function when it is read from a secret at call time. */
+  readonly baseUrl: string | (() => Promise<string>);
   /** Read per request, so a rotated key is picked up without a cold start. */
   readonly apiKey: () => Promise<string>;
   readonly fetch?: typeof fetch;
@@ -72,12 +73,13 @@ export interface PropertyPage {
 }
 
 export class TurboTenantClient {
-  private readonly baseUrl: string;
+  private readonly baseUrl: () => Promise<string>;
   private readonly fetch: typeof fetch;
   private readonly timeoutMs: number;
 
   constructor(private readonly options: TurboTenantClientOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    const base = options.baseUrl;
+    this.baseUrl = typeof base === 'string' ? async () => base.replace(/\/+$/, '') : async () => (await base()).replace(/\/+$/, '');
     this.fetch = options.fetch ?? globalThis.fetch;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
@@ -125,7 +127,7 @@ export class TurboTenantClient {
     const what = `TurboTenant GET ${pathAndQuery.split('?')[0]}`;
     let response: Response;
     try {
-      response = await this.fetch(`${this.baseUrl}${pathAndQuery}`, {
+      response = await this.fetch(`${await this.baseUrl()}${pathAndQuery}`, {
         method: 'GET',
         headers: { authorization: `Bearer ${key}`, accept: 'application/json' },
         signal: AbortSignal.timeout(timeoutMs),

@@ -102,6 +102,7 @@ export function propertyProblemsMessage(problems: PropertyProblem[]): string {
 export interface StandardError {
   status: 'error';
   category: string;
+  subCategory?: string;
   message: string;
   context: Record<string, string[]>;
   errors: Array<{ message: string; in?: string; code?: string }>;

@@ -8,7 +8,7 @@ import {
   type PropertyProblem,
   type StandardError,
 } from './errors.js';
-import type { InputFaults } from './faults.js';
+import { batchReply, boolParam, checkBatchSize, checkDuplicates, listParam, MAX_PAGE_LIMIT, nextPage, pageParams, type Handler, type Reply, type Route } from './crm.js';
 import { isValidEmail, propertyNotFound, type PropertyStore } from './properties.js';
 import {
   BatchArchiveInput,
@@ -25,42 +25,16 @@ import {
   SearchInput,
   UpdateInput,
 } from './schemas.js';
+import { ASSOCIATION_ROUTES } from './associations.js';
+import { DEAL_ROUTES } from './deal-handlers.js';
+import { archiveProperty, createProperty, getProperty, listProperties, updateProperty } from './property-handlers.js';
 import { search } from './search.js';
 import type { ContactRecord, ContactStore, RawProperties, SimplePublicObject } from './store.js';
 
-export interface Reply {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
+export type { CrmRequest, Handler, Reply, Services } from './crm.js';
+export { MAX_BATCH_INPUTS } from './crm.js';
 
-export interface CrmRequest {
-  method: string;
-  url: URL;
-  body: unknown;
-  params: string[];
-  inputFaults: InputFaults;
-  baseUrl: string;
-}
-
-export interface Services {
-  contacts: ContactStore;
-  properties: PropertyStore;
-}
-
-export type Handler = (req: CrmRequest, s: Services) => Reply;
-
-export const MAX_BATCH_INPUTS = 100;
 const MAX_HISTORY_BATCH_INPUTS = 50;
-const MAX_PAGE_LIMIT = 100;
-
-const listParam = (url: URL, name: string): string[] | undefined => {
-  const all = url.searchParams.getAll(name);
-  if (all.length === 0) return undefined;
-  return all.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
-};
-
-const boolParam = (url: URL, name: string): boolean => url.searchParams.get(name)?.toLowerCase() === 'true';
 
 function contactNotFound(id: string): never {
   const numeric = /^\d+$/.test(id);
@@ -77,41 +51,6 @@ function invalidProperties(problems: PropertyProblem[]): never {
   throw validationError(propertyProblemsMessage(problems), {
     errors: problems.map((p) => ({ message: p.message, in: p.name, code: p.error })),
   });
-}
-
-function checkBatchSize(count: number): void {
-  if (count > MAX_BATCH_INPUTS) {
-    throw validationError(`Batch input size must be at most ${MAX_BATCH_INPUTS}, but was ${count}. Split the inputs into batches of ${MAX_BATCH_INPUTS} or fewer.`, {
-      context: { inputs: [String(count)] },
-      errors: [{ message: `size must be between 0 and ${MAX_BATCH_INPUTS}`, in: 'inputs' }],
-    });
-  }
-}
-
-function checkDuplicates(ids: string[], caseInsensitive: boolean): void {
-  const seen = new Set<string>();
-  const dupes = new Set<string>();
-  for (const id of ids) {
-    const k = caseInsensitive ? id.trim().toLowerCase() : id;
-    if (seen.has(k)) dupes.add(id);
-    seen.add(k);
-  }
-  if (dupes.size) {
-    const list = [...dupes];
-    throw validationError(`Duplicate IDs found in batch input: [${list.join(', ')}]. IDs must be unique`, { context: { ids: list } });
-  }
-}
-
-function batchReply<T>(okStatus: number, results: T[], errors: StandardError[], requestedAt: string): Reply {
-  const body: Record<string, unknown> = { status: 'COMPLETE', results };
-  if (errors.length) {
-    body.numErrors = errors.length;
-    body.errors = errors;
-  }
-  body.requestedAt = requestedAt;
-  body.startedAt = requestedAt;
-  body.completedAt = new Date().toISOString();
-  return { status: errors.length ? 207 : okStatus, body };
 }
 
 function notFoundError(ids: string[]): StandardError {
@@ -146,26 +85,13 @@ function uniqueIdProperty(properties: PropertyStore, idProperty: string | undefi
 
 
 export const listContacts: Handler = ({ url, baseUrl }, { contacts }) => {
-  const rawLimit = url.searchParams.get('limit');
-  const limit = rawLimit === null ? 10 : Number(rawLimit);
-  if (!Number.isInteger(limit) || limit < 0) throw validationError(`limit must be a non-negative integer, got '${rawLimit}'`);
-  const rawAfter = url.searchParams.get('after');
-  const after = rawAfter === null || rawAfter === '' ? 0 : Number(rawAfter);
-  if (!Number.isInteger(after) || after < 0) throw validationError(`Invalid paging cursor after='${rawAfter}'`);
-  const { records, more } = contacts.page(after - 1, Math.min(limit, MAX_PAGE_LIMIT), boolParam(url, 'archived'));
+  const { limit, after } = pageParams(url, 10, MAX_PAGE_LIMIT);
+  const { records, more } = contacts.page(after - 1, limit, boolParam(url, 'archived'));
   const requested = listParam(url, 'properties') ?? [];
   const withHistory = listParam(url, 'propertiesWithHistory');
   const body: Record<string, unknown> = { results: records.map((r) => contacts.view(r, requested, withHistory)) };
   const last = records[records.length - 1];
-  if (more && last) {
-    const nextAfter = String(last.num + 1);
-    const link = new URL(url.pathname, baseUrl);
-    url.searchParams.forEach((v, k) => {
-      if (k !== 'after') link.searchParams.append(k, v);
-    });
-    link.searchParams.set('after', nextAfter);
-    body.paging = { next: { after: nextAfter, link: link.toString() } };
-  }
+  if (more && last) body.paging = nextPage(url, baseUrl, String(last.num + 1));
   return { status: 200, body };
 };
 
@@ -205,18 +131,23 @@ export const updateContact: Handler = ({ url, params, body }, { contacts }) => {
   return { status: 200, body: contacts.view(record) };
 };
 
-export const archiveContact: Handler = ({ params }, { contacts }) => {
+/** DELETE: the contact goes to the recycle bin and loses its associations. */
+export const archiveContact: Handler = ({ params }, { contacts, associations }) => {
   const record = contacts.find(decodeURIComponent(params[0] ?? ''));
-  if (record) contacts.archive(record);
+  if (record) {
+    contacts.archive(record);
+    associations.removeObject('contacts', record.id);
+  }
   return { status: 204 };
 };
 
 /**
  * POST /crm/v3/objects/contacts/merge: the primary survives with its id and takes the merged
  * contact's values where it has none; the merged contact is gone afterwards (a GET of its id is a
- * 404: see ContactStore.merge). Archived contacts cannot be merged, as in HubSpot.
+ * 404: see ContactStore.merge) and its associations are the primary's. Archived contacts cannot be
+ * merged, as in HubSpot.
  */
-export const mergeContacts: Handler = ({ body, inputFaults }, { contacts }) => {
+export const mergeContacts: Handler = ({ body, inputFaults }, { contacts, associations }) => {
   const { primaryObjectId, objectIdToMerge } = parseBody(MergeInput, body);
   if (primaryObjectId === objectIdToMerge) {
     throw validationError(`Cannot merge a contact with itself: primaryObjectId and objectIdToMerge are both ${primaryObjectId}.`, {
@@ -231,6 +162,7 @@ export const mergeContacts: Handler = ({ body, inputFaults }, { contacts }) => {
   inputFaults.finish();
   if (injected) throw validationError(injected, { errors: [{ message: injected, in: 'email' }] });
   contacts.merge(primary, merged);
+  associations.moveObject('contacts', merged.id, primary.id);
   return { status: 200, body: contacts.view(primary) };
 };
 
@@ -248,7 +180,7 @@ function checkGdprIdProperty(properties: PropertyStore, idProperty: string | und
  * an archive it cannot be restored. HubSpot blocklists an email it does not find and still answers
  * 204; the sandbox answers 204 too but keeps no blocklist (the address stays usable).
  */
-export const gdprDeleteContact: Handler = ({ body, inputFaults }, { contacts, properties }) => {
+export const gdprDeleteContact: Handler = ({ body, inputFaults }, { contacts, properties, associations }) => {
   const { objectId, idProperty } = parseBody(GdprDeleteInput, body);
   checkGdprIdProperty(properties, idProperty);
   const injected = inputFaults.check([objectId]);
@@ -260,6 +192,7 @@ export const gdprDeleteContact: Handler = ({ body, inputFaults }, { contacts, pr
     contactNotFound(objectId);
   }
   contacts.purge(record);
+  associations.removeObject('contacts', record.id);
   return { status: 204 };
 };
 
@@ -449,12 +382,14 @@ export const batchUpsert: Handler = ({ body, inputFaults }, { contacts, properti
   return batchReply(200, results, errors, requestedAt);
 };
 
-export const batchArchive: Handler = ({ body }, { contacts }) => {
+export const batchArchive: Handler = ({ body }, { contacts, associations }) => {
   const input = parseBody(BatchArchiveInput, body);
   checkBatchSize(input.inputs.length);
   for (const { id } of input.inputs) {
     const record = contacts.find(id);
-    if (record) contacts.archive(record);
+    if (!record) continue;
+    contacts.archive(record);
+    associations.removeObject('contacts', record.id);
   }
   return { status: 204 };
 };
@@ -463,39 +398,6 @@ export const searchContacts: Handler = ({ body }, { contacts, properties }) => {
   return { status: 200, body: search(parseBody(SearchInput, body), contacts, properties) };
 };
 
-
-export const listProperties: Handler = ({ url }, { properties }) => {
-  const only = listParam(url, 'properties');
-  let defs = properties.list(boolParam(url, 'archived'));
-  if (only) defs = defs.filter((d) => only.includes(d.name));
-  return { status: 200, body: { results: defs } };
-};
-
-export const getProperty: Handler = ({ url, params }, { properties }) => {
-  const name = decodeURIComponent(params[0] ?? '');
-  const def = properties.find(name, boolParam(url, 'archived'));
-  if (!def) throw propertyNotFound(name);
-  return { status: 200, body: def };
-};
-
-export const createProperty: Handler = ({ body }, { properties }) => {
-  return { status: 201, body: properties.create(parseBody(PropertyCreateInput, body)) };
-};
-
-export const updateProperty: Handler = ({ params, body }, { properties }) => {
-  return { status: 200, body: properties.update(decodeURIComponent(params[0] ?? ''), parseBody(PropertyUpdateInput, body)) };
-};
-
-export const archiveProperty: Handler = ({ params }, { properties }) => {
-  properties.archive(decodeURIComponent(params[0] ?? ''));
-  return { status: 204 };
-};
-
-
-interface Route {
-  pattern: RegExp;
-  methods: Record<string, Handler>;
-}
 
 const OBJECT = '/crm/v3/objects/(?:contacts|0-1)';
 const PROPERTIES = '/crm/v3/properties/(?:contacts|0-1)';
@@ -513,6 +415,8 @@ const ROUTES: Route[] = [
   { pattern: new RegExp(`^${OBJECT}/([^/]+)/?$`), methods: { GET: getContact, PATCH: updateContact, DELETE: archiveContact } },
   { pattern: new RegExp(`^${PROPERTIES}/?$`), methods: { GET: listProperties, POST: createProperty } },
   { pattern: new RegExp(`^${PROPERTIES}/([^/]+)/?$`), methods: { GET: getProperty, PATCH: updateProperty, DELETE: archiveProperty } },
+  ...DEAL_ROUTES,
+  ...ASSOCIATION_ROUTES,
 ];
 
 export function route(method: string, path: string): { handler: Handler; params: string[] } {
@@ -525,5 +429,5 @@ export function route(method: string, path: string): { handler: Handler; params:
     }
     return { handler, params: m.slice(1).map((p) => p ?? '') };
   }
-  throw httpError(404, 'OBJECT_NOT_FOUND', `No HubSpot sandbox route for ${method} ${path}. Only CRM v3 contacts and contact properties are implemented.`);
+  throw httpError(404, 'OBJECT_NOT_FOUND', `No HubSpot sandbox route for ${method} ${path}. Implemented: CRM v3 contacts, deals and their properties; v4 associations between contacts and deals.`);
 }

@@ -2,7 +2,9 @@ import { startSandboxServer } from './server.js';
 import type { HubSpotSandbox, HubSpotSandboxOptions } from './types.js';
 
 export type {
+  AssociationSnapshot,
   ContactSnapshot,
+  DealSnapshot,
   FaultKind,
   FaultRule,
   HubSpotSandbox,
@@ -16,6 +18,8 @@ export type {
   WebhookSubscription,
   WebhookSubscriptionType,
 } from './types.js';
+export { DEFAULT_ASSOCIATION_TYPES, MAX_ASSOCIATION_CREATE_INPUTS, MAX_ASSOCIATION_READ_INPUTS } from './associations.js';
+export { DEAL_PIPELINES, DEFAULT_PIPELINE_ID, type DealPipeline, type DealStage } from './deal-properties.js';
 export { seededRandom } from './faults.js';
 export { DAILY_LIMIT, DEFAULT_RATE_LIMIT } from './rate-limit.js';
 export { DEMO_CONTACTS } from './seed.js';

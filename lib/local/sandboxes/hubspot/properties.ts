@@ -67,12 +67,14 @@ export const FIELD_TYPES_BY_TYPE: Record<PropertyType, FieldType[]> = {
   phone_number: ['phonenumber'],
 };
 
-type Seed = Partial<PropertyDefinition> & Pick<PropertyDefinition, 'name' | 'label' | 'type' | 'fieldType'>;
+/** A HubSpot-defined property: what differs from the defaults of `standardDefinition`. */
+export type PropertySeed = Partial<PropertyDefinition> & Pick<PropertyDefinition, 'name' | 'label' | 'type' | 'fieldType'>;
 
-const options = (pairs: Array<[string, string]>): PropertyOption[] =>
+export const enumOptions = (pairs: Array<[string, string]>): PropertyOption[] =>
   pairs.map(([value, label], i) => ({ label, value, description: '', displayOrder: i, hidden: false }));
 
-const STANDARD_PROPERTIES: Seed[] = [
+/** The contact properties every portal has (the ones this project reads or writes, and a few more). */
+export const STANDARD_PROPERTIES: PropertySeed[] = [
   { name: 'email', label: 'Email', type: 'string', fieldType: 'text', textDisplayHint: 'email', description: "A contact's email address" },
   { name: 'firstname', label: 'First Name', type: 'string', fieldType: 'text', description: "A contact's first name" },
   { name: 'lastname', label: 'Last Name', type: 'string', fieldType: 'text', description: "A contact's last name" },
@@ -93,7 +95,7 @@ const STANDARD_PROPERTIES: Seed[] = [
     type: 'enumeration',
     fieldType: 'radio',
     description: 'The qualification of contacts to sales readiness.',
-    options: options([
+    options: enumOptions([
       ['subscriber', 'Subscriber'],
       ['lead', 'Lead'],
       ['marketingqualifiedlead', 'Marketing Qualified Lead'],
@@ -110,7 +112,7 @@ const STANDARD_PROPERTIES: Seed[] = [
     type: 'enumeration',
     fieldType: 'radio',
     description: "The contact's sales, prospecting or outreach status",
-    options: options([
+    options: enumOptions([
       ['NEW', 'New'],
       ['OPEN', 'Open'],
       ['IN_PROGRESS', 'In Progress'],
@@ -160,10 +162,10 @@ const STANDARD_PROPERTIES: Seed[] = [
 
 const EPOCH = '2019-08-06T02:43:01.930Z';
 
-function standardDefinition(seed: Seed, index: number): PropertyDefinition {
+function standardDefinition(seed: PropertySeed, index: number, groupName: string): PropertyDefinition {
   return {
     description: '',
-    groupName: 'contactinformation',
+    groupName,
     options: [],
     displayOrder: -1,
     calculated: false,
@@ -223,16 +225,20 @@ function checkTypeCombination(name: string, type: PropertyType, fieldType: Field
   }
 }
 
+/** One object type's properties: HubSpot's own (`seeds`, contacts' by default) and those created through the API. */
 export class PropertyStore {
   private readonly byName = new Map<string, PropertyDefinition>();
 
-  constructor() {
+  constructor(
+    private readonly seeds: readonly PropertySeed[] = STANDARD_PROPERTIES,
+    private readonly defaultGroup = 'contactinformation',
+  ) {
     this.reset();
   }
 
   reset(): void {
     this.byName.clear();
-    STANDARD_PROPERTIES.forEach((seed, i) => this.byName.set(seed.name, standardDefinition(seed, i)));
+    this.seeds.forEach((seed, i) => this.byName.set(seed.name, standardDefinition(seed, i, this.defaultGroup)));
   }
 
   get(name: string): PropertyDefinition | undefined {

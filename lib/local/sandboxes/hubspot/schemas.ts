@@ -13,6 +13,34 @@ export const CreateInput = z.object({
 
 export const UpdateInput = z.object({ properties: Properties });
 
+/** AssociationSpec: an association type, as v3 creates name it. */
+const AssociationSpecInput = z.object({
+  associationCategory: z.enum(['HUBSPOT_DEFINED', 'INTEGRATOR_DEFINED', 'USER_DEFINED', 'WORK']),
+  associationTypeId: z.number().int(),
+});
+
+/** PublicAssociationsForObject: a record to associate a new one with, and the types to use. */
+export const AssociationForCreateInput = z.object({ to: z.object({ id: Id }), types: z.array(AssociationSpecInput).min(1) });
+
+/** SimplePublicObjectInputForCreate / SimplePublicObjectBatchInputForCreate of the deals API. */
+export const DealCreateInput = z.object({
+  properties: Properties,
+  associations: z.array(AssociationForCreateInput).optional(),
+  objectWriteTraceId: z.string().min(1).optional(),
+});
+
+export const DealBatchCreateInput = z.object({ inputs: z.array(DealCreateInput) });
+
+/** BatchInputPublicDefaultAssociationMultiPost. */
+export const DefaultAssociationBatchInput = z.object({
+  inputs: z.array(z.object({ from: z.object({ id: Id }), to: z.object({ id: Id }) })),
+});
+
+/** BatchInputPublicFetchAssociationsBatchRequest. */
+export const AssociationBatchReadInput = z.object({
+  inputs: z.array(z.object({ id: Id, after: z.string().optional() })),
+});
+
 export const BatchReadInput = z.object({
   inputs: z.array(z.object({ id: Id })),
   properties: z.array(z.string()).optional(),

@@ -5,12 +5,16 @@ import { performance } from 'node:perf_hooks';
 import { APP_ID, bodyForStatus, HubSpotHttpError, INVALID_API_KEY_MESSAGE, rateLimitBody, unauthorized, validationError, type JsonBody } from './errors.js';
 import { FaultSet } from './faults.js';
 import { restoreContact, route, type Reply } from './handlers.js';
+import { AssociationStore } from './associations.js';
+import { dealPropertyStore, DealStore } from './deals.js';
 import { PropertyStore } from './properties.js';
 import { DEFAULT_RATE_LIMIT, RollingWindowLimiter } from './rate-limit.js';
 import { FaultRuleInput, parseBody, RateLimitInput } from './schemas.js';
 import { seedContacts } from './seed.js';
 import { ContactStore } from './store.js';
 import type {
+  AssociationSnapshot,
+  DealSnapshot,
   FaultRule,
   HubSpotSandbox,
   HubSpotSandboxOptions,
@@ -117,6 +121,10 @@ class Sandbox implements HubSpotSandbox {
   private readonly server: Server;
   private readonly properties = new PropertyStore();
   private readonly store = new ContactStore(this.properties);
+  private readonly dealProperties = dealPropertyStore();
+  private readonly dealStore = new DealStore(this.dealProperties);
+  private readonly associationStore = new AssociationStore();
+  private readonly random: () => number;
   private readonly faults: FaultSet;
   private readonly limiter: RollingWindowLimiter;
   private readonly webhooks: WebhookDispatcher;
@@ -127,7 +135,8 @@ class Sandbox implements HubSpotSandbox {
   private closed = false;
 
   constructor(private readonly options: HubSpotSandboxOptions) {
-    this.faults = new FaultSet(options.random ?? Math.random);
+    this.random = options.random ?? Math.random;
+    this.faults = new FaultSet(this.random);
     this.limiter = new RollingWindowLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
     this.webhooks = new WebhookDispatcher(options.webhooks);
     this.seed();
@@ -191,9 +200,20 @@ class Sandbox implements HubSpotSandbox {
     return this.store.snapshot();
   }
 
+  deals(): DealSnapshot[] {
+    return this.dealStore.snapshot();
+  }
+
+  associations(): AssociationSnapshot[] {
+    return this.associationStore.snapshot();
+  }
+
   reset(): void {
     this.store.reset();
     this.properties.reset();
+    this.dealStore.reset();
+    this.dealProperties.reset();
+    this.associationStore.reset();
     this.faults.clear();
     this.limiter.reset();
     this.log = [];
@@ -303,7 +323,14 @@ class Sandbox implements HubSpotSandbox {
       if (parsed.error) throw parsed.error;
       const reply = handler(
         { method, url, body: parsed.value, params, inputFaults: this.faults.inputFaults(method, path), baseUrl: this.url },
-        { contacts: this.store, properties: this.properties },
+        {
+          contacts: this.store,
+          properties: this.properties,
+          deals: this.dealStore,
+          dealProperties: this.dealProperties,
+          associations: this.associationStore,
+          random: this.random,
+        },
       );
       return { ...reply, headers: { ...rateHeaders, ...reply.headers } };
     } catch (err) {
@@ -389,6 +416,10 @@ class Sandbox implements HubSpotSandbox {
           return { status: 200, body: this.limiter.current };
         case 'GET /__sandbox/contacts':
           return { status: 200, body: this.store.snapshot() };
+        case 'GET /__sandbox/deals':
+          return { status: 200, body: this.dealStore.snapshot() };
+        case 'GET /__sandbox/associations':
+          return { status: 200, body: this.associationStore.snapshot() };
         case 'GET /__sandbox/webhooks':
           return { status: 200, body: this.webhooks.deliveries() };
         case 'POST /__sandbox/webhooks': {

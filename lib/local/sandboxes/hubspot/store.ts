@@ -2,7 +2,8 @@ import type { PropertyProblem } from './errors.js';
 import { normalizeValue, type PropertyStore } from './properties.js';
 import type { ContactSnapshot } from './types.js';
 
-export interface ContactRecord {
+/** A CRM record (contact or deal): its property values, as stored strings, and its dates. */
+export interface ObjectRecord {
   id: string;
   num: number;
   props: Map<string, string>;
@@ -12,11 +13,14 @@ export interface ContactRecord {
   archivedAt?: number;
 }
 
+export type ContactRecord = ObjectRecord;
+
 export type RawValue = string | number | boolean | null;
 export type RawProperties = Record<string, RawValue>;
 
 export interface SimplePublicObject {
   id: string;
+  objectWriteTraceId?: string;
   properties: Record<string, string | null>;
   propertiesWithHistory?: Record<string, Array<{ value: string; timestamp: string; sourceType: string }>>;
   createdAt: string;
@@ -72,20 +76,7 @@ export class ContactStore {
   }
 
   validate(input: RawProperties): ValidatedWrite {
-    const values = new Map<string, string>();
-    const problems: PropertyProblem[] = [];
-    for (const [name, rawValue] of Object.entries(input)) {
-      const def = this.properties.get(name);
-      if (!def) {
-        problems.push({ name, error: 'PROPERTY_DOESNT_EXIST', message: `Property "${name}" does not exist` });
-        continue;
-      }
-      const raw = rawValue === null ? '' : String(rawValue);
-      const result = normalizeValue(def, raw);
-      if (result.ok) values.set(name, result.value);
-      else problems.push(result.problem);
-    }
-    return problems.length ? { ok: false, problems } : { ok: true, values };
+    return validateProperties(this.properties, input);
   }
 
   byEmailAddress(email: string): ContactRecord | undefined {
@@ -220,53 +211,11 @@ export class ContactStore {
   }
 
   page(after: number, limit: number, archived: boolean): { records: ContactRecord[]; more: boolean } {
-    let lo = 0;
-    let hi = this.order.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.order[mid]!.num <= after) lo = mid + 1;
-      else hi = mid;
-    }
-    const records: ContactRecord[] = [];
-    for (let i = lo; i < this.order.length; i++) {
-      const r = this.order[i]!;
-      if (r.archived !== archived) continue;
-      if (records.length === limit) return { records, more: true };
-      records.push(r);
-    }
-    return { records, more: false };
+    return pageByNum(this.order, after, limit, archived);
   }
 
   view(record: ContactRecord, requested?: readonly string[], withHistory?: readonly string[]): SimplePublicObject {
-    const properties: Record<string, string | null> = {};
-    if (requested === undefined) {
-      for (const [k, v] of record.props) properties[k] = v;
-    } else {
-      const names = requested.length ? requested : DEFAULT_PROPERTIES;
-      for (const name of names) {
-        if (this.properties.get(name)) properties[name] = record.props.get(name) ?? null;
-      }
-      for (const name of ALWAYS_RETURNED) properties[name] = record.props.get(name) ?? null;
-    }
-    const out: SimplePublicObject = {
-      id: record.id,
-      properties,
-      createdAt: new Date(record.createdAt).toISOString(),
-      updatedAt: new Date(record.updatedAt).toISOString(),
-      archived: record.archived,
-    };
-    if (record.archivedAt !== undefined) out.archivedAt = new Date(record.archivedAt).toISOString();
-    if (withHistory && withHistory.length) {
-      const history: NonNullable<SimplePublicObject['propertiesWithHistory']> = {};
-      const timestamp = new Date(record.updatedAt).toISOString();
-      for (const name of withHistory) {
-        if (!this.properties.get(name)) continue;
-        const value = record.props.get(name);
-        history[name] = value === undefined ? [] : [{ value, timestamp, sourceType: 'API' }];
-      }
-      out.propertiesWithHistory = history;
-    }
-    return out;
+    return objectView(record, this.properties, { defaults: DEFAULT_PROPERTIES, always: ALWAYS_RETURNED }, requested, withHistory);
   }
 
   snapshot(): ContactSnapshot[] {
@@ -278,4 +227,84 @@ export class ContactStore {
       archived: r.archived,
     }));
   }
+}
+
+/** Records numbered above `after` (listing order is numbering order), up to `limit`, and whether more follow. */
+export function pageByNum(order: readonly ObjectRecord[], after: number, limit: number, archived: boolean): { records: ObjectRecord[]; more: boolean } {
+  let lo = 0;
+  let hi = order.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (order[mid]!.num <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  const records: ObjectRecord[] = [];
+  for (let i = lo; i < order.length; i++) {
+    const r = order[i]!;
+    if (r.archived !== archived) continue;
+    if (records.length === limit) return { records, more: true };
+    records.push(r);
+  }
+  return { records, more: false };
+}
+
+/**
+ * A record as the object APIs return it. `requested` undefined (a write's answer): every value it
+ * has; otherwise the properties asked for (the type's defaults when none), null where unset, plus
+ * those HubSpot always returns.
+ */
+export function objectView(
+  record: ObjectRecord,
+  properties: PropertyStore,
+  names: { defaults: readonly string[]; always: readonly string[] },
+  requested?: readonly string[],
+  withHistory?: readonly string[],
+): SimplePublicObject {
+  const values: Record<string, string | null> = {};
+  if (requested === undefined) {
+    for (const [k, v] of record.props) values[k] = v;
+  } else {
+    const wanted = requested.length ? requested : names.defaults;
+    for (const name of wanted) {
+      if (properties.get(name)) values[name] = record.props.get(name) ?? null;
+    }
+    for (const name of names.always) values[name] = record.props.get(name) ?? null;
+  }
+  const out: SimplePublicObject = {
+    id: record.id,
+    properties: values,
+    createdAt: new Date(record.createdAt).toISOString(),
+    updatedAt: new Date(record.updatedAt).toISOString(),
+    archived: record.archived,
+  };
+  if (record.archivedAt !== undefined) out.archivedAt = new Date(record.archivedAt).toISOString();
+  if (withHistory && withHistory.length) {
+    const history: NonNullable<SimplePublicObject['propertiesWithHistory']> = {};
+    const timestamp = new Date(record.updatedAt).toISOString();
+    for (const name of withHistory) {
+      if (!properties.get(name)) continue;
+      const value = record.props.get(name);
+      history[name] = value === undefined ? [] : [{ value, timestamp, sourceType: 'API' }];
+    }
+    out.propertiesWithHistory = history;
+  }
+  return out;
+}
+
+/** Checks and normalises property values against an object type's properties. */
+export function validateProperties(properties: PropertyStore, input: RawProperties): ValidatedWrite {
+  const values = new Map<string, string>();
+  const problems: PropertyProblem[] = [];
+  for (const [name, rawValue] of Object.entries(input)) {
+    const def = properties.get(name);
+    if (!def) {
+      problems.push({ name, error: 'PROPERTY_DOESNT_EXIST', message: `Property "${name}" does not exist` });
+      continue;
+    }
+    const raw = rawValue === null ? '' : String(rawValue);
+    const result = normalizeValue(def, raw);
+    if (result.ok) values.set(name, result.value);
+    else problems.push(result.problem);
+  }
+  return problems.length ? { ok: false, problems } : { ok: true, values };
 }

@@ -9,6 +9,7 @@ export interface HubSpotSandboxOptions {
   accessToken: string;
   rateLimit?: RateLimit;
   seed?: boolean;
+  /** Drives probabilistic faults and the order of deal batch create results (seed it for repeatable tests). */
   random?: () => number;
   /** Webhook deliveries of contact changes, like a HubSpot app's; off until a target URL is set. */
   webhooks?: HubSpotWebhookOptions;
@@ -96,6 +97,11 @@ export interface FaultRule {
   status?: number;
   delayMs?: number;
   retryAfterSeconds?: number;
+  /**
+   * 'inputError': the inputs it fails, a RegExp source tested against each input's email (contact
+   * routes), its objectWriteTraceId, dealname or id (deal routes), or its from and to ids
+   * (association routes).
+   */
   emailPattern?: string;
   message?: string;
   times?: number;
@@ -117,6 +123,24 @@ export interface ContactSnapshot {
   createdAt: string;
   updatedAt: string;
   archived: boolean;
+}
+
+export interface DealSnapshot {
+  id: string;
+  properties: Record<string, string | null>;
+  createdAt: string;
+  updatedAt: string;
+  archived: boolean;
+}
+
+/** One direction of an association: a contact–deal pair shows up twice (contact → deal 4, deal → contact 3). */
+export interface AssociationSnapshot {
+  fromObjectType: 'contacts' | 'deals';
+  fromObjectId: string;
+  toObjectType: 'contacts' | 'deals';
+  toObjectId: string;
+  category: 'HUBSPOT_DEFINED' | 'USER_DEFINED' | 'INTEGRATOR_DEFINED' | 'WORK';
+  associationTypeId: number;
 }
 
 /** Webhooks API v3 SettingsResponse. */
@@ -146,6 +170,10 @@ export interface HubSpotSandbox {
   clearRequests(): void;
   setRateLimit(limit: RateLimit): void;
   contacts(): ContactSnapshot[];
+  /** Every deal, archived ones included, oldest first. */
+  deals(): DealSnapshot[];
+  /** Every association, one entry per direction, oldest first. */
+  associations(): AssociationSnapshot[];
   reset(): void;
   /** Turns webhook deliveries on (or moves them) or, with null, off. Needs webhooks.clientSecret. */
   setWebhookTarget(targetUrl: string | null): void;

@@ -1,0 +1,65 @@
+/**
+ * The HubSpot CRM as the TurboTenant sync needs it (`HubSpotCrm` in core/turbotenant-sync.ts):
+ * contacts upserted by email, deals upserted by their unique `turbotenant_property_id` (so a
+ * property's deal is created once, whatever races or retries happen), and default contact ↔ deal
+ * associations; each at most 100 per call, counted for the benchmark.
+ */
+import { PermanentError } from '../../core/errors.js';
+import type { ContactInput } from '../../core/ports.js';
+import type { HubSpotCrm } from '../../core/turbotenant-sync.js';
+import { HUBSPOT_BATCH_MAX, type HubSpotClient } from './client.js';
+import { associateContactsWithDeals } from './deals.js';
+import { BatchUpsertResponseSchema } from './schemas.js';
+
+/** The deal property that keys a TurboTenant property's deal (created unique by `setup hubspot`). */
+export const DEAL_KEY_PROPERTY = 'turbotenant_property_id';
+
+export class HubSpotCrmAdapter implements HubSpotCrm {
+  calls = 0;
+
+  constructor(
+    private readonly client: HubSpotClient,
+    private readonly options: { maxWaitMs: number; timeoutMs: number } = { maxWaitMs: 10_000, timeoutMs: 10_000 },
+  ) {}
+
+  async upsertContacts(inputs: readonly ContactInput[]): Promise<{ ids: Map<string, string>; rejected: Map<string, string> }> {
+    if (inputs.length === 0) return { ids: new Map(), rejected: new Map() };
+    this.calls += 1;
+    const result = await this.client.upsertByEmail(inputs, this.options);
+    return { ids: new Map([...result.written].map(([email, { id }]) => [email, id])), rejected: new Map(result.rejected) };
+  }
+
+  async upsertDeals(inputs: readonly { propertyId: string; properties: Record<string, string> }[]): Promise<Map<string, { id: string; created: boolean }>> {
+    const out = new Map<string, { id: string; created: boolean }>();
+    if (inputs.length === 0) return out;
+    if (inputs.length > HUBSPOT_BATCH_MAX) throw new Error(`at most ${HUBSPOT_BATCH_MAX} deals per call, got ${inputs.length}`);
+    this.calls += 1;
+    const response = await this.client.send(
+      'POST',
+      '/crm/v3/objects/deals/batch/upsert',
+      { inputs: inputs.map((i) => ({ idProperty: DEAL_KEY_PROPERTY, id: i.propertyId, properties: { ...i.properties, [DEAL_KEY_PROPERTY]: i.propertyId } })) },
+      this.options,
+    );
+    const parsed = BatchUpsertResponseSchema.safeParse(response.body);
+    if (!parsed.success) throw new PermanentError(`HubSpot deal upsert answered an unexpected shape: ${parsed.error.issues[0]?.message ?? ''}`);
+    parsed.data.results.forEach((result, index) => {
+      const propertyId = result.properties[DEAL_KEY_PROPERTY] ?? inputs[index]?.propertyId;
+      if (propertyId) out.set(propertyId, { id: result.id, created: result.new });
+    });
+    const missing = inputs.filter((i) => !out.has(i.propertyId));
+    if (missing.length > 0) {
+      const reason = parsed.data.errors?.[0]?.message ?? 'no result';
+      throw new PermanentError(`HubSpot refused the deals of ${missing.map((m) => m.propertyId).join(', ')}: ${reason}`);
+    }
+    return out;
+  }
+
+  async associateContactsWithDeals(pairs: readonly { contactId: string; dealId: string }[]): Promise<void> {
+    if (pairs.length === 0) return;
+    const result = await associateContactsWithDeals(this.client, pairs, this.options);
+    this.calls += result.calls;
+    if (result.rejected.length > 0) {
+      throw new PermanentError(`HubSpot refused ${result.rejected.length} association(s): ${result.rejected[0]!.error}`);
+    }
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * Consumer of the turbotenant-events queue (TurboTenant events → HubSpot contacts and deals, and
+ * Stripe metadata when on) and the 15-minute reconcile (EventBridge `{action:"reconcile"}`).
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+import { HubSpotClient } from '../connectors/hubspot/client.js';
+import { HubSpotCrmAdapter } from '../connectors/hubspot/crm.js';
+import { RollingWindowBudget } from '../connectors/hubspot/rate-budget.js';
+import { StripeClient } from '../connectors/stripe/client.js';
+import { TurboTenantClient } from '../connectors/turbotenant/client.js';
+import { processTurboTenantBatch, type TurboTenantMessage } from '../core/turbotenant-batch.js';
+import { reconcileTurboTenant, type PropertyFeed } from '../core/turbotenant-reconcile.js';
+import type { CustomerMetadataSink, TurboTenantEvent } from '../core/turbotenant-sync.js';
+import { ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
+import { observability, once } from '../runtime/observability.js';
+import { HUBSPOT_SECRET, optionalSecretField, secretField, STRIPE_SECRET, TURBOTENANT_SECRET } from '../runtime/secrets.js';
+import { parseRecord, receiveCount, SqsQueue } from '../runtime/sqs-queue.js';
+import { DynamoCursors } from '../store/cursors.js';
+import { createDocumentClient } from '../store/dynamo-client.js';
+import { DynamoEventConfirmations } from '../store/event-confirmations.js';
+import { DynamoMappingStore, TurboTenantPropertyMappings } from '../store/mapping-store.js';
+
+const { logger, metrics } = observability('turbotenant-sync');
+
+const STRIPE_DEFAULT_BASE_URL = 'https://api.stripe.com';
+
+/** Long-lived parts, built once per execution environment (clients, rate budget). */
+export interface TurboTenantSyncParts {
+  readonly turbotenant: TurboTenantClient;
+  readonly hubspot: HubSpotClient;
+  readonly mappingStore: DynamoMappingStore;
+  readonly confirmations: DynamoEventConfirmations;
+  readonly cursors: DynamoCursors;
+  readonly retries: SqsQueue;
+  readonly stripe?: CustomerMetadataSink;
+  readonly deal: { pipeline: string; stage: string };
+  readonly onboardingStage: string;
+  readonly maxReceiveCount: number;
+  readonly now: () => Date;
+}
+
+export function composeFromEnvironment(): TurboTenantSyncParts {
+  const db = createDocumentClient(new DynamoDBClient({}));
+  const stateTable = env.required(ENV.syncStateTable);
+  const turbotenantBase = secretField(TURBOTENANT_SECRET, 'baseUrl');
+  const stripeBase = optionalSecretField(STRIPE_SECRET, 'baseUrl');
+  return {
+    turbotenant: new TurboTenantClient({ baseUrl: turbotenantBase, apiKey: secretField(TURBOTENANT_SECRET, 'apiKey') }),
+    hubspot: new HubSpotClient({
+      baseUrl: env.optional(ENV.hubspotBaseUrl) ?? HUBSPOT_DEFAULT_BASE_URL,
+      accessToken: secretField(HUBSPOT_SECRET, 'accessToken'),
+      budget: new RollingWindowBudget(),
+    }),
+    mappingStore: new DynamoMappingStore(db, env.required(ENV.mappingsTable)),
+    confirmations: new DynamoEventConfirmations(db, stateTable),
+    cursors: new DynamoCursors(db, stateTable),
+    retries: new SqsQueue(new SQSClient({}), { queueUrl: env.required(ENV.turbotenantEventsQueueUrl) }),
+    ...(env.optional(ENV.stripeSync) === 'on'
+      ? {
+          stripe: {
+            setCustomerMetadata: async (customerId, metadata, idempotencyKey) => {
+              const base = (await stripeBase()) as string | undefined;
+              const client = new StripeClient({ baseUrl: base ?? STRIPE_DEFAULT_BASE_URL, apiKey: secretField(STRIPE_SECRET, 'apiKey') });
+              await client.updateCustomerMetadata(customerId, metadata, { idempotencyKey });
+            },
+          } satisfies CustomerMetadataSink,
+        }
+      : {}),
+    deal: { pipeline: env.optional(ENV.turbotenantDealPipeline) ?? 'default', stage: env.optional(ENV.turbotenantDealStage) ?? 'appointmentscheduled' },
+    onboardingStage: env.optional(ENV.turbotenantOnboardingStage) ?? 'verified',
+    maxReceiveCount: env.integer(ENV.turbotenantEventsMaxReceiveCount, 8),
+    now: () => new Date(),
+  };
+}
+
+const MessageSchema = z.object({
+  event: z.object({
+    eventId: z.string().min(1),
+    type: z.enum(['property_created', 'property_updated', 'lead_created']),
+    occurredAt: z.string(),
+    landlordId: z.string().min(1),
+    propertyId: z.string().min(1),
+    lead: z.object({ id: z.string(), email: z.string(), first_name: z.string().optional(), last_name: z.string().optional(), phone: z.string().optional(), message: z.string().optional() }).optional(),
+    metadata: z.record(z.string(), z.string()),
+  }),
+});
+
+function toMessage(record: SQSRecord): TurboTenantMessage | undefined {
+  const parsed = parseRecord(record, MessageSchema);
+  if (!parsed) return undefined;
+  return { messageId: record.messageId, receiptHandle: record.receiptHandle, receiveCount: receiveCount(record), event: parsed.event as TurboTenantEvent };
+}
+
+const ScheduledEventSchema = z.object({ schedule: z.string(), action: z.literal('reconcile') });
+
+function isSqs(event: unknown): event is SQSEvent {
+  return typeof event === 'object' && event !== null && Array.isArray((event as SQSEvent).Records);
+}
+
+export function makeHandler(getParts: () => TurboTenantSyncParts) {
+  const syncDeps = (parts: TurboTenantSyncParts) => {
+    const hubspot = new HubSpotCrmAdapter(parts.hubspot);
+    return {
+      hubspot,
+      deps: {
+        source: parts.turbotenant,
+        hubspot,
+        // Per invocation: it remembers the versions it read, for its conditional writes.
+        mappings: new TurboTenantPropertyMappings(parts.mappingStore),
+        ...(parts.stripe ? { stripe: parts.stripe } : {}),
+        deal: parts.deal,
+        onboardingStage: parts.onboardingStage,
+        now: parts.now,
+      },
+    };
+  };
+
+  async function consume(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+    const parts = getParts();
+    const messages: TurboTenantMessage[] = [];
+    const unparsable = new Set<string>();
+    for (const record of event.Records) {
+      const message = toMessage(record);
+      if (message) messages.push(message);
+      else unparsable.add(record.messageId);
+    }
+    if (unparsable.size > 0) logger.error('Messages that are not TurboTenant events', { messageIds: [...unparsable] });
+    const { hubspot, deps } = syncDeps(parts);
+    const report = await processTurboTenantBatch(messages, {
+      ...deps,
+      confirmations: parts.confirmations,
+      retries: parts.retries,
+      maxReceiveCount: parts.maxReceiveCount,
+      random: Math.random,
+      log: logger,
+    });
+    metrics.addMetric('TurboTenantEventsSynced', MetricUnit.Count, report.synced);
+    metrics.addMetric('TurboTenantEventsFailed', MetricUnit.Count, report.errors);
+    metrics.addMetric('TurboTenantEventsRetried', MetricUnit.Count, report.failedMessageIds.size);
+    metrics.addMetric('HubSpotCalls', MetricUnit.Count, hubspot.calls);
+    metrics.publishStoredMetrics();
+    logger.info('TurboTenant events synced', { records: event.Records.length, ...report, failedMessageIds: report.failedMessageIds.size, hubspotCalls: hubspot.calls });
+    return processPartialResponse(
+      event,
+      async (record: SQSRecord) => {
+        if (unparsable.has(record.messageId)) throw new Error(`message ${record.messageId} is not a TurboTenant event`);
+        if (report.failedMessageIds.has(record.messageId)) throw new Error(`event of message ${record.messageId} will be retried`);
+      },
+      new BatchProcessor(EventType.SQS),
+      { context, throwOnFullBatchFailure: false },
+    );
+  }
+
+  async function reconcile(): Promise<unknown> {
+    const parts = getParts();
+    const { hubspot, deps } = syncDeps(parts);
+    const feed: PropertyFeed = {
+      async *propertiesUpdatedSince(since) {
+        for await (const page of parts.turbotenant.listPropertiesUpdatedSince(since, { perPage: 100 })) yield page.properties;
+      },
+    };
+    const report = await reconcileTurboTenant({ ...deps, feed, cursors: parts.cursors });
+    metrics.addMetric('TurboTenantReconciled', MetricUnit.Count, report.properties);
+    metrics.addMetric('HubSpotCalls', MetricUnit.Count, hubspot.calls);
+    metrics.publishStoredMetrics();
+    logger.info('TurboTenant reconcile', { ...report, hubspotCalls: hubspot.calls });
+    return { ...report, hubspotCalls: hubspot.calls };
+  }
+
+  return middy(async (event: unknown, context: Context) => {
+    if (isSqs(event)) return consume(event, context);
+    const scheduled = ScheduledEventSchema.parse(event);
+    logger.appendKeys({ schedule: scheduled.schedule });
+    return reconcile();
+  }).use(injectLambdaContext(logger, { resetKeys: true }));
+}
+
+export const handler = makeHandler(once(composeFromEnvironment));

@@ -1,0 +1,111 @@
+/**
+ * What every CRM route handler shares: the request and reply shapes, the services it works on,
+ * and the batch conventions of HubSpot's object APIs (100-input limit, 207 with per-input errors).
+ */
+import { validationError, type StandardError } from './errors.js';
+import type { InputFaults } from './faults.js';
+import type { AssociationStore } from './associations.js';
+import type { DealStore } from './deals.js';
+import type { PropertyStore } from './properties.js';
+import type { ContactStore } from './store.js';
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface CrmRequest {
+  method: string;
+  url: URL;
+  body: unknown;
+  params: string[];
+  inputFaults: InputFaults;
+  baseUrl: string;
+}
+
+export interface Services {
+  contacts: ContactStore;
+  /** The properties of the object type the route is about (contact properties, or deal properties on deal routes). */
+  properties: PropertyStore;
+  deals: DealStore;
+  dealProperties: PropertyStore;
+  associations: AssociationStore;
+  /** The sandbox's random source (seeded in tests): the order of batch create results. */
+  random: () => number;
+}
+
+export type Handler = (req: CrmRequest, s: Services) => Reply;
+
+export interface Route {
+  pattern: RegExp;
+  methods: Record<string, Handler>;
+}
+
+export const MAX_BATCH_INPUTS = 100;
+export const MAX_PAGE_LIMIT = 100;
+
+export const listParam = (url: URL, name: string): string[] | undefined => {
+  const all = url.searchParams.getAll(name);
+  if (all.length === 0) return undefined;
+  return all.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+};
+
+export const boolParam = (url: URL, name: string): boolean => url.searchParams.get(name)?.toLowerCase() === 'true';
+
+export function checkBatchSize(count: number, max = MAX_BATCH_INPUTS): void {
+  if (count > max) {
+    throw validationError(`Batch input size must be at most ${max}, but was ${count}. Split the inputs into batches of ${max} or fewer.`, {
+      context: { inputs: [String(count)] },
+      errors: [{ message: `size must be between 0 and ${max}`, in: 'inputs' }],
+    });
+  }
+}
+
+export function checkDuplicates(ids: string[], caseInsensitive: boolean): void {
+  const seen = new Set<string>();
+  const dupes = new Set<string>();
+  for (const id of ids) {
+    const k = caseInsensitive ? id.trim().toLowerCase() : id;
+    if (seen.has(k)) dupes.add(id);
+    seen.add(k);
+  }
+  if (dupes.size) {
+    const list = [...dupes];
+    throw validationError(`Duplicate IDs found in batch input: [${list.join(', ')}]. IDs must be unique`, { context: { ids: list } });
+  }
+}
+
+/** A batch answer: `okStatus` when every input went through, 207 with `errors` when some did not. */
+export function batchReply<T>(okStatus: number, results: T[], errors: StandardError[], requestedAt: string): Reply {
+  const body: Record<string, unknown> = { status: 'COMPLETE', results };
+  if (errors.length) {
+    body.numErrors = errors.length;
+    body.errors = errors;
+  }
+  body.requestedAt = requestedAt;
+  body.startedAt = requestedAt;
+  body.completedAt = new Date().toISOString();
+  return { status: errors.length ? 207 : okStatus, body };
+}
+
+/** Parses `limit` and `after` of a list request (`after` is the position to start from). */
+export function pageParams(url: URL, defaultLimit: number, maxLimit: number): { limit: number; after: number } {
+  const rawLimit = url.searchParams.get('limit');
+  const limit = rawLimit === null ? defaultLimit : Number(rawLimit);
+  if (!Number.isInteger(limit) || limit < 0) throw validationError(`limit must be a non-negative integer, got '${rawLimit}'`);
+  const rawAfter = url.searchParams.get('after');
+  const after = rawAfter === null || rawAfter === '' ? 0 : Number(rawAfter);
+  if (!Number.isInteger(after) || after < 0) throw validationError(`Invalid paging cursor after='${rawAfter}'`);
+  return { limit: Math.min(limit, maxLimit), after };
+}
+
+/** `paging.next` of a list answer: the same request with `after` moved on. */
+export function nextPage(url: URL, baseUrl: string, after: string): { next: { after: string; link: string } } {
+  const link = new URL(url.pathname, baseUrl);
+  url.searchParams.forEach((v, k) => {
+    if (k !== 'after') link.searchParams.append(k, v);
+  });
+  link.searchParams.set('after', after);
+  return { next: { after, link: link.toString() } };
+}
