@@ -16,7 +16,7 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { z } from 'zod';
 import { HubSpotClient } from '../functions/connectors/hubspot/client.js';
-import { contactProperties, ensureProperties } from '../functions/connectors/hubspot/setup.js';
+import { contactProperties, dealProperties, ensureProperties } from '../functions/connectors/hubspot/setup.js';
 import { ensureWebhooks, privateAppWebhookSteps } from '../functions/connectors/hubspot/webhook-setup.js';
 import { LEAD_TO_CONTACT, ORIGIN_PROPERTY } from '../functions/core/contact-mapping.js';
 import { HUBSPOT_WEBHOOK_EVENTS } from '../lib/topology.js';
@@ -137,6 +137,7 @@ async function setupHubSpot(): Promise<void> {
   const client = new HubSpotClient({ baseUrl: target.baseUrl, accessToken: async () => target.token });
   const actions = await ensureProperties(client, 'contacts', contactProperties(process.env.PLATFORM_SOURCE_VALUE ?? DEFAULT_PLATFORM_SOURCE));
   for (const { property, action } of actions) console.log(`contacts.${property}: ${action}`);
+  for (const { property, action } of await ensureProperties(client, 'deals', dealProperties())) console.log(`deals.${property}: ${action}`);
   const propertyNames = [...LEAD_TO_CONTACT.map(([, property]) => property), ORIGIN_PROPERTY];
   if (target.appId && target.developerApiKey) {
     const webhooks = await ensureWebhooks(client, {

@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { HubSpotClient } from '../../functions/connectors/hubspot/client.js';
-import { contactProperties, ensureProperties } from '../../functions/connectors/hubspot/setup.js';
+import { contactProperties, dealProperties, ensureProperties } from '../../functions/connectors/hubspot/setup.js';
 import { json } from '../../functions/runtime/http.js';
 import { environments, type EnvironmentSettings } from '../environments.js';
 import { buildTopology, type FunctionId, type FunctionSpec, type QueueId, type Topology } from '../topology.js';
@@ -207,11 +207,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     process.env.STRIPE_SYNC = stripeUrl ? 'on' : 'off';
 
     // The portal objects the flows write to, as `npm run sync -- setup hubspot` creates them.
-    await ensureProperties(
-      new HubSpotClient({ baseUrl: hubspotUrl, accessToken: async () => accessToken }),
-      'contacts',
-      contactProperties(platformSource),
-    );
+    const setupClient = new HubSpotClient({ baseUrl: hubspotUrl, accessToken: async () => accessToken });
+    await ensureProperties(setupClient, 'contacts', contactProperties(platformSource));
+    await ensureProperties(setupClient, 'deals', dealProperties());
 
     const handlers = new Map<FunctionId, Handler>();
     const instance = (stacksStarted += 1);

@@ -16,6 +16,8 @@ export interface PropertyDefinition {
   readonly type: 'string' | 'enumeration' | 'number' | 'date' | 'datetime';
   readonly fieldType: 'text' | 'textarea' | 'select' | 'number' | 'date';
   readonly options?: readonly { label: string; value: string }[];
+  /** HubSpot keeps the value unique per object (and it can key a batch upsert). */
+  readonly hasUniqueValue?: boolean;
 }
 
 export function contactProperties(platformSource: string): PropertyDefinition[] {
@@ -43,6 +45,21 @@ export function contactProperties(platformSource: string): PropertyDefinition[] 
   ];
 }
 
+/** The deal properties the TurboTenant flow writes: its key, unique so a deal is never made twice. */
+export function dealProperties(): PropertyDefinition[] {
+  return [
+    {
+      name: 'turbotenant_property_id',
+      label: 'TurboTenant property ID',
+      description: 'The TurboTenant property this deal is; crm-sync upserts deals by it.',
+      groupName: 'dealinformation',
+      type: 'string',
+      fieldType: 'text',
+      hasUniqueValue: true,
+    },
+  ];
+}
+
 const TURBOTENANT_CONTACT_PROPERTIES: ReadonlyArray<readonly [string, string, PropertyDefinition['type']]> = [
   ['property_title', 'Property title', 'string'],
   ['property_type', 'Property type', 'string'],
@@ -67,7 +84,7 @@ const CALL = { maxWaitMs: 10_000, timeoutMs: 10_000 };
 
 export async function ensureProperties(
   client: HubSpotClient,
-  objectType: 'contacts',
+  objectType: 'contacts' | 'deals',
   definitions: readonly PropertyDefinition[],
 ): Promise<SetupAction[]> {
   const actions: SetupAction[] = [];
