@@ -304,7 +304,7 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
       {
         id: 'lead-operations',
         entry: 'functions/lead-operations/handler.ts',
-        description: 'Resync of failed and stuck leads (API and schedule), DLQ redrive (lead sync, HubSpot events), sync status',
+        description: 'Resync of failed and stuck leads (API and schedule), DLQ redrive (lead sync, HubSpot and TurboTenant events), sync status',
         timeoutSeconds: 60,
         memoryMb: 256,
         tables: [{ table: 'leads', access: 'readWrite' }],
@@ -314,6 +314,8 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
           { queue: 'lead-sync', access: 'inspect' },
           { queue: 'hubspot-events', access: 'redrive' },
           { queue: 'hubspot-events', access: 'inspect' },
+          { queue: 'turbotenant-events', access: 'redrive' },
+          { queue: 'turbotenant-events', access: 'inspect' },
         ],
         secrets: [],
         environment: {

@@ -1,6 +1,6 @@
 /**
  * Operations on the lead flow:
- * - `POST /internal/leads/resync-failed`: FAILED leads requeued, the DLQs (lead sync, HubSpot events) redriven;
+ * - `POST /internal/leads/resync-failed`: FAILED leads requeued, every DLQ (lead sync, HubSpot and TurboTenant events) redriven;
  * - `GET /internal/status`: leads waiting per sync status and queue depths;
  * - the `lead-reconcile` schedule (EventBridge): exhausted and stuck leads requeued.
  */
@@ -25,8 +25,9 @@ const { logger, metrics } = observability('lead-operations');
 export interface OperationsDeps extends Omit<ResyncDeps, 'log'> {
   readonly leads: LeadStore;
   readonly inspector: QueueInspector;
-  /** The HubSpot events queue, shown by the status route (its DLQ is part of `deadLetters`). */
+  /** The event queues (HubSpot, TurboTenant), shown by the status route (their DLQs are part of `deadLetters`). */
   readonly eventsInspector?: QueueInspector;
+  readonly turbotenantInspector?: QueueInspector;
   readonly stuckAfterMinutes: number;
 }
 
@@ -43,13 +44,20 @@ export function composeFromEnvironment(): OperationsDeps {
     dlqUrl: env.required(ENV.hubspotEventsDlqUrl),
     dlqArn: env.required(ENV.hubspotEventsDlqArn),
   });
+  const turbotenant = new SqsQueue(new SQSClient({}), {
+    queueUrl: env.required(ENV.turbotenantEventsQueueUrl),
+    queueArn: env.required(ENV.turbotenantEventsQueueArn),
+    dlqUrl: env.required(ENV.turbotenantEventsDlqUrl),
+    dlqArn: env.required(ENV.turbotenantEventsDlqArn),
+  });
   return {
     leads: new DynamoLeadStore(createDocumentClient(new DynamoDBClient({})), env.required(ENV.leadsTable)),
     queue,
-    // The resync flow redrives every DLQ of the lead flows: platform leads and HubSpot events.
-    deadLetters: { redrive: async () => (await queue.redrive()) + (await events.redrive()) },
+    // The resync flow redrives every DLQ: platform leads, HubSpot events, TurboTenant events.
+    deadLetters: { redrive: async () => (await queue.redrive()) + (await events.redrive()) + (await turbotenant.redrive()) },
     inspector: queue,
     eventsInspector: events,
+    turbotenantInspector: turbotenant,
     stuckAfterMinutes: env.integer(ENV.stuckLeadAfterMinutes, 15),
     now: () => new Date(),
   };
@@ -84,12 +92,20 @@ export function makeHandler(getDeps: () => OperationsDeps) {
         }
         case 'GET /internal/status': {
           const deps = getDeps();
-          const [leads, leadSync, hubspotEvents] = await Promise.all([
+          const [leads, leadSync, hubspotEvents, turbotenantEvents] = await Promise.all([
             deps.leads.countByStatus(),
             deps.inspector.depths(),
             deps.eventsInspector?.depths(),
+            deps.turbotenantInspector?.depths(),
           ]);
-          return json(200, { leads, queues: { 'lead-sync': leadSync, ...(hubspotEvents ? { 'hubspot-events': hubspotEvents } : {}) } });
+          return json(200, {
+            leads,
+            queues: {
+              'lead-sync': leadSync,
+              ...(hubspotEvents ? { 'hubspot-events': hubspotEvents } : {}),
+              ...(turbotenantEvents ? { 'turbotenant-events': turbotenantEvents } : {}),
+            },
+          });
         }
         default:
           return json(404, { error: { code: 'not_found', message: `No route ${event.routeKey}`, details: [] } });

@@ -351,8 +351,9 @@ describe.each(['dev', 'prod'] as const)('CrmSync stack (%s)', (environment) => {
     // The resync flow redrives both DLQs, and may start move tasks from nowhere else.
     const moveTask = operations.filter((s) => actionsOf(s).includes('sqs:StartMessageMoveTask'));
     const moveResources = moveTask.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
-    expect(moveResources).toHaveLength(2);
-    expect(moveResources).toEqual(expect.arrayContaining([dlqArn, eventsDlqArn]));
+    const ttDlqArn = { 'Fn::GetAtt': [logicalId(synth.stack, synth.stack.queues.get('turbotenant-events')!.deadLetterQueue), 'Arn'] };
+    expect(moveResources).toHaveLength(3);
+    expect(moveResources).toEqual(expect.arrayContaining([dlqArn, eventsDlqArn, ttDlqArn]));
     const inbound = roleStatements(synth, 'hubspot-inbound');
     expect(inbound).toContainEqual(
       expect.objectContaining({
