@@ -158,16 +158,19 @@ export async function syncTurboTenantEvents(events: readonly TurboTenantEvent[],
 
   // One plan per property: the latest event's metadata, the landlord's contact, the deal.
   const latest = new Map<string, (typeof ready)[number]>();
+  const earliest = new Map<string, string>();
   for (const item of ready) {
     const seen = latest.get(item.property.id);
     if (!seen || item.event.occurredAt >= seen.event.occurredAt) latest.set(item.property.id, item);
+    const first = earliest.get(item.property.id);
+    if (!first || item.event.occurredAt < first) earliest.set(item.property.id, item.event.occurredAt);
   }
   const mappings = await deps.mappings.getMany([...latest.keys()]);
 
   const plans = [...latest.values()].map(({ event, landlord, property }) => {
     const mapping = mappings.get(property.id);
     // The contact's created_date is the first event's time, not the latest update's.
-    const firstOccurredAt = mapping?.source?.firstOccurredAt ?? event.occurredAt;
+    const firstOccurredAt = mapping?.source?.firstOccurredAt ?? earliest.get(property.id) ?? event.occurredAt;
     const contact = landlordContactProperties({ landlord, property, metadata: event.metadata, occurredAt: firstOccurredAt });
     const deal = propertyDealProperties(property, deps.deal);
     return { event, landlord, property, contact, deal, firstOccurredAt, hash: turboTenantSyncHash(contact, deal), mapping };

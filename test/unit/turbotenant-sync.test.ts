@@ -93,6 +93,20 @@ describe('syncTurboTenantEvents', () => {
     expect(report.results.get(`evt_${eventNo}`)).toMatchObject({ status: 'success', propertyId: 'PROP_2' });
   });
 
+  it('applies out-of-order events as the property is now, with the metadata of the latest event', async () => {
+    const { source, hubspot, deps } = setup();
+    source.add(4);
+    source.properties.set('PROP_4', { ...source.properties.get('PROP_4')!, rent: 2000 });
+    const newer = event('property_updated', 4, { occurredAt: '2025-10-13T09:00:00Z', metadata: { utm_campaign: 'fall' } });
+    const older = event('property_created', 4, { occurredAt: '2025-10-12T21:00:00Z', metadata: { utm_campaign: 'summer' } });
+    const report = await syncTurboTenantEvents([newer, older], deps);
+    expect(report.results.get(newer.eventId)).toMatchObject({ status: 'success' });
+    expect(report.results.get(older.eventId)).toMatchObject({ status: 'success' });
+    expect(hubspot.deals.size).toBe(1);
+    expect([...hubspot.deals.values()][0]).toMatchObject({ amount: '2000' });
+    expect(hubspot.contacts.get('owner4@example.com')!.properties).toMatchObject({ utm_campaign: 'fall', created_date: '2025-10-12' });
+  });
+
   it('upserts a lead\'s contact and associates it with the property\'s deal', async () => {
     const { source, hubspot, deps } = setup();
     source.add(1);
