@@ -129,9 +129,25 @@ export class TurboTenantPropertyMappings implements PropertyMappings {
     return out;
   }
 
+  /**
+   * A consumer that raced another on the same property (both upserted the same deal, keyed by the
+   * property) does not fail its batch: the other's mapping names the same deal, and any difference
+   * in what was written is caught by the hash at the next event or reconcile.
+   */
   async putMany(mappings: readonly PropertyMapping[]): Promise<void> {
     await Promise.all(
       mappings.map((m) =>
+        this.putOne(m).catch(async (error: unknown) => {
+          if (!(error instanceof StaleMappingError)) throw error;
+          const current = await this.store.get('turbotenant', 'property', m.propertyId);
+          if (current?.hubspotId !== m.dealId) throw error;
+        }),
+      ),
+    );
+  }
+
+  private putOne(m: PropertyMapping): Promise<void> {
+    return (
         this.store.put(
           {
             system: 'turbotenant',
@@ -144,8 +160,7 @@ export class TurboTenantPropertyMappings implements PropertyMappings {
             extra: { contactId: m.contactId, metadata: m.metadata, ...(m.source ? { source: m.source } : {}) },
           },
           this.versions.get(m.propertyId) ?? 0,
-        ),
-      ),
+        )
     );
   }
 }

@@ -26,6 +26,7 @@ import { localSqsClient } from '../../lib/local/sqs.js';
 import { SqsLeadQueue } from '../../functions/runtime/sqs-queue.js';
 import { mapConcurrent } from '../../functions/store/concurrency.js';
 import { webhookBench } from './webhooks.js';
+import { turbotenantBench } from './turbotenant.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = resolve(ROOT, 'test/bench/out');
@@ -225,8 +226,9 @@ function print(): void {
 }
 
 // BENCH_ONLY=bundles|leads|webhooks (comma-separated) runs a part; all by default.
-const only = new Set((process.env.BENCH_ONLY ?? 'bundles,leads,webhooks').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? 'bundles,leads,webhooks,turbotenant').split(',').map((s) => s.trim()));
 if (only.has('bundles')) await bundleBench();
 if (only.has('leads')) await flowBench();
 if (only.has('webhooks')) await webhookBench(row, fmt, progress);
+if (only.has('turbotenant')) await turbotenantBench(row, fmt, progress);
 print();

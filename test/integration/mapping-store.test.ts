@@ -69,7 +69,11 @@ describe('TurboTenantPropertyMappings', () => {
     // Assess
     const again = await new TurboTenantPropertyMappings(store).getMany(['PROP_7']);
     expect(again.get('PROP_7')).toEqual({ propertyId: 'PROP_7', dealId: 'D7', contactId: 'C7', syncHash: 'b', metadata: { turbotenant_listing_id: 'PROP_7', onboarding_stage: 'verified' }, lastSyncedAt: 't2' });
-    // A writer that read before the change is refused rather than overwriting it.
-    await expect(first.putMany([{ ...read.get('PROP_7')!, syncHash: 'stale' }])).rejects.toBeInstanceOf(StaleMappingError);
+    // A writer that read before the change never overwrites it: for the same deal (a race on one
+    // property, both upserting the deal keyed by it) it does not fail its batch; naming another
+    // deal, it is refused.
+    await first.putMany([{ ...read.get('PROP_7')!, syncHash: 'stale' }]);
+    expect((await new TurboTenantPropertyMappings(store).getMany(['PROP_7'])).get('PROP_7')?.syncHash).toBe('b');
+    await expect(first.putMany([{ ...read.get('PROP_7')!, dealId: 'D-other', syncHash: 'stale' }])).rejects.toBeInstanceOf(StaleMappingError);
   });
 });
