@@ -10,6 +10,7 @@ import { confirmationView, DynamoEventConfirmations } from '../../functions/stor
 import { createTables, localDynamoDbClient, startDynamoDbLocal, type DynamoDbLocal } from '../../lib/local/dynamodb.js';
 import { topologyFor } from '../../lib/topology.js';
 
+const NOW = new Date();
 let dynamo: DynamoDbLocal;
 let confirmations: DynamoEventConfirmations;
 let cursors: DynamoCursors;
@@ -18,7 +19,8 @@ beforeAll(async () => {
   dynamo = await startDynamoDbLocal({ dataDir: null });
   const client = localDynamoDbClient(dynamo.endpoint);
   const tables = await createTables(client, topologyFor('local').tables);
-  confirmations = new DynamoEventConfirmations(createDocumentClient(client), tables['sync-state']!, () => new Date('2025-10-12T21:53:00Z'));
+  // A clock near the real one: records carry a TTL, and DynamoDB Local deletes expired ones.
+  confirmations = new DynamoEventConfirmations(createDocumentClient(client), tables['sync-state']!, () => NOW);
   cursors = new DynamoCursors(createDocumentClient(client), tables['sync-state']!);
 });
 
@@ -63,7 +65,7 @@ describe('DynamoEventConfirmations', () => {
 
   it('settles an event whose pending record is missing into a whole record', async () => {
     await confirmations.record(new Map([['evt_04', { status: 'error', message: 'Missing landlord ID LL_4' } as const]]));
-    expect(await confirmations.get('evt_04')).toMatchObject({ eventId: 'evt_04', status: 'error', acceptedAt: '2025-10-12T21:53:00.000Z' });
+    expect(await confirmations.get('evt_04')).toMatchObject({ eventId: 'evt_04', status: 'error', acceptedAt: NOW.toISOString() });
     expect(await confirmations.get('evt_404')).toBeUndefined();
   });
 });

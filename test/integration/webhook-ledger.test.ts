@@ -282,7 +282,7 @@ describe('DynamoWebhookLedger on DynamoDB Local', () => {
     it('moves a parked event from failed to its outcome when the DLQ is redriven days later, within its retention', async () => {
       // Prepare: parked, then redriven five days later (the DLQ keeps messages 14 days).
       const tables = await freshTables();
-      const parkedAt = new Date('2025-10-12T12:00:00.000Z');
+      const parkedAt = new Date(); // near the real clock: DynamoDB Local's TTL sweeper deletes records already expired
       const redrivenAt = new Date(parkedAt.getTime() + 5 * 24 * 3600 * 1000);
       const then = new DynamoWebhookLedger(db, tables, { now: () => parkedAt });
       const later = new DynamoWebhookLedger(db, tables, { now: () => redrivenAt });
@@ -300,7 +300,7 @@ describe('DynamoWebhookLedger on DynamoDB Local', () => {
   it('does not report as seen a record whose TTL has passed (DynamoDB deletes expired items late)', async () => {
     // Prepare: settled four days ago, longer ago than the record lives.
     const tables = await freshTables();
-    const now = new Date('2025-10-12T12:00:00.000Z');
+    const now = new Date();
     const then = new Date(now.getTime() - (EVENT_RECORD_TTL_SECONDS + 24 * 3600) * 1000);
     const past = new DynamoWebhookLedger(db, tables, { now: () => then });
     const present = new DynamoWebhookLedger(db, tables, { now: () => now });
@@ -320,7 +320,7 @@ describe('DynamoWebhookLedger on DynamoDB Local', () => {
   it('settles again, and counts, an event whose record has expired', async () => {
     // Prepare
     const tables = await freshTables();
-    const now = new Date('2025-10-12T12:00:00.000Z');
+    const now = new Date();
     const then = new Date(now.getTime() - (EVENT_RECORD_TTL_SECONDS + 3600) * 1000);
     const past = new DynamoWebhookLedger(db, tables, { now: () => then });
     const present = new DynamoWebhookLedger(db, tables, { now: () => now });

@@ -1,10 +1,12 @@
-import type { FaultRule } from './types.js';
+/**
+ * Injected failures of the HubSpot sandbox: the sandboxes' shared core (`../common/faults.ts`:
+ * matching, counting, odds) plus HubSpot's 'inputError', which fails single inputs of a batch
+ * rather than the whole request, as HubSpot's batch endpoints report errors per input.
+ */
+import { checkDelay, checkKind, checkOdds, FaultSet as CommonFaultSet, type ActiveFault } from '../common/faults.js';
+import type { FaultKind, FaultRule } from './types.js';
 
-interface ActiveFault {
-  rule: FaultRule;
-  remaining: number;
-  pattern?: RegExp;
-}
+const KINDS: readonly FaultKind[] = ['status', 'slow', 'reset', 'rateLimit', 'inputError'];
 
 export interface InputFaults {
   check(candidates: ReadonlyArray<string | undefined>): string | undefined;
@@ -25,68 +27,38 @@ export function seededRandom(seed: number): () => number {
 }
 
 export function checkFaultRule(rule: FaultRule): void {
-  const kinds = ['status', 'slow', 'reset', 'rateLimit', 'inputError'];
-  if (!kinds.includes(rule.kind)) throw new TypeError(`fault kind must be one of ${kinds.join(', ')}`);
+  checkKind(rule, KINDS);
   if (rule.kind === 'status' && (!Number.isInteger(rule.status) || rule.status! < 100 || rule.status! > 599)) {
     throw new TypeError("a 'status' fault needs an HTTP status between 100 and 599");
   }
-  if (rule.kind === 'slow' && (typeof rule.delayMs !== 'number' || !(rule.delayMs >= 0))) {
-    throw new TypeError("a 'slow' fault needs delayMs >= 0");
-  }
+  checkDelay(rule);
   if (rule.kind === 'inputError' && typeof rule.emailPattern !== 'string') {
     throw new TypeError("an 'inputError' fault needs emailPattern (a RegExp source)");
   }
   if (rule.emailPattern !== undefined) new RegExp(rule.emailPattern);
-  if (rule.probability !== undefined && !(rule.probability >= 0 && rule.probability <= 1)) {
-    throw new TypeError('probability must be between 0 and 1');
-  }
-  if (rule.times !== undefined && !(Number.isInteger(rule.times) && rule.times >= 0)) {
-    throw new TypeError('times must be a non-negative integer');
-  }
+  checkOdds(rule);
 }
 
-export class FaultSet {
-  private faults: ActiveFault[] = [];
-
-  constructor(private readonly random: () => number) {}
-
-  add(rule: FaultRule): void {
-    checkFaultRule(rule);
-    const copy: FaultRule = { ...rule };
-    this.faults.push({
-      rule: copy,
-      remaining: rule.times ?? Number.POSITIVE_INFINITY,
-      ...(rule.emailPattern !== undefined ? { pattern: new RegExp(rule.emailPattern) } : {}),
-    });
+export class FaultSet extends CommonFaultSet<FaultRule> {
+  constructor(random: () => number) {
+    super(random, checkFaultRule);
   }
 
-  clear(): void {
-    this.faults = [];
-  }
-
-  list(): Array<FaultRule & { remaining: number | null }> {
-    return this.faults.map((f) => ({ ...f.rule, remaining: Number.isFinite(f.remaining) ? f.remaining : null }));
-  }
-
-  take(kinds: ReadonlyArray<FaultRule['kind']>, method: string, path: string): FaultRule | undefined {
-    for (const fault of this.faults) {
-      if (!kinds.includes(fault.rule.kind) || !this.matches(fault, method, path)) continue;
-      if (!this.roll(fault)) continue;
-      fault.remaining--;
-      return fault.rule;
-    }
-    return undefined;
-  }
-
+  /**
+   * The 'inputError' rules for one request. A rule is used up once per request that it failed
+   * inputs of (in `finish`), however many inputs it failed, as `times` counts requests.
+   */
   inputFaults(method: string, path: string): InputFaults {
-    const rules = this.faults.filter((f) => f.rule.kind === 'inputError' && this.matches(f, method, path));
+    const rules = this.faults
+      .filter((f) => f.rule.kind === 'inputError' && this.matches(f, method, path))
+      .map((fault) => ({ fault, pattern: fault.rule.emailPattern !== undefined ? new RegExp(fault.rule.emailPattern) : undefined }));
     if (rules.length === 0) return NO_INPUT_FAULTS;
-    const used = new Set<ActiveFault>();
+    const used = new Set<ActiveFault<FaultRule>>();
     return {
       check: (candidates) => {
-        for (const fault of rules) {
-          if (fault.remaining <= 0 || !fault.pattern) continue;
-          const hit = candidates.some((c) => c !== undefined && fault.pattern!.test(c));
+        for (const { fault, pattern } of rules) {
+          if (fault.remaining <= 0 || !pattern) continue;
+          const hit = candidates.some((c) => c !== undefined && pattern.test(c));
           if (!hit || !this.roll(fault)) continue;
           used.add(fault);
           return fault.rule.message ?? 'Injected input error';
@@ -97,20 +69,5 @@ export class FaultSet {
         for (const fault of used) fault.remaining--;
       },
     };
-  }
-
-  private matches(fault: ActiveFault, method: string, path: string): boolean {
-    const { rule } = fault;
-    if (fault.remaining <= 0) return false;
-    if (rule.method !== undefined && rule.method.toUpperCase() !== method.toUpperCase()) return false;
-    if (rule.path !== undefined && !path.startsWith(rule.path)) return false;
-    return true;
-  }
-
-  private roll(fault: ActiveFault): boolean {
-    const p = fault.rule.probability ?? 1;
-    if (p >= 1) return true;
-    if (p <= 0) return false;
-    return this.random() < p;
   }
 }

@@ -1,7 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import {
+  answer,
+  bearerToken,
+  elapsedMs,
+  isControlPath,
+  parseJsonBody,
+  readBody,
+  requestTarget,
+  sendReply,
+  type Outcome as SandboxOutcome,
+  type ParsedBody as SandboxParsedBody,
+} from '../common/http-server.js';
+import { refusedAs, SandboxBase, seedQuietly } from '../common/sandbox.js';
 import { APP_ID, bodyForStatus, HubSpotHttpError, INVALID_API_KEY_MESSAGE, rateLimitBody, unauthorized, validationError, type JsonBody } from './errors.js';
 import { FaultSet } from './faults.js';
 import { restoreContact, route, type Reply } from './handlers.js';
@@ -29,57 +41,34 @@ import { WebhookDispatcher, WebhookTargetInput } from './webhooks.js';
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const MAX_LOG_ENTRIES = 100_000;
-const JSON_TYPE = 'application/json;charset=utf-8';
 /** The Webhooks API (developer API key auth) rather than the CRM API (bearer token). */
 const WEBHOOKS_API_PREFIX = '/webhooks/';
 const RESTORE_ROUTE = /^POST \/__sandbox\/contacts\/([^/]+)\/restore$/;
 
-type Outcome = Reply | { reset: true };
+type Outcome = SandboxOutcome<Reply>;
+type ParsedBody = SandboxParsedBody<HubSpotHttpError>;
 
-interface ParsedBody {
-  value?: unknown;
-  error?: HubSpotHttpError;
+function tooLarge(): HubSpotHttpError {
+  return new HubSpotHttpError(413, { status: 'error', message: `Request body exceeds ${MAX_BODY_BYTES} bytes`, correlationId: randomUUID(), category: 'VALIDATION_ERROR' });
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer | HubSpotHttpError> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (tooLarge) resolve(new HubSpotHttpError(413, { status: 'error', message: `Request body exceeds ${MAX_BODY_BYTES} bytes`, correlationId: randomUUID(), category: 'VALIDATION_ERROR' }));
-      else resolve(Buffer.concat(chunks));
-    });
-    req.on('error', reject);
-  });
-}
-
+/** HubSpot says where invalid JSON broke, as a line and column. */
 function parseJson(raw: Buffer, contentType: string | undefined): ParsedBody {
-  if (raw.length === 0) return {};
-  const type = contentType?.split(';')[0]?.trim().toLowerCase();
-  if (type && type !== 'application/json' && !type.endsWith('+json')) {
-    return { error: new HubSpotHttpError(415, { status: 'error', message: `Content type '${contentType}' is not supported. Send the body as application/json.`, correlationId: randomUUID(), category: 'VALIDATION_ERROR' }) };
-  }
-  const text = raw.toString('utf8');
-  try {
-    return { value: JSON.parse(text) as unknown };
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    const pos = /position (\d+)/.exec(reason);
-    let where = '';
-    if (pos) {
-      const before = text.slice(0, Number(pos[1]));
-      const line = before.split('\n').length;
-      const column = before.length - before.lastIndexOf('\n');
-      where = ` on line ${line}, column ${column}`;
-    }
-    return { error: validationError(`Invalid input JSON${where}: ${reason}`) };
-  }
+  return parseJsonBody(raw, contentType, {
+    unsupported: (type) =>
+      new HubSpotHttpError(415, { status: 'error', message: `Content type '${type}' is not supported. Send the body as application/json.`, correlationId: randomUUID(), category: 'VALIDATION_ERROR' }),
+    invalid: (reason, text) => {
+      const pos = /position (\d+)/.exec(reason);
+      let where = '';
+      if (pos) {
+        const before = text.slice(0, Number(pos[1]));
+        const line = before.split('\n').length;
+        const column = before.length - before.lastIndexOf('\n');
+        where = ` on line ${line}, column ${column}`;
+      }
+      return validationError(`Invalid input JSON${where}: ${reason}`);
+    },
+  });
 }
 
 function inputCount(body: unknown): number | undefined {
@@ -89,107 +78,38 @@ function inputCount(body: unknown): number | undefined {
   return undefined;
 }
 
-function send(res: ServerResponse, reply: Reply): void {
-  const headers: Record<string, string> = { ...reply.headers };
-  if (reply.body === undefined || reply.status === 204) {
-    res.writeHead(reply.status, headers);
-    res.end();
-    return;
-  }
-  const payload = JSON.stringify(reply.body);
-  headers['Content-Type'] = JSON_TYPE;
-  headers['Content-Length'] = String(Buffer.byteLength(payload));
-  res.writeHead(reply.status, headers);
-  res.end(payload);
-}
-
 function errorReply(err: unknown): Reply {
   if (err instanceof HubSpotHttpError) return { status: err.status, body: err.body, headers: err.headers };
   const message = err instanceof Error ? err.message : String(err);
   return { status: 500, body: bodyForStatus(500, `internal error: ${message}`) };
 }
 
-function bearerToken(req: IncomingMessage): string | undefined {
-  const header = req.headers.authorization;
-  if (!header) return undefined;
-  const m = /^Bearer\s+(.+)$/i.exec(header.trim());
-  return m?.[1]?.trim();
+/** Every API answer has a correlation id header: the body's, when the body (an error) has one. */
+function withCorrelationId(reply: Reply): Reply {
+  const correlationId = (reply.body as JsonBody | undefined)?.correlationId;
+  return { ...reply, headers: { 'X-HubSpot-Correlation-Id': typeof correlationId === 'string' ? correlationId : randomUUID(), ...reply.headers } };
 }
 
-class Sandbox implements HubSpotSandbox {
-  url = '';
-  private readonly server: Server;
+class Sandbox extends SandboxBase<FaultRule, RecordedRequest, FaultSet> implements HubSpotSandbox {
   private readonly properties = new PropertyStore();
   private readonly store = new ContactStore(this.properties);
   private readonly dealProperties = dealPropertyStore();
   private readonly dealStore = new DealStore(this.dealProperties);
   private readonly associationStore = new AssociationStore();
   private readonly random: () => number;
-  private readonly faults: FaultSet;
   private readonly limiter: RollingWindowLimiter;
   private readonly webhooks: WebhookDispatcher;
   /** What the Webhooks API set; independent of the dispatcher (see webhook-settings.ts). */
   private readonly webhookApp = new WebhookAppConfig();
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private log: RecordedRequest[] = [];
-  private closed = false;
 
   constructor(private readonly options: HubSpotSandboxOptions) {
+    super(options, new FaultSet(options.random ?? Math.random), MAX_LOG_ENTRIES);
     this.random = options.random ?? Math.random;
-    this.faults = new FaultSet(this.random);
     this.limiter = new RollingWindowLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
     this.webhooks = new WebhookDispatcher(options.webhooks);
     this.seed();
     // Only API writes announce changes: the seed above (and on reset) does not.
     this.store.onChange = (change) => this.webhooks.record(change);
-    this.server = createServer((req, res) => {
-      this.handle(req, res).catch((err: unknown) => {
-        if (!res.headersSent && !res.destroyed) send(res, errorReply(err));
-      });
-    });
-    this.server.keepAliveTimeout = 5_000;
-  }
-
-  async listen(): Promise<void> {
-    const host = this.options.host ?? '127.0.0.1';
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port ?? 0, host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    const { port } = this.server.address() as AddressInfo;
-    const shownHost = host.includes(':') ? `[${host}]` : host;
-    this.url = `http://${shownHost}:${port}`;
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.webhooks.close();
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
-  }
-
-  addFault(rule: FaultRule): void {
-    this.faults.add(rule);
-  }
-
-  clearFaults(): void {
-    this.faults.clear();
-  }
-
-  requests(): RecordedRequest[] {
-    return this.log.map((r) => ({ ...r }));
-  }
-
-  clearRequests(): void {
-    this.log = [];
   }
 
   setRateLimit(limit: RateLimit): void {
@@ -216,7 +136,7 @@ class Sandbox implements HubSpotSandbox {
     this.associationStore.reset();
     this.faults.clear();
     this.limiter.reset();
-    this.log = [];
+    this.log.clear();
     this.webhooks.reset();
     this.webhookApp.reset();
     this.seed();
@@ -242,43 +162,28 @@ class Sandbox implements HubSpotSandbox {
     return this.webhookApp.list();
   }
 
+  protected override beforeClose(): Promise<void> {
+    return this.webhooks.close();
+  }
+
+  protected override fallback(res: ServerResponse, err: unknown): void {
+    sendReply(res, errorReply(err));
+  }
+
   private seed(): void {
-    if (!(this.options.seed ?? true)) return;
-    const listener = this.store.onChange;
-    this.store.onChange = undefined;
-    try {
-      seedContacts(this.store);
-    } finally {
-      this.store.onChange = listener;
-    }
+    if (this.options.seed ?? true) seedQuietly(this.store, () => seedContacts(this.store));
   }
 
-  private record(entry: RecordedRequest): void {
-    this.log.push(entry);
-    if (this.log.length > MAX_LOG_ENTRIES + MAX_LOG_ENTRIES / 10) this.log.splice(0, this.log.length - MAX_LOG_ENTRIES);
-  }
-
-  private delay(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.timers.delete(t);
-        resolve();
-      }, ms);
-      this.timers.add(t);
-    });
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected override async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const at = Date.now();
     const started = performance.now();
-    const method = (req.method ?? 'GET').toUpperCase();
-    const url = new URL(req.url ?? '/', 'http://sandbox.local');
+    const { method, url } = requestTarget(req);
     const path = url.pathname;
-    const raw = await readBody(req);
+    const raw = await readBody(req, MAX_BODY_BYTES, tooLarge);
 
-    if (path === '/__sandbox' || path.startsWith('/__sandbox/')) {
+    if (isControlPath(path)) {
       const reply = raw instanceof HubSpotHttpError ? errorReply(raw) : this.control(method, path, parseJson(raw, req.headers['content-type']));
-      send(res, reply);
+      sendReply(res, reply);
       return;
     }
 
@@ -290,21 +195,8 @@ class Sandbox implements HubSpotSandbox {
     } catch (err) {
       outcome = errorReply(err);
     }
-    if ('reset' in outcome) {
-      req.socket.resetAndDestroy();
-    } else {
-      const correlationId = (outcome.body as JsonBody | undefined)?.correlationId;
-      outcome.headers = { 'X-HubSpot-Correlation-Id': typeof correlationId === 'string' ? correlationId : randomUUID(), ...outcome.headers };
-      send(res, outcome);
-    }
-    this.record({
-      at,
-      method,
-      path,
-      status: 'reset' in outcome ? 0 : outcome.status,
-      ...(inputs !== undefined ? { inputs } : {}),
-      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-    });
+    const status = answer(req, res, outcome, (r, reply) => sendReply(r, withCorrelationId(reply)));
+    this.log.push({ at, method, path, status, ...(inputs !== undefined ? { inputs } : {}), durationMs: elapsedMs(started) });
   }
 
   private async crm(req: IncomingMessage, method: string, path: string, url: URL, parsed: ParsedBody): Promise<Outcome> {
@@ -370,9 +262,7 @@ class Sandbox implements HubSpotSandbox {
 
   /** Waits out a 'slow' fault, then answers for a 'status' or 'reset' fault, if one applies. */
   private async injectedFailure(method: string, path: string, rateHeaders: Record<string, string>): Promise<Outcome | undefined> {
-    const slow = this.faults.take(['slow'], method, path);
-    const terminal = this.faults.take(['status', 'reset'], method, path);
-    if (slow?.delayMs) await this.delay(slow.delayMs);
+    const terminal = await this.faults.failure(method, path, (ms) => this.http.delay(ms));
     if (terminal?.kind === 'reset') return { reset: true };
     if (terminal?.kind === 'status') {
       const status = terminal.status ?? 500;
@@ -389,26 +279,9 @@ class Sandbox implements HubSpotSandbox {
       const key = `${method} ${path.replace(/\/+$/, '')}`;
       const restore = RESTORE_ROUTE.exec(key);
       if (restore) return restoreContact(decodeURIComponent(restore[1]!), this.store);
+      const common = this.faultAndLogRoute(key, parsed.value, (value) => parseBody(FaultRuleInput, value) as FaultRule, validationError);
+      if (common) return common;
       switch (key) {
-        case 'GET /__sandbox/faults':
-          return { status: 200, body: this.faults.list() };
-        case 'POST /__sandbox/faults': {
-          const rule = parseBody(FaultRuleInput, parsed.value) as FaultRule;
-          try {
-            this.faults.add(rule);
-          } catch (err) {
-            throw validationError(err instanceof Error ? err.message : String(err));
-          }
-          return { status: 201, body: this.faults.list() };
-        }
-        case 'DELETE /__sandbox/faults':
-          this.faults.clear();
-          return { status: 204 };
-        case 'GET /__sandbox/requests':
-          return { status: 200, body: this.log };
-        case 'DELETE /__sandbox/requests':
-          this.clearRequests();
-          return { status: 204 };
         case 'GET /__sandbox/rate-limit':
           return { status: 200, body: this.limiter.current };
         case 'PUT /__sandbox/rate-limit':
@@ -424,11 +297,7 @@ class Sandbox implements HubSpotSandbox {
           return { status: 200, body: this.webhooks.deliveries() };
         case 'POST /__sandbox/webhooks': {
           const { targetUrl } = parseBody(WebhookTargetInput, parsed.value);
-          try {
-            this.webhooks.setTarget(targetUrl);
-          } catch (err) {
-            throw validationError(err instanceof Error ? err.message : String(err));
-          }
+          refusedAs(() => this.webhooks.setTarget(targetUrl), validationError);
           return { status: 200, body: { targetUrl: this.webhooks.target } };
         }
         case 'POST /__sandbox/reset':

@@ -1,3 +1,6 @@
+import type { BaseFaultRule } from '../common/faults.js';
+import type { BaseRecordedRequest, SandboxHandle } from '../common/sandbox.js';
+
 export interface RateLimit {
   max: number;
   intervalMs: number;
@@ -90,31 +93,19 @@ export interface WebhookDelivery {
 
 export type FaultKind = 'status' | 'slow' | 'reset' | 'rateLimit' | 'inputError';
 
-export interface FaultRule {
-  method?: string;
-  path?: string;
+export interface FaultRule extends BaseFaultRule {
   kind: FaultKind;
-  status?: number;
-  delayMs?: number;
-  retryAfterSeconds?: number;
   /**
    * 'inputError': the inputs it fails, a RegExp source tested against each input's email (contact
    * routes), its objectWriteTraceId, dealname or id (deal routes), or its from and to ids
    * (association routes).
    */
   emailPattern?: string;
-  message?: string;
-  times?: number;
-  probability?: number;
 }
 
-export interface RecordedRequest {
-  at: number;
-  method: string;
-  path: string;
-  status: number;
+export interface RecordedRequest extends BaseRecordedRequest {
+  /** The length of a batch body's `inputs`. */
   inputs?: number;
-  durationMs: number;
 }
 
 export interface ContactSnapshot {
@@ -161,13 +152,7 @@ export interface WebhookSubscription {
   updatedAt: string;
 }
 
-export interface HubSpotSandbox {
-  url: string;
-  close(): Promise<void>;
-  addFault(rule: FaultRule): void;
-  clearFaults(): void;
-  requests(): RecordedRequest[];
-  clearRequests(): void;
+export interface HubSpotSandbox extends SandboxHandle<FaultRule, RecordedRequest> {
   setRateLimit(limit: RateLimit): void;
   contacts(): ContactSnapshot[];
   /** Every deal, archived ones included, oldest first. */

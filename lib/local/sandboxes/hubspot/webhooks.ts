@@ -15,11 +15,14 @@
  * and subscriptions managed through the sandbox's Webhooks API (`webhook-settings.ts`) are kept
  * apart and change nothing here, so a test's deliveries never depend on what the code under test
  * configured.
+ *
+ * Batching is HubSpot's own; the sending of each batch (concurrency, timeouts, retries, the
+ * delivery log) is the sandboxes' shared `../common/delivery.ts`.
  */
-import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { signV1, signV3 } from '../../../../functions/connectors/hubspot/signature.js';
 import { HUBSPOT_WEBHOOK_EVENTS } from '../../../topology.js';
+import { checkTargetUrl as checkDeliveryTarget, DeliveryQueue } from '../common/delivery.js';
 import { APP_ID, PORTAL_ID } from './errors.js';
 import type { ContactChange } from './store.js';
 import type { HubSpotWebhookOptions, WebhookDelivery, WebhookEvent, WebhookSubscriptionType } from './types.js';
@@ -52,28 +55,15 @@ const SUBSCRIPTION_IDS: Readonly<Record<WebhookSubscriptionType, number>> = {
 
 type BaseEvent = Omit<WebhookEvent, 'attemptNumber'>;
 
-interface Delivery {
-  events: BaseEvent[];
-  attempt: number;
-  generation: number;
-}
-
 /** Body of `POST /__sandbox/webhooks`. */
 export const WebhookTargetInput = z.object({ targetUrl: z.string().min(1).nullable() });
 
 export function checkTargetUrl(targetUrl: string): string {
-  let url: URL;
-  try {
-    url = new URL(targetUrl);
-  } catch {
-    throw new TypeError(`webhook targetUrl must be an absolute http(s) URL, got '${targetUrl}'`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`webhook targetUrl must be http(s), got '${targetUrl}'`);
-  return targetUrl;
+  return checkDeliveryTarget(targetUrl, 'webhook');
 }
 
+/** Batches of events a POST; attempts (and each event's attemptNumber) count from 0. */
 export class WebhookDispatcher {
-  private targetUrl: string | null;
   private readonly clientSecret: string;
   private readonly appId: number;
   private readonly portalId: number;
@@ -81,70 +71,70 @@ export class WebhookDispatcher {
   private readonly announced: ReadonlySet<string>;
   private readonly batchWindowMs: number;
   private readonly maxEvents: number;
-  private readonly maxAttempts: number;
-  private readonly baseDelayMs: number;
-  private readonly maxDelayMs: number;
-  private readonly timeoutMs: number;
   private readonly sourceId: string;
+  private readonly deliveryQueue: DeliveryQueue<BaseEvent[], WebhookDelivery>;
 
   private nextEventId = 1;
-  /** Bumped when the target is turned off or the sandbox is reset: older deliveries are not retried. */
-  private generation = 0;
+  /** Events waiting for their batch to fill or its window to end. */
   private queue: BaseEvent[] = [];
-  private ready: Delivery[] = [];
   private batchTimer: NodeJS.Timeout | undefined;
-  private readonly retryTimers = new Set<NodeJS.Timeout>();
-  private readonly inFlight = new Map<Promise<void>, AbortController>();
-  private log: WebhookDelivery[] = [];
-  private closed = false;
 
   constructor(options: HubSpotWebhookOptions | undefined) {
     this.clientSecret = options?.clientSecret ?? '';
-    this.targetUrl = options?.targetUrl ? checkTargetUrl(options.targetUrl) : null;
-    if (this.targetUrl && !this.clientSecret) throw new TypeError('webhooks need a clientSecret to sign deliveries');
+    const targetUrl = options?.targetUrl ? checkTargetUrl(options.targetUrl) : null;
+    if (targetUrl && !this.clientSecret) throw new TypeError('webhooks need a clientSecret to sign deliveries');
     this.appId = options?.appId ?? APP_ID;
     this.portalId = options?.portalId ?? PORTAL_ID;
     this.subscriptions = new Set(options?.subscriptions ?? DEFAULT_SUBSCRIPTIONS);
     this.announced = new Set(options?.propertyNames ?? DEFAULT_ANNOUNCED_PROPERTIES);
     this.batchWindowMs = Math.max(0, options?.batchWindowMs ?? DEFAULT_BATCH_WINDOW_MS);
     this.maxEvents = Math.max(1, Math.floor(options?.maxEventsPerDelivery ?? DEFAULT_MAX_EVENTS_PER_DELIVERY));
-    this.maxAttempts = Math.max(1, Math.floor(options?.retry?.maxAttempts ?? DEFAULT_RETRY.maxAttempts));
-    this.baseDelayMs = Math.max(0, options?.retry?.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs);
-    this.maxDelayMs = Math.max(this.baseDelayMs, options?.retry?.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs);
-    this.timeoutMs = Math.max(1, options?.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS);
     this.sourceId = String(this.appId);
+    const defaults = { retry: DEFAULT_RETRY, timeoutMs: DEFAULT_DELIVERY_TIMEOUT_MS, maxConcurrent: MAX_CONCURRENT_DELIVERIES, maxLogEntries: MAX_LOG_ENTRIES };
+    this.deliveryQueue = new DeliveryQueue(targetUrl, options, defaults, {
+      request: (events, attempt, url) => this.request(events, attempt, url),
+      retried: (status) => !NOT_RETRIED.has(status),
+      entry: (events, attempt, { at, status, durationMs, error }) => ({
+        at,
+        attempt,
+        status,
+        events: events.length,
+        durationMs,
+        ...(error !== undefined ? { error } : {}),
+      }),
+    });
   }
 
   get target(): string | null {
-    return this.targetUrl;
+    return this.deliveryQueue.target;
   }
 
   /** Turns deliveries on (or moves them to another URL) or, with null, off: queued events and pending retries are dropped. */
   setTarget(targetUrl: string | null): void {
     if (targetUrl === null) {
-      this.targetUrl = null;
-      this.discardPending();
+      this.dropQueued();
+      this.deliveryQueue.setTarget(null);
       return;
     }
     if (!this.clientSecret) {
       throw new TypeError('webhooks are not configured: start the sandbox with webhooks: { clientSecret } to sign deliveries');
     }
-    this.targetUrl = checkTargetUrl(targetUrl);
+    this.deliveryQueue.setTarget(checkTargetUrl(targetUrl));
   }
 
   deliveries(): WebhookDelivery[] {
-    return this.log.map((d) => ({ ...d }));
+    return this.deliveryQueue.deliveries();
   }
 
   /** Drops queued events and pending retries and clears the log (sandbox reset); keeps the target. */
   reset(): void {
-    this.discardPending();
-    this.log = [];
+    this.dropQueued();
+    this.deliveryQueue.reset();
   }
 
   /** Turns a contact change made through the API into events, if a target is set. */
   record(change: ContactChange): void {
-    if (this.closed || this.targetUrl === null) return;
+    if (this.deliveryQueue.closed || this.deliveryQueue.target === null) return;
     const objectId = change.record.num;
     const at = change.at;
     switch (change.kind) {
@@ -186,31 +176,21 @@ export class WebhookDispatcher {
   }
 
   /** Sends what is queued now and waits until nothing is queued or in flight (pending retries are not waited for). */
-  async flush(): Promise<void> {
+  flush(): Promise<void> {
     this.cut(true);
-    while (!this.closed && (this.ready.length > 0 || this.inFlight.size > 0)) {
-      this.pump();
-      if (this.inFlight.size === 0) break;
-      await Promise.race(this.inFlight.keys());
-    }
+    return this.deliveryQueue.flush();
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.discardPending();
-    for (const controller of this.inFlight.values()) controller.abort(new Error('sandbox closed'));
-    await Promise.allSettled([...this.inFlight.keys()]);
+  close(): Promise<void> {
+    this.dropQueued();
+    return this.deliveryQueue.close();
   }
 
-  private discardPending(): void {
-    this.generation++;
+  /** Drops the events not yet cut into a delivery (the delivery queue drops its own). */
+  private dropQueued(): void {
     this.queue = [];
-    this.ready = [];
     if (this.batchTimer) clearTimeout(this.batchTimer);
     this.batchTimer = undefined;
-    for (const t of this.retryTimers) clearTimeout(t);
-    this.retryTimers.clear();
   }
 
   private push(type: WebhookSubscriptionType, objectId: number, occurredAt: number, extra: Partial<BaseEvent>): void {
@@ -238,23 +218,19 @@ export class WebhookDispatcher {
         : {}),
     };
     this.queue.push(event);
-    if (this.queue.length >= this.maxEvents) {
-      this.cut(false);
-      this.pump();
-    }
+    if (this.queue.length >= this.maxEvents) this.cut(false);
     if (this.queue.length > 0 && !this.batchTimer) {
       this.batchTimer = setTimeout(() => {
         this.batchTimer = undefined;
         this.cut(true);
-        this.pump();
       }, this.batchWindowMs);
     }
   }
 
-  /** Moves queued events into deliveries of at most maxEvents; a partial last batch only when `all`. */
+  /** Moves queued events into deliveries of at most maxEvents, sent as they are cut; a partial last batch only when `all`. */
   private cut(all: boolean): void {
     while (this.queue.length >= this.maxEvents || (all && this.queue.length > 0)) {
-      this.ready.push({ events: this.queue.splice(0, this.maxEvents), attempt: 0, generation: this.generation });
+      this.deliveryQueue.enqueue(this.queue.splice(0, this.maxEvents));
     }
     if (this.queue.length === 0 && this.batchTimer) {
       clearTimeout(this.batchTimer);
@@ -262,22 +238,9 @@ export class WebhookDispatcher {
     }
   }
 
-  private pump(): void {
-    while (!this.closed && this.targetUrl !== null && this.inFlight.size < MAX_CONCURRENT_DELIVERIES && this.ready.length > 0) {
-      const delivery = this.ready.shift()!;
-      const controller = new AbortController();
-      const running: Promise<void> = this.send(delivery, this.targetUrl, controller)
-        .catch(() => undefined)
-        .finally(() => {
-          this.inFlight.delete(running);
-          this.pump();
-        });
-      this.inFlight.set(running, controller);
-    }
-  }
-
-  private async send(delivery: Delivery, targetUrl: string, controller: AbortController): Promise<void> {
-    const body = JSON.stringify(delivery.events.map((e) => withAttempt(e, delivery.attempt)));
+  /** One attempt's body and headers: the events carry its number, and it is signed when sent. */
+  private request(events: BaseEvent[], attempt: number, targetUrl: string): { body: string; headers: Record<string, string> } {
+    const body = JSON.stringify(events.map((e) => withAttempt(e, attempt)));
     const timestamp = String(Date.now());
     const headers = {
       'Content-Type': 'application/json',
@@ -287,52 +250,7 @@ export class WebhookDispatcher {
       'X-HubSpot-Signature': signV1(this.clientSecret, body),
       'X-HubSpot-Signature-Version': 'v1',
     };
-    const at = Date.now();
-    const started = performance.now();
-    const timer = setTimeout(() => controller.abort(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-    let status = 0;
-    let error: string | undefined;
-    try {
-      const res = await fetch(targetUrl, { method: 'POST', headers, body, redirect: 'manual', signal: controller.signal });
-      status = res.status;
-      await res.arrayBuffer().catch(() => undefined);
-    } catch (err) {
-      const reason = controller.signal.aborted ? controller.signal.reason : err;
-      const cause = reason instanceof Error && reason.cause instanceof Error ? `: ${reason.cause.message}` : '';
-      error = `${reason instanceof Error ? reason.message : String(reason)}${cause}`;
-    } finally {
-      clearTimeout(timer);
-    }
-    this.note({
-      at,
-      attempt: delivery.attempt,
-      status,
-      events: delivery.events.length,
-      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-      ...(error !== undefined ? { error } : {}),
-    });
-    const delivered = status >= 200 && status < 300;
-    if (delivered || NOT_RETRIED.has(status)) return;
-    if (this.closed || delivery.generation !== this.generation || delivery.attempt + 1 >= this.maxAttempts) return;
-    const next: Delivery = { ...delivery, attempt: delivery.attempt + 1 };
-    const t = setTimeout(() => {
-      this.retryTimers.delete(t);
-      if (this.closed || next.generation !== this.generation) return;
-      this.ready.push(next);
-      this.pump();
-    }, this.retryDelay(delivery.attempt));
-    this.retryTimers.add(t);
-  }
-
-  /** Exponential from baseDelayMs, capped at maxDelayMs, with jitter over the upper half. */
-  private retryDelay(failedAttempt: number): number {
-    const capped = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** Math.min(failedAttempt, 30));
-    return Math.round(capped / 2 + (Math.random() * capped) / 2);
-  }
-
-  private note(entry: WebhookDelivery): void {
-    this.log.push(entry);
-    if (this.log.length > MAX_LOG_ENTRIES + MAX_LOG_ENTRIES / 10) this.log.splice(0, this.log.length - MAX_LOG_ENTRIES);
+    return { body, headers };
   }
 }
 

@@ -1,48 +1,33 @@
+/**
+ * Injected failures of the Stripe sandbox. Matching, counting and the odds are the sandboxes'
+ * shared core (`../common/faults.ts`); Stripe's rules add `shouldRetry` and `afterExecution`
+ * (types.ts), which the server acts on.
+ */
+import { checkDelay, checkKind, checkOdds, FaultSet as CommonFaultSet, type ActiveFault } from '../common/faults.js';
 import type { FaultRule } from './types.js';
-
-interface ActiveFault {
-  rule: FaultRule;
-  remaining: number;
-}
 
 const KINDS: readonly FaultRule['kind'][] = ['status', 'rateLimit', 'slow', 'reset'];
 
 export function checkFaultRule(rule: FaultRule): void {
-  if (!KINDS.includes(rule.kind)) throw new TypeError(`fault kind must be one of ${KINDS.join(', ')}`);
+  checkKind(rule, KINDS);
   if (rule.status !== undefined && !(Number.isInteger(rule.status) && rule.status >= 400 && rule.status <= 599)) {
     throw new TypeError("a 'status' fault's status must be an HTTP error status (400 to 599)");
   }
-  if (rule.kind === 'slow' && !(typeof rule.delayMs === 'number' && rule.delayMs >= 0)) throw new TypeError("a 'slow' fault needs delayMs >= 0");
-  if (rule.probability !== undefined && !(rule.probability >= 0 && rule.probability <= 1)) throw new TypeError('probability must be between 0 and 1');
-  if (rule.times !== undefined && !(Number.isInteger(rule.times) && rule.times >= 0)) throw new TypeError('times must be a non-negative integer');
+  checkDelay(rule);
+  checkOdds(rule);
 }
 
-export class FaultSet {
-  private faults: ActiveFault[] = [];
-
-  constructor(private readonly random: () => number) {}
-
-  add(rule: FaultRule): void {
-    checkFaultRule(rule);
-    this.faults.push({ rule: { ...rule }, remaining: rule.times ?? Number.POSITIVE_INFINITY });
+export class FaultSet extends CommonFaultSet<FaultRule> {
+  constructor(random: () => number) {
+    super(random, checkFaultRule);
   }
 
-  clear(): void {
-    this.faults = [];
-  }
-
-  /** The first rule of one of `kinds` that matches and wins its roll; it counts as used. */
-  take(kinds: readonly FaultRule['kind'][], method: string, path: string): FaultRule | undefined {
-    for (const fault of this.faults) {
-      const { rule } = fault;
-      if (fault.remaining <= 0 || !kinds.includes(rule.kind)) continue;
-      if (rule.method !== undefined && rule.method.toUpperCase() !== method) continue;
-      if (rule.path !== undefined && !path.startsWith(rule.path)) continue;
-      const p = rule.probability ?? 1;
-      if (p < 1 && !(this.random() < p)) continue;
-      fault.remaining--;
-      return rule;
-    }
-    return undefined;
+  /**
+   * Unlike the other sandboxes', this one draws a number for a rule of probability 0 too; kept so
+   * that a seeded run fails the same requests as it always did.
+   */
+  protected override roll(fault: ActiveFault<FaultRule>): boolean {
+    const p = fault.rule.probability ?? 1;
+    return p >= 1 || this.random() < p;
   }
 }

@@ -1,7 +1,8 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { answer, elapsedMs, readBody, requestTarget, sameKey, sendJson, type Outcome } from '../common/http-server.js';
+import { SandboxBase } from '../common/sandbox.js';
 import { forStatus, invalidApiKey, missingApiKey, rateLimited, StripeHttpError, unrecognizedUrl, type JsonBody } from './errors.js';
 import { FaultSet } from './faults.js';
 import { fingerprint, parseForm } from './form.js';
@@ -20,7 +21,6 @@ interface Reply {
   body: JsonBody;
   headers?: Record<string, string>;
 }
-type Outcome = Reply | { reset: true };
 
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const requestId = () => `req_${[...randomBytes(14)].map((b) => ID_ALPHABET[b % ID_ALPHABET.length]).join('')}`;
@@ -28,19 +28,6 @@ const requestId = () => `req_${[...randomBytes(14)].map((b) => ID_ALPHABET[b % I
 function errorReply(err: unknown): Reply {
   if (err instanceof StripeHttpError) return { status: err.status, body: err.body, headers: err.headers };
   return { status: 500, body: forStatus(500, `internal error: ${err instanceof Error ? err.message : String(err)}`).body };
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer | StripeHttpError> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size > MAX_BODY_BYTES ? forStatus(413, `Request body exceeds ${MAX_BODY_BYTES} bytes`) : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 /** Stripe takes the key as a bearer token or as the user name of Basic auth (`curl -u sk_...:`). */
@@ -54,86 +41,33 @@ function presentedKey(req: IncomingMessage): string | undefined {
   return undefined;
 }
 
-function sameKey(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-class Sandbox implements StripeSandbox {
-  url = '';
-  private readonly server: Server;
+class Sandbox extends SandboxBase<FaultRule, RecordedRequest> implements StripeSandbox {
   private readonly now: () => number;
   private readonly store: CustomerStore;
   private readonly idempotency: IdempotencyKeys;
-  private readonly faults: FaultSet;
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private log: RecordedRequest[] = [];
-  private closed = false;
 
   constructor(private readonly options: StripeSandboxOptions) {
+    super(options, new FaultSet(options.random ?? Math.random), MAX_LOG_ENTRIES);
     this.now = options.now ?? Date.now;
     this.store = new CustomerStore(this.now);
     this.idempotency = new IdempotencyKeys(this.now);
-    this.faults = new FaultSet(options.random ?? Math.random);
     this.seed();
-    this.server = createServer((req, res) => {
-      this.handle(req, res).catch((err: unknown) => {
-        if (!res.headersSent && !res.destroyed) this.send(res, errorReply(err), requestId());
-      });
-    });
-    this.server.keepAliveTimeout = 5_000;
-  }
-
-  async listen(): Promise<void> {
-    const host = this.options.host ?? '127.0.0.1';
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port ?? 0, host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    const { port } = this.server.address() as AddressInfo;
-    this.url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
   }
 
   customers() {
     return this.store.snapshot();
   }
 
-  addFault(rule: FaultRule): void {
-    this.faults.add(rule);
-  }
-
-  clearFaults(): void {
-    this.faults.clear();
-  }
-
-  requests(): RecordedRequest[] {
-    return this.log.map((r) => ({ ...r, ...(r.params ? { params: { ...r.params } } : {}) }));
-  }
-
-  clearRequests(): void {
-    this.log = [];
+  /** The params are copied too: they are the one nested object of an entry. */
+  override requests(): RecordedRequest[] {
+    return this.log.copy((r) => ({ ...r, ...(r.params ? { params: { ...r.params } } : {}) }));
   }
 
   reset(): void {
     this.store.clear();
     this.idempotency.clear();
     this.faults.clear();
-    this.log = [];
+    this.log.clear();
     this.seed();
   }
 
@@ -141,33 +75,21 @@ class Sandbox implements StripeSandbox {
     if (this.options.seed ?? true) seedCustomers(this.store);
   }
 
+  /** Every answer carries its Request-Id (the log keeps it too); Stripe's Content-Type has no charset. */
   private send(res: ServerResponse, reply: Reply, id: string): void {
-    const payload = JSON.stringify(reply.body);
-    res.writeHead(reply.status, {
-      'Request-Id': id,
-      ...reply.headers,
-      'Content-Type': 'application/json',
-      'Content-Length': String(Buffer.byteLength(payload)),
-    });
-    res.end(payload);
+    sendJson(res, reply.status, { 'Request-Id': id, ...reply.headers }, reply.body, 'application/json');
   }
 
-  private delay(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.timers.delete(t);
-        resolve();
-      }, ms);
-      this.timers.add(t);
-    });
+  protected override fallback(res: ServerResponse, err: unknown): void {
+    this.send(res, errorReply(err), requestId());
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected override async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const at = this.now();
     const started = performance.now();
-    const method = (req.method ?? 'GET').toUpperCase();
-    const path = new URL(req.url ?? '/', 'http://sandbox.local').pathname;
-    const raw = await readBody(req);
+    const { method, url } = requestTarget(req);
+    const path = url.pathname;
+    const raw = await readBody(req, MAX_BODY_BYTES, () => forStatus(413, `Request body exceeds ${MAX_BODY_BYTES} bytes`));
     const id = requestId();
     const headerKey = req.headers['idempotency-key'];
     // Stripe ignores idempotency keys on GET and DELETE.
@@ -175,26 +97,25 @@ class Sandbox implements StripeSandbox {
     const pairs: Array<[string, string]> = raw instanceof StripeHttpError || method !== 'POST' ? [] : [...new URLSearchParams(raw.toString('utf8'))];
 
     let replayed = false;
-    let outcome: Outcome;
+    let outcome: Outcome<Reply>;
     try {
       if (raw instanceof StripeHttpError) throw raw;
       outcome = await this.api(req, method, path, raw.toString('utf8'), pairs, idempotencyKey, id, () => (replayed = true));
     } catch (err) {
       outcome = errorReply(err);
     }
-    if ('reset' in outcome) req.socket.resetAndDestroy();
-    else this.send(res, outcome, id);
+    const status = answer(req, res, outcome, (r, reply) => this.send(r, reply, id));
 
-    this.record({
+    this.log.push({
       at,
       method,
       path,
-      status: 'reset' in outcome ? 0 : outcome.status,
+      status,
       ...(method === 'POST' ? { params: Object.fromEntries(pairs) } : {}),
       ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
       ...(replayed ? { replayed } : {}),
       requestId: id,
-      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      durationMs: elapsedMs(started),
     });
   }
 
@@ -207,7 +128,7 @@ class Sandbox implements StripeSandbox {
     idempotencyKey: string | undefined,
     id: string,
     markReplayed: () => void,
-  ): Promise<Outcome> {
+  ): Promise<Outcome<Reply>> {
     const key = presentedKey(req);
     if (key === undefined) throw missingApiKey();
     if (!sameKey(key, this.options.apiKey)) throw invalidApiKey(key);
@@ -230,9 +151,7 @@ class Sandbox implements StripeSandbox {
     }
     let saved: SavedAnswer | undefined;
     try {
-      const slow = this.faults.take(['slow'], method, path);
-      const failure = this.faults.take(['status', 'reset'], method, path);
-      if (slow?.delayMs) await this.delay(slow.delayMs);
+      const failure = await this.faults.failure(method, path, (ms) => this.http.delay(ms));
       if (failure && !failure.afterExecution) return failure.kind === 'reset' ? { reset: true } : faultReply(failure);
 
       const reply = this.execute(method, path, body);
@@ -265,11 +184,6 @@ class Sandbox implements StripeSandbox {
     } catch (err) {
       return errorReply(err);
     }
-  }
-
-  private record(entry: RecordedRequest): void {
-    this.log.push(entry);
-    if (this.log.length > MAX_LOG_ENTRIES + MAX_LOG_ENTRIES / 10) this.log.splice(0, this.log.length - MAX_LOG_ENTRIES);
   }
 }
 

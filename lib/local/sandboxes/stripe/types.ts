@@ -1,3 +1,6 @@
+import type { BaseFaultRule } from '../common/faults.js';
+import type { BaseRecordedRequest, SandboxHandle } from '../common/sandbox.js';
+
 export interface StripeSandboxOptions {
   /** The secret key callers must present (Bearer, or Basic with the key as user name, as Stripe takes). */
   apiKey: string;
@@ -18,43 +21,27 @@ export type FaultKind = 'status' | 'rateLimit' | 'slow' | 'reset';
  * Stripe starts executing the request: its answer is not saved under an idempotency key, and a
  * retry with the same key goes through.
  */
-export interface FaultRule {
+export interface FaultRule extends BaseFaultRule {
   kind: FaultKind;
-  method?: string;
   /** A path prefix, e.g. `/v1/customers`. */
   path?: string;
-  /** 'status': the HTTP status to answer (default 500). */
-  status?: number;
-  /** 'slow': how long to wait before answering (combined with a 'status' or 'reset' fault, or the real answer). */
-  delayMs?: number;
-  retryAfterSeconds?: number;
   /** Sets the `Stripe-Should-Retry` header on the answer. */
   shouldRetry?: boolean;
-  message?: string;
   /**
    * 'status' and 'reset' only: execute the request first (the customer changes and the answer is
    * saved under its idempotency key), then answer with the fault, as when Stripe's answer is lost
    * on the way back. A 'status' fault's error is what is saved, as Stripe saves a 500.
    */
   afterExecution?: boolean;
-  /** How many requests it applies to (default: every one until cleared). */
-  times?: number;
-  probability?: number;
 }
 
-export interface RecordedRequest {
-  at: number;
-  method: string;
-  path: string;
-  /** 0 when the connection was reset. */
-  status: number;
+export interface RecordedRequest extends BaseRecordedRequest {
   /** The form parameters as decoded, for POSTs (never the Authorization header). */
   params?: Record<string, string>;
   idempotencyKey?: string;
   /** True when the answer was a replay of the one saved under the idempotency key. */
   replayed?: boolean;
   requestId: string;
-  durationMs: number;
 }
 
 export interface CustomerSnapshot {
@@ -67,14 +54,8 @@ export interface CustomerSnapshot {
   created: number;
 }
 
-export interface StripeSandbox {
-  url: string;
-  close(): Promise<void>;
+export interface StripeSandbox extends SandboxHandle<FaultRule, RecordedRequest> {
   customers(): CustomerSnapshot[];
-  addFault(rule: FaultRule): void;
-  clearFaults(): void;
-  requests(): RecordedRequest[];
-  clearRequests(): void;
   /** Back to the seeded customers, with no faults, saved idempotency keys or request log. */
   reset(): void;
 }

@@ -10,11 +10,12 @@
  * what makes a retry safe. Any other 4xx is the receiver refusing the event itself (a bad
  * signature, an invalid body); sending it again cannot help, so it is not retried. Retries and
  * concurrency mean events may arrive out of order, as a real sender's can.
- * Nothing is recorded or sent while no target URL is set.
+ * Nothing is recorded or sent while no target URL is set. The sending itself (concurrency,
+ * timeouts, retries, the delivery log) is the sandboxes' shared `../common/delivery.ts`.
  */
 import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { turboTenantSignatureHeaders } from '../../../../functions/connectors/turbotenant/signature.js';
+import { checkTargetUrl as checkDeliveryTarget, DeliveryQueue } from '../common/delivery.js';
 import { DEFAULT_EVENT_METADATA } from './seed.js';
 import type { StoreChange } from './store.js';
 import type { EventDelivery, TurboTenantEventBody, TurboTenantEventOptions } from './types.js';
@@ -27,22 +28,8 @@ const RETRIED_CLIENT_ERRORS = new Set([408, 429]);
 const MAX_LOG_ENTRIES = 10_000;
 const USER_AGENT = 'TurboTenant-Events/1.0 (sandbox)';
 
-interface Pending {
-  event: TurboTenantEventBody;
-  /** 1 for the first try. */
-  attempt: number;
-  generation: number;
-}
-
 export function checkTargetUrl(targetUrl: string): string {
-  let url: URL;
-  try {
-    url = new URL(targetUrl);
-  } catch {
-    throw new TypeError(`event targetUrl must be an absolute http(s) URL, got '${targetUrl}'`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`event targetUrl must be http(s), got '${targetUrl}'`);
-  return targetUrl;
+  return checkDeliveryTarget(targetUrl, 'event');
 }
 
 export function isRetried(status: number): boolean {
@@ -77,153 +64,69 @@ export function eventOf(change: StoreChange): TurboTenantEventBody {
   return { ...base, landlord_id: change.property.landlord_id, property_id: change.property.id, metadata };
 }
 
+/** One event a POST; the log counts attempts from 1. */
 export class EventDispatcher {
-  private targetUrl: string | null;
   private readonly secret: string;
-  private readonly maxAttempts: number;
-  private readonly baseDelayMs: number;
-  private readonly maxDelayMs: number;
-  private readonly timeoutMs: number;
-  /** Bumped when the target is turned off or the sandbox is reset: older events are not retried. */
-  private generation = 0;
-  private ready: Pending[] = [];
-  private readonly retryTimers = new Set<NodeJS.Timeout>();
-  private readonly inFlight = new Map<Promise<void>, AbortController>();
-  private log: EventDelivery[] = [];
-  private closed = false;
+  private readonly queue: DeliveryQueue<TurboTenantEventBody, EventDelivery>;
 
   constructor(options: TurboTenantEventOptions | undefined) {
     this.secret = options?.webhookSecret ?? '';
-    this.targetUrl = options?.targetUrl ? checkTargetUrl(options.targetUrl) : null;
-    if (this.targetUrl && !this.secret) throw new TypeError('events need a webhookSecret to sign them');
-    this.maxAttempts = Math.max(1, Math.floor(options?.retry?.maxAttempts ?? DEFAULT_EVENT_RETRY.maxAttempts));
-    this.baseDelayMs = Math.max(0, options?.retry?.baseDelayMs ?? DEFAULT_EVENT_RETRY.baseDelayMs);
-    this.maxDelayMs = Math.max(this.baseDelayMs, options?.retry?.maxDelayMs ?? DEFAULT_EVENT_RETRY.maxDelayMs);
-    this.timeoutMs = Math.max(1, options?.timeoutMs ?? DEFAULT_EVENT_TIMEOUT_MS);
+    const targetUrl = options?.targetUrl ? checkTargetUrl(options.targetUrl) : null;
+    if (targetUrl && !this.secret) throw new TypeError('events need a webhookSecret to sign them');
+    const defaults = { retry: DEFAULT_EVENT_RETRY, timeoutMs: DEFAULT_EVENT_TIMEOUT_MS, maxConcurrent: MAX_CONCURRENT_EVENTS, maxLogEntries: MAX_LOG_ENTRIES };
+    this.queue = new DeliveryQueue(targetUrl, options, defaults, {
+      request: (event) => {
+        const body = JSON.stringify(event);
+        return { body, headers: { 'Content-Type': 'application/json', 'User-Agent': USER_AGENT, ...turboTenantSignatureHeaders(this.secret, body) } };
+      },
+      retried: isRetried,
+      entry: (event, attempt, { at, status, durationMs, error }) => ({
+        at,
+        eventId: event.event_id,
+        eventType: event.event_type,
+        attempt: attempt + 1,
+        status,
+        durationMs,
+        ...(error !== undefined ? { error } : {}),
+      }),
+    });
   }
 
   get target(): string | null {
-    return this.targetUrl;
+    return this.queue.target;
   }
 
   /** Turns events on (or moves them to another URL) or, with null, off: queued events and pending retries are dropped. */
   setTarget(targetUrl: string | null): void {
     if (targetUrl === null) {
-      this.targetUrl = null;
-      this.discardPending();
+      this.queue.setTarget(null);
       return;
     }
     if (!this.secret) throw new TypeError('events are not configured: start the sandbox with events: { webhookSecret } to sign them');
-    this.targetUrl = checkTargetUrl(targetUrl);
+    this.queue.setTarget(checkTargetUrl(targetUrl));
   }
 
   deliveries(): EventDelivery[] {
-    return this.log.map((d) => ({ ...d }));
+    return this.queue.deliveries();
   }
 
   /** Drops queued events and pending retries and clears the log (sandbox reset); keeps the target. */
   reset(): void {
-    this.discardPending();
-    this.log = [];
+    this.queue.reset();
   }
 
   /** Queues the event of a store change, if a target is set. */
   record(change: StoreChange): void {
-    if (this.closed || this.targetUrl === null) return;
-    this.ready.push({ event: eventOf(change), attempt: 1, generation: this.generation });
-    this.pump();
+    if (this.queue.closed || this.queue.target === null) return;
+    this.queue.enqueue(eventOf(change));
   }
 
   /** Waits until nothing is queued or in flight (pending retries are not waited for). */
-  async flush(): Promise<void> {
-    while (!this.closed && (this.ready.length > 0 || this.inFlight.size > 0)) {
-      this.pump();
-      if (this.inFlight.size === 0) break;
-      await Promise.race(this.inFlight.keys());
-    }
+  flush(): Promise<void> {
+    return this.queue.flush();
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.discardPending();
-    for (const controller of this.inFlight.values()) controller.abort(new Error('sandbox closed'));
-    await Promise.allSettled([...this.inFlight.keys()]);
-  }
-
-  private discardPending(): void {
-    this.generation++;
-    this.ready = [];
-    for (const t of this.retryTimers) clearTimeout(t);
-    this.retryTimers.clear();
-  }
-
-  private pump(): void {
-    while (!this.closed && this.targetUrl !== null && this.inFlight.size < MAX_CONCURRENT_EVENTS && this.ready.length > 0) {
-      const pending = this.ready.shift()!;
-      const controller = new AbortController();
-      const running: Promise<void> = this.send(pending, this.targetUrl, controller)
-        .catch(() => undefined)
-        .finally(() => {
-          this.inFlight.delete(running);
-          this.pump();
-        });
-      this.inFlight.set(running, controller);
-    }
-  }
-
-  private async send(pending: Pending, targetUrl: string, controller: AbortController): Promise<void> {
-    const body = JSON.stringify(pending.event);
-    const headers = {
-      'Content-Type': 'application/json',
-      'User-Agent': USER_AGENT,
-      ...turboTenantSignatureHeaders(this.secret, body),
-    };
-    const at = Date.now();
-    const started = performance.now();
-    const timer = setTimeout(() => controller.abort(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-    let status = 0;
-    let error: string | undefined;
-    try {
-      const res = await fetch(targetUrl, { method: 'POST', headers, body, redirect: 'manual', signal: controller.signal });
-      status = res.status;
-      await res.arrayBuffer().catch(() => undefined);
-    } catch (err) {
-      const reason = controller.signal.aborted ? controller.signal.reason : err;
-      const cause = reason instanceof Error && reason.cause instanceof Error ? `: ${reason.cause.message}` : '';
-      error = `${reason instanceof Error ? reason.message : String(reason)}${cause}`;
-    } finally {
-      clearTimeout(timer);
-    }
-    this.note({
-      at,
-      eventId: pending.event.event_id,
-      eventType: pending.event.event_type,
-      attempt: pending.attempt,
-      status,
-      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-      ...(error !== undefined ? { error } : {}),
-    });
-    if ((status >= 200 && status < 300) || !isRetried(status)) return;
-    if (this.closed || pending.generation !== this.generation || pending.attempt >= this.maxAttempts) return;
-    const next: Pending = { ...pending, attempt: pending.attempt + 1 };
-    const t = setTimeout(() => {
-      this.retryTimers.delete(t);
-      if (this.closed || next.generation !== this.generation) return;
-      this.ready.push(next);
-      this.pump();
-    }, this.retryDelay(pending.attempt));
-    this.retryTimers.add(t);
-  }
-
-  /** Exponential from baseDelayMs, capped at maxDelayMs, with jitter over the upper half. */
-  private retryDelay(failedAttempt: number): number {
-    const capped = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** Math.min(failedAttempt - 1, 30));
-    return Math.round(capped / 2 + (Math.random() * capped) / 2);
-  }
-
-  private note(entry: EventDelivery): void {
-    this.log.push(entry);
-    if (this.log.length > MAX_LOG_ENTRIES + MAX_LOG_ENTRIES / 10) this.log.splice(0, this.log.length - MAX_LOG_ENTRIES);
+  close(): Promise<void> {
+    return this.queue.close();
   }
 }

@@ -1,3 +1,6 @@
+import type { BaseFaultRule } from '../common/faults.js';
+import type { BaseRecordedRequest, SandboxHandle } from '../common/sandbox.js';
+
 /** Records as the sandbox's API returns them (CONTRACT.md, "The TurboTenant API our client reads"). */
 export interface Landlord {
   id: string;
@@ -109,27 +112,13 @@ export type FaultKind = 'status' | 'slow' | 'reset' | 'rateLimit';
  * - reset: destroys the connection without an answer;
  * - rateLimit: answers 429 with Retry-After (retryAfterSeconds, default 1).
  */
-export interface FaultRule {
-  method?: string;
-  path?: string;
+export interface FaultRule extends BaseFaultRule {
   kind: FaultKind;
-  status?: number;
-  delayMs?: number;
-  retryAfterSeconds?: number;
-  message?: string;
-  times?: number;
-  probability?: number;
 }
 
-export interface RecordedRequest {
-  at: number;
-  method: string;
-  path: string;
+export interface RecordedRequest extends BaseRecordedRequest {
   /** The query string without '?', '' when none. */
   query: string;
-  /** 0 when the connection was reset. */
-  status: number;
-  durationMs: number;
 }
 
 export interface EventDelivery {
@@ -167,14 +156,7 @@ export interface TurboTenantSandboxOptions {
   random?: () => number;
 }
 
-export interface TurboTenantSandbox {
-  url: string;
-  close(): Promise<void>;
-  addFault(rule: FaultRule): void;
-  clearFaults(): void;
-  /** API requests (not control routes), oldest first. */
-  requests(): RecordedRequest[];
-  clearRequests(): void;
+export interface TurboTenantSandbox extends SandboxHandle<FaultRule, RecordedRequest> {
   landlords(): Landlord[];
   properties(): Property[];
   leads(): Lead[];
