@@ -73,7 +73,9 @@ export interface HubSpotCrm {
    * a property's deal is created once even when two consumers or a retry race (HubSpot keeps the
    * key unique); returns each property's deal id and whether it was created.
    */
-  upsertDeals(inputs: readonly { propertyId: string; properties: Record<string, string> }[]): Promise<Map<string, { id: string; created: boolean }>>;
+  upsertDeals(
+    inputs: readonly { propertyId: string; properties: Record<string, string> }[],
+  ): Promise<{ deals: Map<string, { id: string; created: boolean }>; rejected: Map<string, string> }>;
   /** Associates contacts with deals (HubSpot's default association), at most 100 per call. */
   associateContactsWithDeals(pairs: readonly { contactId: string; dealId: string }[]): Promise<void>;
   /** HubSpot calls made so far (the benchmark's figure). */
@@ -194,15 +196,22 @@ export async function syncTurboTenantEvents(events: readonly TurboTenantEvent[],
       for (const [email, id] of ids) contactIds.set(email, id);
       for (const [email, reason] of rejected) refused.set(email, reason);
     }
-    // A landlord HubSpot refuses (an invalid value) fails its property's events, not the others.
-    const refusedPlans = changed.filter((p) => refused.has(p.contact.email!));
-    for (const plan of refusedPlans) {
-      const message = `HubSpot refused the landlord's contact ${plan.landlord.id}: ${refused.get(plan.contact.email!)}`;
-      for (const item of ready) if (item.property.id === plan.property.id) results.set(item.event.eventId, { status: 'error', message });
-    }
-    const accepted = new Set(refusedPlans.map((p) => p.property.id));
-    changed.splice(0, changed.length, ...changed.filter((p) => !accepted.has(p.property.id)));
-    ready.splice(0, ready.length, ...ready.filter((r) => !accepted.has(r.property.id)));
+    // What HubSpot refuses (an invalid value) fails that property's events, not the others'.
+    const dropProperties = (messages: ReadonlyMap<string, string>) => {
+      for (const item of ready) {
+        const message = messages.get(item.property.id);
+        if (message !== undefined) results.set(item.event.eventId, { status: 'error', message });
+      }
+      changed.splice(0, changed.length, ...changed.filter((p) => !messages.has(p.property.id)));
+      ready.splice(0, ready.length, ...ready.filter((r) => !messages.has(r.property.id)));
+    };
+    dropProperties(
+      new Map(
+        changed
+          .filter((p) => refused.has(p.contact.email!))
+          .map((p) => [p.property.id, `HubSpot refused the landlord's contact ${p.landlord.id}: ${refused.get(p.contact.email!)}`]),
+      ),
+    );
     for (const { event } of leads) {
       const email = event.lead!.email.trim().toLowerCase();
       if (refused.has(email) && ready.some((r) => r.event.eventId === event.eventId)) {
@@ -214,13 +223,16 @@ export async function syncTurboTenantEvents(events: readonly TurboTenantEvent[],
     // Deals: one upsert keyed by the property id creates new ones and updates changed ones.
     const dealIds = new Map<string, string>(plans.flatMap((p) => (p.mapping ? [[p.property.id, p.mapping.dealId] as const] : [])));
     const createdDeals = new Set<string>();
+    const refusedDeals = new Map<string, string>();
     for (const chunk of chunks(changed)) {
-      const upserted = await deps.hubspot.upsertDeals(chunk.map((p) => ({ propertyId: p.property.id, properties: p.deal })));
-      for (const [propertyId, { id, created }] of upserted) {
+      const { deals, rejected } = await deps.hubspot.upsertDeals(chunk.map((p) => ({ propertyId: p.property.id, properties: p.deal })));
+      for (const [propertyId, { id, created }] of deals) {
         dealIds.set(propertyId, id);
         if (created) createdDeals.add(propertyId);
       }
+      for (const [propertyId, reason] of rejected) refusedDeals.set(propertyId, `HubSpot refused the deal of property ${propertyId}: ${reason}`);
     }
+    dropProperties(refusedDeals);
     const toCreate = changed.filter((p) => createdDeals.has(p.property.id) || !p.mapping);
 
     // Associations: a new deal with its landlord, a lead with its property's deal.

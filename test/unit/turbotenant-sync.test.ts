@@ -161,6 +161,19 @@ describe('syncTurboTenantEvents', () => {
     expect(hubspot.deals.size).toBe(1);
   });
 
+  it('fails only the property whose deal HubSpot refuses, and writes no mapping for it', async () => {
+    const { source, hubspot, mappings, deps } = setup();
+    source.add(5);
+    source.add(6);
+    hubspot.refuseDeals.add('PROP_6');
+    const [five, six] = [event('property_created', 5), event('property_created', 6)];
+    const report = await syncTurboTenantEvents([five, six], deps);
+    expect(report.results.get(five.eventId)).toMatchObject({ status: 'success' });
+    expect(report.results.get(six.eventId)).toEqual({ status: 'error', message: 'HubSpot refused the deal of property PROP_6: Property values were not valid' });
+    expect(mappings.items.has('PROP_6')).toBe(false);
+    expect(hubspot.associations.every((a) => a.dealId !== undefined)).toBe(true);
+  });
+
   it('sets the Stripe customer metadata (allow-listed block, idempotency key) only when Stripe is configured', async () => {
     const on = setup({ stripe: true });
     on.source.add(1);

@@ -4,7 +4,7 @@
  * property's deal is created once, whatever races or retries happen), and default contact ↔ deal
  * associations; each at most 100 per call, counted for the benchmark.
  */
-import { PermanentError } from '../../core/errors.js';
+import { PermanentError, RetryableError } from '../../core/errors.js';
 import type { ContactInput } from '../../core/ports.js';
 import type { HubSpotCrm } from '../../core/turbotenant-sync.js';
 import { HUBSPOT_BATCH_MAX, type HubSpotClient } from './client.js';
@@ -29,9 +29,12 @@ export class HubSpotCrmAdapter implements HubSpotCrm {
     return { ids: new Map([...result.written].map(([email, { id }]) => [email, id])), rejected: new Map(result.rejected) };
   }
 
-  async upsertDeals(inputs: readonly { propertyId: string; properties: Record<string, string> }[]): Promise<Map<string, { id: string; created: boolean }>> {
-    const out = new Map<string, { id: string; created: boolean }>();
-    if (inputs.length === 0) return out;
+  async upsertDeals(
+    inputs: readonly { propertyId: string; properties: Record<string, string> }[],
+  ): Promise<{ deals: Map<string, { id: string; created: boolean }>; rejected: Map<string, string> }> {
+    const deals = new Map<string, { id: string; created: boolean }>();
+    const rejected = new Map<string, string>();
+    if (inputs.length === 0) return { deals, rejected };
     if (inputs.length > HUBSPOT_BATCH_MAX) throw new Error(`at most ${HUBSPOT_BATCH_MAX} deals per call, got ${inputs.length}`);
     this.calls += 1;
     const response = await this.client.send(
@@ -41,17 +44,21 @@ export class HubSpotCrmAdapter implements HubSpotCrm {
       this.options,
     );
     const parsed = BatchUpsertResponseSchema.safeParse(response.body);
-    if (!parsed.success) throw new PermanentError(`HubSpot deal upsert answered an unexpected shape: ${parsed.error.issues[0]?.message ?? ''}`);
+    if (!parsed.success) throw new RetryableError(`HubSpot deal upsert answered an unexpected shape: ${parsed.error.issues[0]?.message ?? ''}`);
     parsed.data.results.forEach((result, index) => {
-      const propertyId = result.properties[DEAL_KEY_PROPERTY] ?? inputs[index]?.propertyId;
-      if (propertyId) out.set(propertyId, { id: result.id, created: result.new });
+      const propertyId = result.properties[DEAL_KEY_PROPERTY] ?? (parsed.data.results.length === inputs.length ? inputs[index]?.propertyId : undefined);
+      if (propertyId) deals.set(propertyId, { id: result.id, created: result.new });
     });
-    const missing = inputs.filter((i) => !out.has(i.propertyId));
-    if (missing.length > 0) {
-      const reason = parsed.data.errors?.[0]?.message ?? 'no result';
-      throw new PermanentError(`HubSpot refused the deals of ${missing.map((m) => m.propertyId).join(', ')}: ${reason}`);
+    // A 207's errors name the inputs they refused (context.ids); without a name, every missing one.
+    for (const error of parsed.data.errors ?? []) {
+      const named = error.context?.ids ?? [];
+      for (const input of inputs) {
+        if (deals.has(input.propertyId)) continue;
+        if (named.length === 0 || named.includes(input.propertyId)) rejected.set(input.propertyId, error.message);
+      }
     }
-    return out;
+    for (const input of inputs) if (!deals.has(input.propertyId) && !rejected.has(input.propertyId)) rejected.set(input.propertyId, 'HubSpot returned no result for it');
+    return { deals, rejected };
   }
 
   async associateContactsWithDeals(pairs: readonly { contactId: string; dealId: string }[]): Promise<void> {

@@ -56,16 +56,22 @@ export class FakeCrm implements HubSpotCrm {
     }
     return { ids, rejected };
   }
+  readonly refuseDeals = new Set<string>();
   async upsertDeals(inputs: readonly { propertyId: string; properties: Record<string, string> }[]) {
     this.calls += 1;
-    const out = new Map<string, { id: string; created: boolean }>();
+    const deals = new Map<string, { id: string; created: boolean }>();
+    const rejected = new Map<string, string>();
     for (const input of inputs) {
+      if (this.refuseDeals.has(input.propertyId)) {
+        rejected.set(input.propertyId, 'Property values were not valid');
+        continue;
+      }
       const existing = [...this.deals.entries()].find(([, d]) => d.turbotenant_property_id === input.propertyId);
       const id = existing?.[0] ?? `D${this.deals.size + 1}`;
       this.deals.set(id, { ...existing?.[1], ...input.properties });
-      out.set(input.propertyId, { id, created: !existing });
+      deals.set(input.propertyId, { id, created: !existing });
     }
-    return out;
+    return { deals, rejected };
   }
   async associateContactsWithDeals(pairs: readonly { contactId: string; dealId: string }[]) {
     this.calls += 1;
