@@ -28,6 +28,12 @@ const stack = await startLocalStack({
     webhookSecret: process.env.TURBOTENANT_WEBHOOK_SECRET,
   },
   stripe: { baseUrl: process.env.STRIPE_BASE_URL, apiKey: process.env.STRIPE_API_KEY },
+  buildium: {
+    baseUrl: process.env.BUILDIUM_BASE_URL,
+    clientId: process.env.BUILDIUM_CLIENT_ID,
+    clientSecret: process.env.BUILDIUM_CLIENT_SECRET,
+    webhookSecret: process.env.BUILDIUM_WEBHOOK_SECRET,
+  },
 }).catch((error: unknown) => {
   console.error('local stack failed to start:', error instanceof Error ? error.message : error);
   process.exit(1);
@@ -37,6 +43,7 @@ console.log(`crm-sync local stack ready at ${stack.apiUrl}`);
 console.log(`  HubSpot: ${stack.hubspot.sandbox ? `sandbox at ${stack.hubspot.url}` : stack.hubspot.url}`);
 console.log(`  TurboTenant: ${stack.turbotenant.sandbox ? `sandbox at ${stack.turbotenant.url} (signed events to /events/turbotenant)` : stack.turbotenant.url}`);
 console.log(`  Stripe: ${stack.stripe.enabled ? `metadata sync on, ${stack.stripe.url}` : `sync off (set STRIPE_BASE_URL; a sandbox runs at ${stack.stripe.sandbox.url})`}`);
+console.log(`  Buildium: ${stack.buildium.sandbox ? `sandbox at ${stack.buildium.url} (seeded portfolio; its sync arrives with issue 5)` : stack.buildium.url}`);
 console.log(`  DynamoDB Local: ${stack.endpoints.dynamodb}   SQS: ${stack.endpoints.sqs}`);
 console.log(`  try: curl -s -X POST ${stack.apiUrl}/leads -H 'content-type: application/json' -d '{"email":"ana@example.com","firstName":"Ana"}'`);
 if (stack.hubspot.sandbox) {

@@ -21,6 +21,7 @@ import { startPoller, type Poller } from './poller.js';
 import { freePort } from './ports.js';
 import { APP_ID as SANDBOX_APP_ID, PORTAL_ID as SANDBOX_PORTAL_ID } from './sandboxes/hubspot/errors.js';
 import { startHubSpotSandbox, type HubSpotSandbox, type RateLimit } from './sandboxes/hubspot/index.js';
+import { startBuildiumSandbox, type BuildiumSandbox } from './sandboxes/buildium/index.js';
 import { startStripeSandbox, type StripeSandbox } from './sandboxes/stripe/index.js';
 import { startTurboTenantSandbox, type TurboTenantSandbox } from './sandboxes/turbotenant/index.js';
 import { scheduleEvent, startSchedules, type Schedules } from './scheduler.js';
@@ -36,6 +37,9 @@ export const SANDBOX_HUBSPOT_DEVELOPER_KEY = 'local-sandbox-developer-key';
 export const SANDBOX_TURBOTENANT_API_KEY = 'tt-local-sandbox-key';
 export const SANDBOX_TURBOTENANT_WEBHOOK_SECRET = 'tt-local-sandbox-signing-secret';
 export const SANDBOX_STRIPE_API_KEY = 'sk_test_local_sandbox';
+export const SANDBOX_BUILDIUM_CLIENT_ID = 'bd-local-client-id';
+export const SANDBOX_BUILDIUM_CLIENT_SECRET = 'bd-local-client-secret';
+export const SANDBOX_BUILDIUM_WEBHOOK_SECRET = 'bd-local-webhook-secret';
 
 export interface LocalStackOptions {
   /** API port on 127.0.0.1; 0 picks a free one. Default: PORT or 3000. */
@@ -74,6 +78,7 @@ export interface LocalStackOptions {
    * on against that API; `sandbox: true` turns it on against the local Stripe sandbox.
    */
   readonly stripe?: { readonly baseUrl?: string; readonly apiKey?: string; readonly sandbox?: boolean };
+  readonly buildium?: { readonly baseUrl?: string; readonly clientId?: string; readonly clientSecret?: string; readonly webhookSecret?: string };
   readonly platformSource?: string;
   readonly logLevel?: string;
   /** Overrides of the `local` environment settings (tests shorten retries this way). */
@@ -86,6 +91,7 @@ export interface LocalStack {
   readonly hubspot: { readonly url: string; readonly sandbox?: HubSpotSandbox };
   readonly turbotenant: { readonly url: string; readonly sandbox?: TurboTenantSandbox };
   readonly stripe: { readonly url: string; readonly sandbox: StripeSandbox; readonly enabled: boolean };
+  readonly buildium: { readonly url: string; readonly sandbox?: BuildiumSandbox };
   readonly queues: Record<QueueId, QueueAddresses>;
   readonly tables: Record<string, string>;
   readonly endpoints: { readonly dynamodb: string; readonly sqs: string };
@@ -159,6 +165,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stoppers.push(() => turbotenantSandbox!.close());
       turbotenantUrl = turbotenantSandbox.url;
     }
+    // Buildium (issue 5): the sandbox with its seeded portfolio, or the API given.
+    let buildiumSandbox: BuildiumSandbox | undefined;
+    let buildiumUrl = options.buildium?.baseUrl;
+    const buildiumClientId = options.buildium?.clientId ?? SANDBOX_BUILDIUM_CLIENT_ID;
+    const buildiumClientSecret = options.buildium?.clientSecret ?? SANDBOX_BUILDIUM_CLIENT_SECRET;
+    if (!buildiumUrl) {
+      buildiumSandbox = await startBuildiumSandbox({ clientId: buildiumClientId, clientSecret: buildiumClientSecret, seed: true });
+      stoppers.push(() => buildiumSandbox!.close());
+      buildiumUrl = buildiumSandbox.url;
+    }
     // The Stripe sandbox always runs (for a look, and for tests); syncing to it is opt-in.
     const stripeSandbox = await startStripeSandbox({ apiKey: SANDBOX_STRIPE_API_KEY, seed: true });
     stoppers.push(() => stripeSandbox.close());
@@ -183,6 +199,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       TURBOTENANT_API_KEY: turbotenantKey,
       TURBOTENANT_WEBHOOK_SECRET: turbotenantSecret,
       STRIPE_BASE_URL: stripeUrl ?? '',
+      BUILDIUM_BASE_URL: buildiumUrl,
+      BUILDIUM_CLIENT_ID: buildiumClientId,
+      BUILDIUM_CLIENT_SECRET: buildiumClientSecret,
+      BUILDIUM_WEBHOOK_SECRET: options.buildium?.webhookSecret ?? SANDBOX_BUILDIUM_WEBHOOK_SECRET,
       STRIPE_API_KEY: options.stripe?.apiKey ?? process.env.STRIPE_API_KEY ?? SANDBOX_STRIPE_API_KEY,
       POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
       POWERTOOLS_DEV: process.env.POWERTOOLS_DEV ?? 'true',
@@ -266,6 +286,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           publicBaseUrl,
           turbotenant: { url: turbotenantUrl },
           stripe: { url: stripeSandbox.url, enabled: stripeUrl !== undefined },
+          buildium: { url: buildiumUrl },
           dynamodb: dynamo.endpoint,
           sqs: sqsServer.endpoint,
           queues,
@@ -303,6 +324,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       hubspot: { url: hubspotUrl, sandbox },
       turbotenant: { url: turbotenantUrl, ...(turbotenantSandbox ? { sandbox: turbotenantSandbox } : {}) },
       stripe: { url: stripeUrl ?? stripeSandbox.url, sandbox: stripeSandbox, enabled: stripeUrl !== undefined },
+      buildium: { url: buildiumUrl, ...(buildiumSandbox ? { sandbox: buildiumSandbox } : {}) },
       queues,
       tables,
       endpoints: { dynamodb: dynamo.endpoint, sqs: sqsServer.endpoint },
