@@ -3,7 +3,7 @@
  * four record shapes (every field the document names, enums within the document's), paging at its
  * edges, the lastupdated windows (and what Buildium does not date), 404s, the rate limit and faults.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startBuildiumSandbox, type BuildiumSandbox } from '../../lib/local/sandboxes/buildium/index.js';
 
@@ -15,9 +15,12 @@ interface SchemaProp {
   enum?: string[];
   items?: { enum?: string[] };
 }
-const spec = JSON.parse(readFileSync(new URL('../../../shared/specs/buildium/buildium-openapi.json', import.meta.url), 'utf8')) as {
-  components: { schemas: Record<string, { properties: Record<string, SchemaProp> }> };
-};
+type Spec = { components: { schemas: Record<string, { properties: Record<string, SchemaProp> }> } };
+// The record shapes of Buildium's official document (property names and enums), kept beside the
+// tests so they run from any checkout; when the document itself is next to the repo, a test below
+// checks the copy still matches it.
+const spec = JSON.parse(readFileSync(new URL('../fixtures/buildium-schemas.json', import.meta.url), 'utf8')) as Spec;
+const OFFICIAL = new URL('../../../shared/specs/buildium/buildium-openapi.json', import.meta.url);
 const schema = (name: string) => spec.components.schemas[name]!.properties;
 const keysOf = (name: string) => Object.keys(schema(name)).sort();
 
@@ -298,5 +301,18 @@ describe('Buildium sandbox: rate limit and faults', () => {
     expect((await get(sb.url, '/v1/rentals')).status).toBe(500);
     const bad = await fetch(`${sb.url}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'explode' }) });
     expect(bad.status).toBe(400);
+  });
+});
+
+describe('the fixture of Buildium record shapes', () => {
+  it.skipIf(!existsSync(OFFICIAL))('matches the official document (names and enums of every schema the tests use)', () => {
+    const official = JSON.parse(readFileSync(OFFICIAL, 'utf8')) as Spec;
+    for (const [name, { properties }] of Object.entries(spec.components.schemas)) {
+      const actual = official.components.schemas[name]!.properties;
+      expect(Object.keys(properties).sort(), name).toEqual(Object.keys(actual).sort());
+      for (const [key, prop] of Object.entries(properties)) {
+        expect(prop.enum ?? prop.items?.enum, `${name}.${key}`).toEqual(actual[key]!.enum ?? actual[key]!.items?.enum);
+      }
+    }
   });
 });

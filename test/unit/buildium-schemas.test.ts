@@ -199,9 +199,11 @@ describe('enums', () => {
     expect(refusal(BuildiumTenantSchema, { ...TENANT, PhoneNumbers: [{ Number: '1', Type: 'Mobile' }] })).toMatch(/^PhoneNumbers\.0\.Type: must be one of NotSet, Home, Office, Cell/);
   });
 
-  // The document is the source of truth; skip where it is not checked out next to the repo.
-  const specPath = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/specs/buildium/buildium-openapi.json');
-  it.skipIf(!existsSync(specPath))('every enum equals the OpenAPI document’s, value for value', () => {
+  // The document is the source of truth; where it is not checked out next to the repo, the copy of
+  // its record shapes in test/fixtures (itself checked against the document when it is there).
+  const officialPath = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/specs/buildium/buildium-openapi.json');
+  const specPath = existsSync(officialPath) ? officialPath : resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/buildium-schemas.json');
+  it('every enum equals the OpenAPI document’s, value for value', () => {
     const spec = JSON.parse(readFileSync(specPath, 'utf8')) as { components: { schemas: Record<string, { properties: Record<string, { enum?: string[] }> }> } };
     const enumOf = (schema: string, field: string) => spec.components.schemas[schema]!.properties[field]!.enum;
     expect(BUILDIUM_PHONE_TYPES).toEqual(enumOf('PhoneNumberMessage', 'Type'));
