@@ -25,6 +25,7 @@
  * The client id and secret never appear in an error message, even when a proxy echoes them.
  */
 import type { z } from 'zod';
+import { fetchFailureReason, parseJson, readText, redactor, retryAfterHeaderMs } from '../http.js';
 import { PermanentError, RateLimitedError, RetryableError } from '../../core/errors.js';
 import {
   BUILDIUM_MAX_PAGE_SIZE,
@@ -253,9 +254,7 @@ export class BuildiumClient {
   ): Promise<{ payload: unknown; headers: Headers }> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const [clientId, clientSecret, baseUrl] = await Promise.all([this.options.clientId(), this.options.clientSecret(), this.baseUrl()]);
-    const secrets = [clientSecret, clientId].filter((s) => s.length > 0);
-    const redact = (text: string) =>
-      secrets.reduce((out, secret) => out.replaceAll(secret, '[redacted]').replaceAll(encodeURIComponent(secret), '[redacted]'), text);
+    const redact = redactor([clientSecret, clientId]);
     const what = `Buildium GET ${pathAndQuery.split('?')[0]}`;
 
     await this.limiter.acquire();
@@ -267,19 +266,10 @@ export class BuildiumClient {
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
-      const reason =
-        error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
-          ? `timed out after ${timeoutMs} ms`
-          : `connection failed (${error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error)})`;
-      throw new RetryableError(redact(`${what} ${reason}`), undefined, { cause: error });
+      throw new RetryableError(redact(`${what} ${fetchFailureReason(error, timeoutMs)}`), undefined, { cause: error });
     }
-    let text: string;
-    try {
-      text = await response.text();
-    } catch (error) {
-      throw new RetryableError(`${what}: response cut off`, undefined, { cause: error });
-    }
-    const payload = parseJson(text);
+    const text = await readText(response, what);
+    const payload = parseJson(text, { keepText: false });
     const status = response.status;
     if (status >= 200 && status < 300) {
       if (payload === undefined) throw new PermanentError(`${what} answered ${status} with no JSON body`, status);
@@ -333,15 +323,6 @@ function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
   throw new PermanentError(`Buildium ${what} has an unexpected shape: ${firstIssue(result.error)}`);
 }
 
-function parseJson(text: string): unknown {
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
 /** `ApiErrorResponse`: "UserMessage (Key: Value; ...)". */
 function errorMessage(payload: unknown): string | undefined {
   const parsed = BuildiumErrorBodySchema.safeParse(payload);
@@ -354,11 +335,3 @@ function errorMessage(payload: unknown): string | undefined {
   return [head, details.length ? `(${details.join('; ')})` : undefined].filter((part) => part).join(' ');
 }
 
-/** Retry-After is either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
-function retryAfterHeaderMs(value: string | null, now: number = Date.now()): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}

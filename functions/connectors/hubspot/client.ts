@@ -9,6 +9,7 @@
 import type { z } from 'zod';
 import { PermanentError, RateLimitedError, RetryableError } from '../../core/errors.js';
 import type { ContactInput, ContactState, ContactUpsertResult, HubSpotContactReader, HubSpotContacts } from '../../core/ports.js';
+import { fetchFailureReason, parseJson, readText, redactor, retryAfterHeaderMs } from '../http.js';
 import { RollingWindowBudget } from './rate-budget.js';
 import { BatchReadResponseSchema, BatchUpsertResponseSchema, ErrorBodySchema, type StandardError } from './schemas.js';
 
@@ -123,7 +124,7 @@ export class HubSpotClient implements HubSpotContacts, HubSpotContactReader {
     const token = developerKey ?? (await this.options.accessToken());
     // Error texts end up in logs and in the lead's `hubspot.error`; a proxy or HubSpot echoing the
     // request must not carry the token there (seed 004 runbook: never log it).
-    const redact = (text: string) => (token ? text.replaceAll(token, '[redacted]').replaceAll(encodeURIComponent(token), '[redacted]') : text);
+    const redact = redactor([token]);
     const url = developerKey ? `${this.baseUrl}${path}${path.includes('?') ? '&' : '?'}hapikey=${encodeURIComponent(developerKey)}` : `${this.baseUrl}${path}`;
     let response: Response;
     const requested = performance.now();
@@ -139,21 +140,12 @@ export class HubSpotClient implements HubSpotContacts, HubSpotContactReader {
         signal: AbortSignal.timeout(options.timeoutMs),
       });
     } catch (error) {
-      const reason =
-        error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
-          ? `timed out after ${options.timeoutMs} ms`
-          : `connection failed (${error instanceof Error ? (error.cause as Error | undefined)?.message ?? error.message : String(error)})`;
-      throw new RetryableError(redact(`HubSpot ${method} ${path} ${reason}`), undefined, { cause: error });
+      throw new RetryableError(redact(`HubSpot ${method} ${path} ${fetchFailureReason(error, options.timeoutMs)}`), undefined, { cause: error });
     } finally {
       this.budget.settle(slot.at);
     }
-    let text: string;
-    try {
-      text = await response.text();
-    } catch (error) {
-      throw new RetryableError(`HubSpot ${method} ${path}: response cut off`, undefined, { cause: error });
-    }
-    const payload = parseJson(redact(text));
+    const text = await readText(response, `HubSpot ${method} ${path}`);
+    const payload = parseJson(redact(text), { keepText: true });
     const retryAfterMs = retryAfterHeaderMs(response.headers.get('retry-after'));
     this.budget.observe(response.headers, response.status === 429, retryAfterMs);
 
@@ -188,15 +180,6 @@ function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
   return result.data;
 }
 
-function parseJson(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text.slice(0, 200);
-  }
-}
-
 function errorMessage(payload: unknown): string | undefined {
   const parsed = ErrorBodySchema.safeParse(payload);
   if (parsed.success) return parsed.data.category ? `${parsed.data.category}: ${parsed.data.message}` : parsed.data.message;
@@ -213,11 +196,3 @@ function describeError(error: StandardError): string {
   return [head, ...detail].join('; ').slice(0, 1000);
 }
 
-/** Retry-After is either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function retryAfterHeaderMs(value: string | null, now: number = Date.now()): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}

@@ -24,7 +24,7 @@
  */
 import { z } from 'zod';
 import { PermanentError, RateLimitedError, RetryableError } from '../../core/errors.js';
-import { retryAfterHeaderMs } from '../hubspot/client.js';
+import { fetchFailureReason, parseJson, redactor, retryAfterHeaderMs } from '../http.js';
 import { formEncodeMetadata, validateStripeMetadata, type StripeMetadata } from './metadata.js';
 
 /** Stripe's limit on idempotency keys (https://docs.stripe.com/api/idempotent_requests). */
@@ -150,7 +150,7 @@ export class StripeClient implements StripeCustomers {
   ): Promise<{ body: unknown; requestId: string | undefined }> {
     const apiKey = await this.options.apiKey();
     // Error texts reach logs and the sync's status record; nothing echoed back may carry the key.
-    const redact = (text: string) => (apiKey ? text.replaceAll(apiKey, '[redacted]').replaceAll(encodeURIComponent(apiKey), '[redacted]') : text);
+    const redact = redactor([apiKey]);
     let response: Response;
     let text: string;
     try {
@@ -167,14 +167,10 @@ export class StripeClient implements StripeCustomers {
       });
       text = await response.text();
     } catch (error) {
-      const reason =
-        error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
-          ? `timed out after ${options.timeoutMs} ms`
-          : `connection failed (${error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error)})`;
-      throw new RetryableError(redact(`Stripe ${method} ${path} ${reason}`), undefined, { cause: error });
+      throw new RetryableError(redact(`Stripe ${method} ${path} ${fetchFailureReason(error, options.timeoutMs)}`), undefined, { cause: error });
     }
     const requestId = response.headers.get('request-id') ?? undefined;
-    const payload = parseJson(text);
+    const payload = parseJson(text, { keepText: true });
     if (response.ok) return { body: payload, requestId };
 
     const detail = ErrorBodySchema.safeParse(payload);
@@ -211,11 +207,3 @@ function describe(status: number, error: StripeErrorDetail, raw: string | undefi
   ].join('').slice(0, 1000);
 }
 
-function parseJson(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text.slice(0, 200);
-  }
-}

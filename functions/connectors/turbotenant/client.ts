@@ -14,6 +14,7 @@
  * The API key never appears in an error message, even when a proxy echoes the request back.
  */
 import type { z } from 'zod';
+import { fetchFailureReason, parseJson, readText, redactor, retryAfterHeaderMs } from '../http.js';
 import { PermanentError, RateLimitedError, RetryableError } from '../../core/errors.js';
 import {
   firstIssue,
@@ -123,7 +124,7 @@ export class TurboTenantClient {
   private async get(pathAndQuery: string, options: RequestOptions, missing?: { entity: SourceEntity; id: string }): Promise<unknown> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const key = await this.options.apiKey();
-    const redact = (text: string) => (key ? text.replaceAll(key, '[redacted]').replaceAll(encodeURIComponent(key), '[redacted]') : text);
+    const redact = redactor([key]);
     const what = `TurboTenant GET ${pathAndQuery.split('?')[0]}`;
     let response: Response;
     try {
@@ -133,19 +134,10 @@ export class TurboTenantClient {
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
-      const reason =
-        error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
-          ? `timed out after ${timeoutMs} ms`
-          : `connection failed (${error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error)})`;
-      throw new RetryableError(redact(`${what} ${reason}`), undefined, { cause: error });
+      throw new RetryableError(redact(`${what} ${fetchFailureReason(error, timeoutMs)}`), undefined, { cause: error });
     }
-    let text: string;
-    try {
-      text = await response.text();
-    } catch (error) {
-      throw new RetryableError(`${what}: response cut off`, undefined, { cause: error });
-    }
-    const payload = parseJson(text);
+    const text = await readText(response, what);
+    const payload = parseJson(text, { keepText: false });
     const detail = redact(errorMessage(payload) ?? '').slice(0, 300);
     const retryAfterMs = retryAfterHeaderMs(response.headers.get('retry-after'));
     const status = response.status;
@@ -171,15 +163,6 @@ function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
   return result.data;
 }
 
-function parseJson(text: string): unknown {
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The message of an error body, whatever its shape (TurboTenantErrorBodySchema). */
 function errorMessage(payload: unknown): string | undefined {
   const parsed = TurboTenantErrorBodySchema.safeParse(payload);
@@ -188,11 +171,3 @@ function errorMessage(payload: unknown): string | undefined {
   return typeof error === 'string' ? error : (error?.message ?? message);
 }
 
-/** Retry-After is either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
-function retryAfterHeaderMs(value: string | null, now: number = Date.now()): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
