@@ -2,12 +2,13 @@
  * What every CRM route handler shares: the request and reply shapes, the services it works on,
  * and the batch conventions of HubSpot's object APIs (100-input limit, 207 with per-input errors).
  */
-import { validationError, type StandardError } from './errors.js';
+import { standardError, validationError, type StandardError } from './errors.js';
+import { BatchReadInput, parseBody } from './schemas.js';
 import type { InputFaults } from './faults.js';
 import type { AssociationStore } from './associations.js';
 import type { DealStore } from './deals.js';
 import type { PropertyStore } from './properties.js';
-import type { ContactStore } from './store.js';
+import type { ContactStore, SimplePublicObject } from './store.js';
 
 export interface Reply {
   status: number;
@@ -108,4 +109,59 @@ export function nextPage(url: URL, baseUrl: string, after: string): { next: { af
   });
   link.searchParams.set('after', after);
   return { next: { after, link: link.toString() } };
+}
+
+/** Property histories make batch reads heavy: HubSpot takes at most this many inputs with them. */
+export const MAX_HISTORY_BATCH_INPUTS = 50;
+
+export interface BatchReadableStore<R> {
+  findBy(idProperty: string | undefined, id: string, archived: boolean): R | undefined;
+  view(record: R, requested?: readonly string[], withHistory?: readonly string[]): SimplePublicObject;
+}
+
+/**
+ * `POST /crm/v3/objects/{type}/batch/read`, the same for every object type: the ids found (each
+ * record once), the rest as one OBJECT_NOT_FOUND error, injected per-input faults as validation
+ * errors; 207 when anything failed.
+ */
+export function batchReadObjects<R>(
+  { url, body, inputFaults }: CrmRequest,
+  store: BatchReadableStore<R>,
+  options: { objectLabel: string; injectedIn: string; checkIdProperty?: (idProperty: string | undefined) => void },
+): Reply {
+  const input = parseBody(BatchReadInput, body);
+  checkBatchSize(input.inputs.length);
+  options.checkIdProperty?.(input.idProperty);
+  const withHistory = input.propertiesWithHistory ?? [];
+  if (withHistory.length && input.inputs.length > MAX_HISTORY_BATCH_INPUTS) {
+    throw validationError(
+      `The maximum number of inputs supported in a batch request for property histories is ${MAX_HISTORY_BATCH_INPUTS}. Please reduce the number of items and try again`,
+    );
+  }
+  const requestedAt = new Date().toISOString();
+  const archived = boolParam(url, 'archived');
+  const results: SimplePublicObject[] = [];
+  const errors: StandardError[] = [];
+  const missing: string[] = [];
+  const seen = new Set<R>();
+  for (const { id } of input.inputs) {
+    const injected = inputFaults.check([id]);
+    if (injected) {
+      errors.push(standardError('VALIDATION_ERROR', injected, { ids: [id] }, [{ message: injected, in: options.injectedIn }]));
+      continue;
+    }
+    const record = store.findBy(input.idProperty, id, archived);
+    if (!record) missing.push(id);
+    else if (!seen.has(record)) {
+      seen.add(record);
+      results.push(store.view(record, input.properties ?? [], withHistory));
+    }
+  }
+  inputFaults.finish();
+  if (missing.length) {
+    errors.push(
+      standardError('OBJECT_NOT_FOUND', `Could not get some ${options.objectLabel} objects, they may be deleted or not exist. Check that ids are valid.`, { ids: missing }),
+    );
+  }
+  return batchReply(200, results, errors, requestedAt);
 }

@@ -7,6 +7,7 @@
  */
 import { objectExists, typeById, v3Associations, type AssociationType } from './associations.js';
 import {
+  batchReadObjects,
   batchReply,
   boolParam,
   checkBatchSize,
@@ -22,10 +23,9 @@ import {
 import type { DealRecord } from './deals.js';
 import { httpError, PORTAL_ID, propertyProblemsError, propertyProblemsMessage, standardError, validationError, type PropertyProblem, type StandardError } from './errors.js';
 import { archiveProperty, createProperty, getProperty, listProperties, updateProperty } from './property-handlers.js';
-import { BatchArchiveInput, BatchReadInput, BatchUpdateInput, BatchUpsertInput, DealBatchCreateInput, DealCreateInput, parseBody, UpdateInput } from './schemas.js';
+import { BatchArchiveInput, BatchUpdateInput, BatchUpsertInput, DealBatchCreateInput, DealCreateInput, parseBody, UpdateInput } from './schemas.js';
 import type { RawProperties, SimplePublicObject } from './store.js';
 
-const MAX_HISTORY_BATCH_INPUTS = 50;
 
 type ErrorDetail = StandardError['errors'][number];
 
@@ -172,39 +172,8 @@ export const archiveDeal: Handler = ({ params }, s) => {
   return { status: 204 };
 };
 
-export const batchReadDeals: Handler = ({ url, body, inputFaults }, s) => {
-  const input = parseBody(BatchReadInput, body);
-  checkBatchSize(input.inputs.length);
-  checkIdProperty(s, input.idProperty);
-  const withHistory = input.propertiesWithHistory ?? [];
-  if (withHistory.length && input.inputs.length > MAX_HISTORY_BATCH_INPUTS) {
-    throw validationError(
-      `The maximum number of inputs supported in a batch request for property histories is ${MAX_HISTORY_BATCH_INPUTS}. Please reduce the number of items and try again`,
-    );
-  }
-  const requestedAt = new Date().toISOString();
-  const archived = boolParam(url, 'archived');
-  const results: SimplePublicObject[] = [];
-  const errors: StandardError[] = [];
-  const missing: string[] = [];
-  const seen = new Set<DealRecord>();
-  for (const { id } of input.inputs) {
-    const injected = inputFaults.check([id]);
-    if (injected) {
-      errors.push(standardError('VALIDATION_ERROR', injected, { ids: [id] }, [{ message: injected, in: 'id' }]));
-      continue;
-    }
-    const record = s.deals.findBy(input.idProperty, id, archived);
-    if (!record) missing.push(id);
-    else if (!seen.has(record)) {
-      seen.add(record);
-      results.push(s.deals.view(record, input.properties ?? [], withHistory));
-    }
-  }
-  inputFaults.finish();
-  if (missing.length) errors.push(notFoundError(missing));
-  return batchReply(200, results, errors, requestedAt);
-};
+export const batchReadDeals: Handler = (req, s) =>
+  batchReadObjects(req, s.deals, { objectLabel: 'DEAL', injectedIn: 'id', checkIdProperty: (idProperty) => checkIdProperty(s, idProperty) });
 
 export const batchCreateDeals: Handler = ({ body, inputFaults }, s) => {
   const input = parseBody(DealBatchCreateInput, body);

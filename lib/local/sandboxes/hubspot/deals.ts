@@ -6,7 +6,7 @@
 import { DEAL_PROPERTIES, DEFAULT_PIPELINE_ID, findPipeline } from './deal-properties.js';
 import type { PropertyProblem } from './errors.js';
 import { PropertyStore } from './properties.js';
-import { objectView, pageByNum, validateProperties, type ObjectRecord, type RawProperties, type SimplePublicObject, type ValidatedWrite } from './store.js';
+import { objectView, pageByNum, recordSnapshot, validateProperties, type ObjectRecord, type RawProperties, type SimplePublicObject, type ValidatedWrite } from './store.js';
 import type { DealSnapshot } from './types.js';
 
 export type DealRecord = ObjectRecord;
@@ -99,13 +99,7 @@ export class DealStore {
   }
 
   snapshot(): DealSnapshot[] {
-    return this.order.map((r) => ({
-      id: r.id,
-      properties: Object.fromEntries(r.props),
-      createdAt: new Date(r.createdAt).toISOString(),
-      updatedAt: new Date(r.updatedAt).toISOString(),
-      archived: r.archived,
-    }));
+    return this.order.map(recordSnapshot);
   }
 }
 

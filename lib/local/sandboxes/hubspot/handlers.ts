@@ -8,12 +8,11 @@ import {
   type PropertyProblem,
   type StandardError,
 } from './errors.js';
-import { batchReply, boolParam, checkBatchSize, checkDuplicates, listParam, MAX_PAGE_LIMIT, nextPage, pageParams, type Handler, type Reply, type Route } from './crm.js';
+import { batchReadObjects, batchReply, boolParam, checkBatchSize, checkDuplicates, listParam, MAX_PAGE_LIMIT, nextPage, pageParams, type Handler, type Reply, type Route } from './crm.js';
 import { isValidEmail, propertyNotFound, type PropertyStore } from './properties.js';
 import {
   BatchArchiveInput,
   BatchCreateInput,
-  BatchReadInput,
   BatchUpdateInput,
   BatchUpsertInput,
   CreateInput,
@@ -34,7 +33,6 @@ import type { ContactRecord, ContactStore, RawProperties, SimplePublicObject } f
 export type { CrmRequest, Handler, Reply, Services } from './crm.js';
 export { MAX_BATCH_INPUTS } from './crm.js';
 
-const MAX_HISTORY_BATCH_INPUTS = 50;
 
 function contactNotFound(id: string): never {
   const numeric = /^\d+$/.test(id);
@@ -212,38 +210,7 @@ export function restoreContact(id: string, contacts: ContactStore): Reply {
 }
 
 
-export const batchRead: Handler = ({ url, body, inputFaults }, { contacts }) => {
-  const input = parseBody(BatchReadInput, body);
-  checkBatchSize(input.inputs.length);
-  const withHistory = input.propertiesWithHistory ?? [];
-  if (withHistory.length && input.inputs.length > MAX_HISTORY_BATCH_INPUTS) {
-    throw validationError(
-      `The maximum number of inputs supported in a batch request for property histories is ${MAX_HISTORY_BATCH_INPUTS}. Please reduce the number of items and try again`,
-    );
-  }
-  const requestedAt = new Date().toISOString();
-  const archived = boolParam(url, 'archived');
-  const results: SimplePublicObject[] = [];
-  const errors: StandardError[] = [];
-  const missing: string[] = [];
-  const seen = new Set<ContactRecord>();
-  for (const { id } of input.inputs) {
-    const injected = inputFaults.check([id]);
-    if (injected) {
-      errors.push(injectedError(id, injected));
-      continue;
-    }
-    const record = contacts.findBy(input.idProperty, id, archived);
-    if (!record) missing.push(id);
-    else if (!seen.has(record)) {
-      seen.add(record);
-      results.push(contacts.view(record, input.properties ?? [], withHistory));
-    }
-  }
-  inputFaults.finish();
-  if (missing.length) errors.push(notFoundError(missing));
-  return batchReply(200, results, errors, requestedAt);
-};
+export const batchRead: Handler = (req, { contacts }) => batchReadObjects(req, contacts, { objectLabel: 'CONTACT', injectedIn: 'email' });
 
 export const batchCreate: Handler = ({ body, inputFaults }, { contacts }) => {
   const input = parseBody(BatchCreateInput, body);

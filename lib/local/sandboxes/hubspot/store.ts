@@ -219,14 +219,19 @@ export class ContactStore {
   }
 
   snapshot(): ContactSnapshot[] {
-    return this.order.map((r) => ({
-      id: r.id,
-      properties: Object.fromEntries(r.props),
-      createdAt: new Date(r.createdAt).toISOString(),
-      updatedAt: new Date(r.updatedAt).toISOString(),
-      archived: r.archived,
-    }));
+    return this.order.map(recordSnapshot);
   }
+}
+
+/** A record as the sandbox handle shows it to tests (`contacts()`, `deals()`). */
+export function recordSnapshot(r: ObjectRecord): ContactSnapshot {
+  return {
+    id: r.id,
+    properties: Object.fromEntries(r.props),
+    createdAt: new Date(r.createdAt).toISOString(),
+    updatedAt: new Date(r.updatedAt).toISOString(),
+    archived: r.archived,
+  };
 }
 
 /** Records numbered above `after` (listing order is numbering order), up to `limit`, and whether more follow. */
