@@ -48,3 +48,8 @@ export function retryAfterHeaderMs(value: string | null, now: number = Date.now(
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
+
+/** A base URL given as text or read at call time (from a secret), without a trailing slash. */
+export function baseUrlResolver(base: string | (() => Promise<string>)): () => Promise<string> {
+  return typeof base === 'string' ? async () => base.replace(/\/+$/, '') : async () => (await base()).replace(/\/+$/, '');
+}

@@ -64,13 +64,10 @@ export function composeFromEnvironment(): TurboTenantSyncParts {
     retries: new SqsQueue(new SQSClient({}), { queueUrl: env.required(ENV.turbotenantEventsQueueUrl) }),
     ...(env.optional(ENV.stripeSync) === 'on'
       ? {
-          stripe: {
-            setCustomerMetadata: async (customerId, metadata, idempotencyKey) => {
-              const base = (await stripeBase()) as string | undefined;
-              const client = new StripeClient({ baseUrl: base ?? STRIPE_DEFAULT_BASE_URL, apiKey: secretField(STRIPE_SECRET, 'apiKey') });
-              await client.updateCustomerMetadata(customerId, metadata, { idempotencyKey });
-            },
-          } satisfies CustomerMetadataSink,
+          stripe: new StripeClient({
+            baseUrl: async () => ((await stripeBase()) as string | undefined) ?? STRIPE_DEFAULT_BASE_URL,
+            apiKey: secretField(STRIPE_SECRET, 'apiKey'),
+          }),
         }
       : {}),
     deal: { pipeline: env.optional(ENV.turbotenantDealPipeline) ?? 'default', stage: env.optional(ENV.turbotenantDealStage) ?? 'appointmentscheduled' },

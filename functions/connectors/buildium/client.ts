@@ -25,7 +25,7 @@
  * The client id and secret never appear in an error message, even when a proxy echoes them.
  */
 import type { z } from 'zod';
-import { fetchFailureReason, parseJson, readText, redactor, retryAfterHeaderMs } from '../http.js';
+import { baseUrlResolver, fetchFailureReason, parseJson, readText, redactor, retryAfterHeaderMs } from '../http.js';
 import { PermanentError, RateLimitedError, RetryableError } from '../../core/errors.js';
 import {
   BUILDIUM_MAX_PAGE_SIZE,
@@ -167,8 +167,7 @@ export class BuildiumClient {
   private readonly limiter: TokenBucketLimiter;
 
   constructor(private readonly options: BuildiumClientOptions) {
-    const base = options.baseUrl;
-    this.baseUrl = typeof base === 'string' ? async () => base.replace(/\/+$/, '') : async () => (await base()).replace(/\/+$/, '');
+    this.baseUrl = baseUrlResolver(options.baseUrl);
     this.fetch = options.fetch ?? globalThis.fetch;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.limiter = options.limiter ?? new TokenBucketLimiter();

@@ -24,7 +24,7 @@
  */
 import { z } from 'zod';
 import { PermanentError, RateLimitedError, RetryableError } from '../../core/errors.js';
-import { fetchFailureReason, parseJson, redactor, retryAfterHeaderMs } from '../http.js';
+import { baseUrlResolver, fetchFailureReason, parseJson, redactor, retryAfterHeaderMs } from '../http.js';
 import { formEncodeMetadata, validateStripeMetadata, type StripeMetadata } from './metadata.js';
 
 /** Stripe's limit on idempotency keys (https://docs.stripe.com/api/idempotent_requests). */
@@ -58,8 +58,8 @@ const ErrorBodySchema = z.object({
 type StripeErrorDetail = z.infer<typeof ErrorBodySchema>['error'];
 
 export interface StripeClientOptions {
-  /** `https://api.stripe.com` in production; the sandbox's URL locally. */
-  readonly baseUrl: string;
+  /** `https://api.stripe.com` in production; the sandbox's URL locally; a function when read from a secret at call time. */
+  readonly baseUrl: string | (() => Promise<string>);
   /** A secret (`sk_...`) or restricted (`rk_...`) key with write access to customers. */
   readonly apiKey: () => Promise<string>;
   readonly fetch?: typeof fetch;
@@ -97,11 +97,11 @@ export class StripeRequestError extends PermanentError {
 }
 
 export class StripeClient implements StripeCustomers {
-  private readonly baseUrl: string;
+  private readonly baseUrl: () => Promise<string>;
   private readonly fetch: typeof fetch;
 
   constructor(private readonly options: StripeClientOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.baseUrl = baseUrlResolver(options.baseUrl);
     this.fetch = options.fetch ?? globalThis.fetch;
   }
 
@@ -154,7 +154,7 @@ export class StripeClient implements StripeCustomers {
     let response: Response;
     let text: string;
     try {
-      response = await this.fetch(`${this.baseUrl}${path}`, {
+      response = await this.fetch(`${await this.baseUrl()}${path}`, {
         method,
         headers: {
           authorization: `Bearer ${apiKey}`,

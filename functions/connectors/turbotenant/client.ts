@@ -14,7 +14,7 @@
  * The API key never appears in an error message, even when a proxy echoes the request back.
  */
 import type { z } from 'zod';
-import { fetchFailureReason, parseJson, readText, redactor, retryAfterHeaderMs } from '../http.js';
+import { baseUrlResolver, fetchFailureReason, parseJson, readText, redactor, retryAfterHeaderMs } from '../http.js';
 import { PermanentError, RateLimitedError, RetryableError } from '../../core/errors.js';
 import {
   firstIssue,
@@ -79,8 +79,7 @@ export class TurboTenantClient {
   private readonly timeoutMs: number;
 
   constructor(private readonly options: TurboTenantClientOptions) {
-    const base = options.baseUrl;
-    this.baseUrl = typeof base === 'string' ? async () => base.replace(/\/+$/, '') : async () => (await base()).replace(/\/+$/, '');
+    this.baseUrl = baseUrlResolver(options.baseUrl);
     this.fetch = options.fetch ?? globalThis.fetch;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
