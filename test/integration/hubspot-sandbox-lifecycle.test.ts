@@ -1,7 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startHubSpotSandbox, type HubSpotSandbox, type WebhookEvent } from '../../lib/local/sandboxes/hubspot/index.js';
+import { sleep, startReceiver as startSharedReceiver, type Receiver as SharedReceiver } from './support/receiver.js';
 
 const TOKEN = 'pat-na1-sandbox-lifecycle-token';
 const SECRET = 'sandbox-lifecycle-client-secret';
@@ -15,34 +14,17 @@ interface ApiResponse {
   body: any;
 }
 
-interface Receiver {
-  url: string;
-  events: WebhookEvent[];
-  close(): Promise<void>;
-}
+type Receiver = SharedReceiver<{ events: WebhookEvent[] }>;
 
-async function startReceiver(): Promise<Receiver> {
-  const receiver: Receiver = { url: '', events: [], close: async () => undefined };
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      receiver.events.push(...(JSON.parse(Buffer.concat(chunks).toString('utf8')) as WebhookEvent[]));
-      res.writeHead(200, { 'Content-Type': 'text/plain' });
-      res.end('ok');
-    });
+const startReceiver = () =>
+  startSharedReceiver({
+    path: '/webhooks/hubspot',
+    ok: { status: 200, contentType: 'text/plain', body: 'ok' },
+    read: (rawBody) => ({ events: JSON.parse(rawBody.toString('utf8')) as WebhookEvent[] }),
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/hubspot`;
-  receiver.close = () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-  return receiver;
-}
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Every event received so far, in order. */
+const receivedEvents = () => receiver.requests.flatMap((r) => r.events);
 
 let sandbox: HubSpotSandbox;
 let receiver: Receiver;
@@ -77,7 +59,7 @@ async function createContact(properties: Record<string, string>): Promise<{ id: 
 /** Delivered events of one type, after sending everything queued. */
 async function delivered(type: WebhookEvent['subscriptionType']): Promise<WebhookEvent[]> {
   await sandbox.flushWebhooks();
-  return receiver.events.filter((e) => e.subscriptionType === type);
+  return receivedEvents().filter((e) => e.subscriptionType === type);
 }
 
 beforeAll(async () => {
@@ -100,7 +82,7 @@ beforeEach(async () => {
   await sandbox.flushWebhooks();
   sandbox.reset();
   sandbox.setRateLimit(ROOMY);
-  receiver.events = [];
+  receiver.requests = [];
   sandbox.setWebhookTarget(receiver.url);
 });
 
@@ -159,7 +141,7 @@ describe('POST /crm/v3/objects/contacts/merge', () => {
       appId: APP,
     });
     expect(typeof merges[0]!.sourceId).toBe('string');
-    const gained = receiver.events.filter((e) => e.subscriptionType === 'contact.propertyChange' && e.objectId === primary.num && e.eventId > merges[0]!.eventId);
+    const gained = receivedEvents().filter((e) => e.subscriptionType === 'contact.propertyChange' && e.objectId === primary.num && e.eventId > merges[0]!.eventId);
     expect(gained.map((e) => [e.propertyName, e.propertyValue])).toEqual([['firstname', 'Sam']]);
   });
 

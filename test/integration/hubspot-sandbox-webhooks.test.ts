@@ -1,59 +1,23 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { verifyHubSpotSignature } from '../../functions/connectors/hubspot/signature.js';
 import { startHubSpotSandbox, type HubSpotSandbox, type WebhookEvent } from '../../lib/local/sandboxes/hubspot/index.js';
+import { sleep, startReceiver as startSharedReceiver, waitFor, type Receiver as SharedReceiver } from './support/receiver.js';
 
 const TOKEN = 'pat-na1-sandbox-webhook-token';
 const SECRET = 'sandbox-client-secret-0000-1111';
 const ROOMY = { max: 100_000, intervalMs: 10_000 };
 
-interface Received {
-  method: string;
-  headers: IncomingHttpHeaders;
-  rawBody: Buffer;
-  events: WebhookEvent[];
-}
+type Receiver = SharedReceiver<{ events: WebhookEvent[] }>;
 
-interface Receiver {
-  url: string;
-  requests: Received[];
-  /** Statuses to answer with, in order; 200 once they run out. */
-  answers: number[];
-  close(): Promise<void>;
-}
-
-async function startReceiver(): Promise<Receiver> {
-  const receiver: Receiver = { url: '', requests: [], answers: [], close: async () => undefined };
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const rawBody = Buffer.concat(chunks);
-      receiver.requests.push({ method: req.method ?? '', headers: req.headers, rawBody, events: JSON.parse(rawBody.toString('utf8')) as WebhookEvent[] });
-      res.writeHead(receiver.answers.shift() ?? 200, { 'Content-Type': 'text/plain' });
-      res.end('ok');
-    });
+/** HubSpot answers 200 with text; the body is the delivery's events. */
+const startReceiver = () =>
+  startSharedReceiver({
+    path: '/webhooks/hubspot?source=sandbox',
+    ok: { status: 200, contentType: 'text/plain', body: 'ok' },
+    read: (rawBody) => ({ events: JSON.parse(rawBody.toString('utf8')) as WebhookEvent[] }),
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/hubspot?source=sandbox`;
-  receiver.close = () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-  return receiver;
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let sandbox: HubSpotSandbox;
 let receiver: Receiver;

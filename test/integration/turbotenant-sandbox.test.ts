@@ -3,8 +3,6 @@
  * bearer auth, 404s as clear permanent failures, `updated_since` paging at its edges, faults as the
  * error classes the consumer acts on, and the sandbox's signed events as our verifier sees them.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NotFoundInSourceError, TurboTenantClient, type PropertyPage } from '../../functions/connectors/turbotenant/client.js';
 import { TurboTenantEventSchema } from '../../functions/connectors/turbotenant/schemas.js';
@@ -17,57 +15,20 @@ import {
   type TurboTenantEventBody,
   type TurboTenantSandbox,
 } from '../../lib/local/sandboxes/turbotenant/index.js';
+import { sleep, startReceiver as startSharedReceiver, waitFor, type Receiver as SharedReceiver } from './support/receiver.js';
 
 const API_KEY = 'tt_live_sandbox_key_8c1f2e';
 const SECRET = 'tt_whsec_sandbox_4b7d9a';
 
-interface Received {
-  headers: IncomingHttpHeaders;
-  rawBody: Buffer;
-  event: TurboTenantEventBody;
-}
+type Receiver = SharedReceiver<{ event: TurboTenantEventBody }>;
 
-interface Receiver {
-  url: string;
-  requests: Received[];
-  /** Answers in order (a status, or 'hang' to never answer); 202 once they run out. */
-  answers: Array<number | 'hang'>;
-  close(): Promise<void>;
-}
-
-async function startReceiver(): Promise<Receiver> {
-  const receiver: Receiver = { url: '', requests: [], answers: [], close: async () => undefined };
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const rawBody = Buffer.concat(chunks);
-      receiver.requests.push({ headers: req.headers, rawBody, event: JSON.parse(rawBody.toString('utf8')) as TurboTenantEventBody });
-      const answer = receiver.answers.shift() ?? 202;
-      if (answer === 'hang') return;
-      res.writeHead(answer, { 'Content-Type': 'application/json' });
-      res.end('{}');
-    });
+/** Our route answers 202 with JSON; the body is one event. */
+const startReceiver = () =>
+  startSharedReceiver({
+    path: '/events/turbotenant',
+    ok: { status: 202, contentType: 'application/json', body: '{}' },
+    read: (rawBody) => ({ event: JSON.parse(rawBody.toString('utf8')) as TurboTenantEventBody }),
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/events/turbotenant`;
-  receiver.close = () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-  return receiver;
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let sandbox: TurboTenantSandbox;
 let receiver: Receiver;
@@ -433,7 +394,7 @@ describe('control routes', () => {
 });
 
 describe('signed events', () => {
-  const verify = (r: Received) =>
+  const verify = (r: Receiver['requests'][number]) =>
     verifyTurboTenantSignature({
       header: (name) => {
         const value = r.headers[name.toLowerCase()];
