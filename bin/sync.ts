@@ -1,8 +1,10 @@
 /**
  * The operator CLI: `npm run sync -- <command>`.
  *
- *   setup hubspot     create the contact properties and webhook subscriptions the flows need (idempotent)
- *   resync-failed     requeue FAILED leads and redrive the DLQ
+ *   setup hubspot     create the properties, the Unit object, association labels and webhook
+ *                     subscriptions the flows need (idempotent)
+ *   resync-failed     requeue FAILED leads and redrive every DLQ
+ *   sync buildium [--full]   open a Buildium sync job and follow it
  *   status            leads waiting per sync status, queue and DLQ depths
  *
  * It talks to the product's HTTP API at API_URL (default http://127.0.0.1:$PORT, the local
@@ -17,6 +19,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { z } from 'zod';
 import { HubSpotClient } from '../functions/connectors/hubspot/client.js';
 import { contactProperties, dealProperties, ensureProperties } from '../functions/connectors/hubspot/setup.js';
+import { ensureBuildiumObjects } from '../functions/connectors/hubspot/setup-buildium.js';
 import { ensureWebhooks, privateAppWebhookSteps } from '../functions/connectors/hubspot/webhook-setup.js';
 import { LEAD_TO_CONTACT, ORIGIN_PROPERTY } from '../functions/core/contact-mapping.js';
 import { HUBSPOT_WEBHOOK_EVENTS } from '../lib/topology.js';
@@ -28,7 +31,10 @@ commands:
   setup hubspot     create the HubSpot contact properties the flows need and, for a public app,
                     the webhook settings and subscriptions (safe to re-run); for a private app
                     it prints the webhook steps to follow in HubSpot's UI
-  resync-failed     requeue FAILED leads and redrive the lead-sync DLQ
+  resync-failed     requeue FAILED leads and redrive every DLQ (leads, HubSpot events, TurboTenant, Buildium)
+  sync buildium [--full] [--no-wait]
+                    open a Buildium sync job (incremental from the last successful one, or full)
+                    and follow it until it ends
   status            leads waiting per sync status, queue and DLQ depths
 
 environment:
@@ -75,9 +81,10 @@ function isLoopback(url: URL): boolean {
   return ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
 }
 
-async function callApi(method: 'GET' | 'POST', path: string): Promise<unknown> {
+async function callApi(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
   const url = new URL(`${apiUrl()}${path}`);
-  let headers: Record<string, string> = { host: url.host, accept: 'application/json' };
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  let headers: Record<string, string> = { host: url.host, accept: 'application/json', ...(payload ? { 'content-type': 'application/json' } : {}) };
   if (!isLoopback(url)) {
     const region = process.env.AWS_REGION ?? url.hostname.split('.')[2];
     if (!region) throw new Error('Set AWS_REGION to sign requests to the deployed API');
@@ -89,10 +96,11 @@ async function callApi(method: 'GET' | 'POST', path: string): Promise<unknown> {
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       headers,
+      ...(payload ? { body: payload } : {}),
     });
     headers = signed.headers as Record<string, string>;
   }
-  const response = await fetch(url, { method, headers });
+  const response = await fetch(url, { method, headers, ...(payload ? { body: payload } : {}) });
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text.slice(0, 500)}`);
   return text ? JSON.parse(text) : undefined;
@@ -138,6 +146,9 @@ async function setupHubSpot(): Promise<void> {
   const actions = await ensureProperties(client, 'contacts', contactProperties(process.env.PLATFORM_SOURCE_VALUE ?? DEFAULT_PLATFORM_SOURCE));
   for (const { property, action } of actions) console.log(`contacts.${property}: ${action}`);
   for (const { property, action } of await ensureProperties(client, 'deals', dealProperties())) console.log(`deals.${property}: ${action}`);
+  const buildium = await ensureBuildiumObjects(client, process.env.BUILDIUM_UNIT_OBJECT ?? 'unit');
+  for (const { property, action } of buildium.actions) console.log(`buildium.${property}: ${action}`);
+  for (const l of buildium.labels) console.log(`labels.${l.from}→${l.to} "${l.label}": ${l.action}`);
   const propertyNames = [...LEAD_TO_CONTACT.map(([, property]) => property), ORIGIN_PROPERTY];
   if (target.appId && target.developerApiKey) {
     const webhooks = await ensureWebhooks(client, {
@@ -150,6 +161,39 @@ async function setupHubSpot(): Promise<void> {
     for (const { item, action } of webhooks) console.log(`webhooks.${item}: ${action}`);
   } else {
     console.log(privateAppWebhookSteps(target.webhookUrl, HUBSPOT_WEBHOOK_EVENTS, propertyNames));
+  }
+}
+
+const JobSchema = z.object({
+  jobId: z.string(),
+  mode: z.string(),
+  status: z.enum(['pending', 'running', 'completed', 'failed']),
+  startedAt: z.string(),
+  completedAt: z.string().nullable(),
+  counts: z.object({ processed: z.number(), created: z.number(), updated: z.number(), skipped: z.number(), failed: z.number() }),
+});
+
+/** Opens a Buildium sync job and, unless told not to, follows it until it ends. */
+async function syncBuildium(mode: 'incremental' | 'full', wait: boolean): Promise<number> {
+  const { jobId } = z.object({ jobId: z.string() }).parse(await callApi('POST', '/sync/buildium', { mode }));
+  console.log(`Buildium ${mode} sync job ${jobId} opened`);
+  if (!wait) return 0;
+  const deadline = Date.now() + Number(process.env.SYNC_WAIT_SECONDS ?? 3600) * 1000;
+  let last = '';
+  for (;;) {
+    const job = JobSchema.parse(await callApi('GET', `/sync/jobs/${encodeURIComponent(jobId)}`));
+    const line = `${job.status}: processed ${job.counts.processed}, created ${job.counts.created}, updated ${job.counts.updated}, skipped ${job.counts.skipped}, failed ${job.counts.failed}`;
+    if (line !== last) console.log(line);
+    last = line;
+    if (job.status === 'completed' || job.status === 'failed') {
+      if (job.counts.failed > 0 || job.status === 'failed') console.log(`errors: GET /sync/jobs/${jobId}/errors`);
+      return job.status === 'completed' ? 0 : 1;
+    }
+    if (Date.now() > deadline) {
+      console.log(`still ${job.status}; follow it with GET /sync/jobs/${jobId}`);
+      return 0;
+    }
+    await new Promise((r) => setTimeout(r, 2000));
   }
 }
 
@@ -170,9 +214,10 @@ export async function main(args: readonly string[]): Promise<number> {
       console.log(JSON.stringify(await callApi('GET', '/internal/status'), null, 2));
       return 0;
     }
-    case 'sync':
-      console.error('`sync buildium` arrives with the Buildium flow (not built yet).');
-      return 2;
+    case 'sync': {
+      if (target !== 'buildium') break;
+      return syncBuildium(args.includes('--full') ? 'full' : 'incremental', !args.includes('--no-wait'));
+    }
     default:
       break;
   }

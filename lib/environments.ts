@@ -49,6 +49,21 @@ export interface EnvironmentSettings {
     /** Stripe customer metadata (seed step 5, optional). */
     readonly stripe: boolean;
   };
+  /** Buildium → HubSpot (seed 002): schedules, the page consumer, conflicts. */
+  readonly buildium: {
+    /** Seed 002 §11.2: every 5 minutes in development, hourly in staging, every 4 hours in production. */
+    readonly incrementalMinutes: number;
+    /** The full reconcile that catches changes Buildium does not date (unit occupied/listed flags). */
+    readonly fullReconcileMinutes: number;
+    /** Records per Buildium read (and per page message): Buildium's maximum, fewest reads. */
+    readonly pageSize: number;
+    readonly maxConcurrency: number;
+    readonly maxReceiveCount: number;
+    /** Seed 002 §5.2; a stored configuration overrides it without a deploy. */
+    readonly conflictStrategy: 'buildium_wins' | 'hubspot_wins' | 'manual_review' | 'merge_fields';
+    /** The Unit custom object's name (its schema is created by `setup hubspot`). */
+    readonly unitObject: string;
+  };
   /** API Gateway stage throttling (requests per second, burst). */
   readonly apiThrottle: { readonly rateLimit: number; readonly burstLimit: number };
 }
@@ -86,6 +101,15 @@ const dev: EnvironmentSettings = {
     onboardingStage: 'verified',
     stripe: false,
   },
+  buildium: {
+    incrementalMinutes: 5,
+    fullReconcileMinutes: 24 * 60,
+    pageSize: 1000,
+    maxConcurrency: 2,
+    maxReceiveCount: 8,
+    conflictStrategy: 'buildium_wins',
+    unitObject: 'unit',
+  },
   apiThrottle: { rateLimit: 50, burstLimit: 100 },
 };
 
@@ -96,6 +120,8 @@ export const environments: Record<EnvironmentName, EnvironmentSettings> = {
     logLevel: 'INFO',
     leadReconcileRate: { minutes: 60 },
     leadSync: { ...dev.leadSync, maxConcurrency: 5 },
+    // One process shares one HubSpot rate budget, so more pages in flight cost nothing in 429s.
+    buildium: { ...dev.buildium, maxConcurrency: 4 },
   },
   dev,
   staging: {
@@ -105,6 +131,7 @@ export const environments: Record<EnvironmentName, EnvironmentSettings> = {
     leadReconcileRate: { minutes: 60 },
     logRetentionDays: 30,
     leadSync: { ...dev.leadSync, maxConcurrency: 5 },
+    buildium: { ...dev.buildium, incrementalMinutes: 60 },
     apiThrottle: { rateLimit: 200, burstLimit: 400 },
   },
   prod: {
@@ -114,6 +141,7 @@ export const environments: Record<EnvironmentName, EnvironmentSettings> = {
     leadReconcileRate: { minutes: 60 },
     logRetentionDays: 90,
     leadSync: { batchSize: 100, maxBatchingWindowSeconds: 5, maxConcurrency: 5, maxReceiveCount: 10 },
+    buildium: { ...dev.buildium, incrementalMinutes: 240 },
     apiThrottle: { rateLimit: 500, burstLimit: 1000 },
   },
 };

@@ -112,8 +112,8 @@ export interface ScheduleSpec {
 }
 
 export type TableId = 'leads' | 'idempotency' | 'sync-state' | 'mappings';
-export type QueueId = 'lead-sync' | 'hubspot-events' | 'turbotenant-events';
-export type SecretId = 'hubspot' | 'turbotenant' | 'stripe';
+export type QueueId = 'lead-sync' | 'hubspot-events' | 'turbotenant-events' | 'buildium-sync';
+export type SecretId = 'hubspot' | 'turbotenant' | 'stripe' | 'buildium';
 export type FunctionId =
   | 'health'
   | 'lead-events'
@@ -122,7 +122,9 @@ export type FunctionId =
   | 'hubspot-webhook'
   | 'hubspot-inbound'
   | 'turbotenant-events'
-  | 'turbotenant-sync';
+  | 'turbotenant-sync'
+  | 'buildium-scheduler'
+  | 'buildium-sync';
 
 export interface Topology {
   readonly settings: EnvironmentSettings;
@@ -170,6 +172,16 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
     retentionDays: 4,
     maxReceiveCount: settings.turbotenant.maxReceiveCount,
     description: 'Verified TurboTenant events waiting to become HubSpot contacts and deals',
+  };
+
+  const buildiumQueue: QueueSpec = {
+    id: 'buildium-sync',
+    urlEnvVar: 'BUILDIUM_SYNC_QUEUE_URL',
+    arnEnvVar: 'BUILDIUM_SYNC_QUEUE_ARN',
+    dlq: { urlEnvVar: 'BUILDIUM_SYNC_DLQ_URL', arnEnvVar: 'BUILDIUM_SYNC_DLQ_ARN', retentionDays: 14 },
+    retentionDays: 4,
+    maxReceiveCount: settings.buildium.maxReceiveCount,
+    description: 'Buildium sync work: phase steps, pages of Buildium records, records named by webhooks',
   };
 
   const common = {
@@ -230,7 +242,7 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
         description: 'Idempotency records for requests and events',
       },
     ],
-    queues: [leadSyncQueue, hubspotEventsQueue, turbotenantQueue],
+    queues: [leadSyncQueue, hubspotEventsQueue, turbotenantQueue, buildiumQueue],
     secrets: [
       {
         id: 'hubspot',
@@ -258,6 +270,13 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
         fields: { apiKey: 'STRIPE_API_KEY', baseUrl: 'STRIPE_BASE_URL' },
         optionalFields: ['baseUrl'],
         description: 'Stripe secret key (customer metadata; used only when Stripe sync is on)',
+      },
+      {
+        id: 'buildium',
+        envVar: 'BUILDIUM_SECRET_ARN',
+        fields: { clientId: 'BUILDIUM_CLIENT_ID', clientSecret: 'BUILDIUM_CLIENT_SECRET', webhookSecret: 'BUILDIUM_WEBHOOK_SECRET', baseUrl: 'BUILDIUM_BASE_URL' },
+        optionalFields: ['baseUrl'],
+        description: 'Buildium API client id and secret, webhook signing secret, and optional API base URL',
       },
     ],
     functions: [
@@ -304,7 +323,7 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
       {
         id: 'lead-operations',
         entry: 'functions/lead-operations/handler.ts',
-        description: 'Resync of failed and stuck leads (API and schedule), DLQ redrive (lead sync, HubSpot and TurboTenant events), sync status',
+        description: 'Resync of failed and stuck leads (API and schedule), DLQ redrive (lead sync, HubSpot, TurboTenant and Buildium), sync status',
         timeoutSeconds: 60,
         memoryMb: 256,
         tables: [{ table: 'leads', access: 'readWrite' }],
@@ -316,6 +335,8 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
           { queue: 'hubspot-events', access: 'inspect' },
           { queue: 'turbotenant-events', access: 'redrive' },
           { queue: 'turbotenant-events', access: 'inspect' },
+          { queue: 'buildium-sync', access: 'redrive' },
+          { queue: 'buildium-sync', access: 'inspect' },
         ],
         secrets: [],
         environment: {
@@ -398,6 +419,47 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
           TURBOTENANT_EVENTS_MAX_RECEIVE_COUNT: String(turbotenantQueue.maxReceiveCount),
         },
       },
+      {
+        id: 'buildium-scheduler',
+        entry: 'functions/buildium-scheduler/handler.ts',
+        description: 'Opens Buildium sync jobs (schedules, POST /sync/buildium), job status, Buildium webhooks, sync configuration and reviews',
+        timeoutSeconds: 10,
+        memoryMb: 256,
+        // Jobs, cursors, configuration and reviews; it reads neither Buildium nor HubSpot.
+        tables: [{ table: 'sync-state', access: 'readWrite' }],
+        queues: [{ queue: 'buildium-sync', access: 'send' }],
+        // Only the webhook signing secret is read from it.
+        secrets: ['buildium'],
+        environment: {
+          ...common,
+          POWERTOOLS_SERVICE_NAME: 'buildium-scheduler',
+          BUILDIUM_PAGE_SIZE: String(settings.buildium.pageSize),
+          BUILDIUM_WINDOW_OVERLAP_SECONDS: '120',
+        },
+      },
+      {
+        id: 'buildium-sync',
+        entry: 'functions/buildium-sync/handler.ts',
+        description: 'Buildium pages → HubSpot contacts, listings, units and associations (hash-skipped, batched); moves sync jobs along',
+        timeoutSeconds: 300,
+        memoryMb: 1024,
+        tables: [
+          { table: 'mappings', access: 'readWrite' },
+          { table: 'sync-state', access: 'readWrite' },
+        ],
+        queues: [
+          { queue: 'buildium-sync', access: 'consume' },
+          { queue: 'buildium-sync', access: 'send' },
+        ],
+        secrets: ['hubspot', 'buildium'],
+        environment: {
+          ...common,
+          POWERTOOLS_SERVICE_NAME: 'buildium-sync',
+          BUILDIUM_CONFLICT_STRATEGY: settings.buildium.conflictStrategy,
+          BUILDIUM_UNIT_OBJECT: settings.buildium.unitObject,
+          BUILDIUM_SYNC_MAX_RECEIVE_COUNT: String(buildiumQueue.maxReceiveCount),
+        },
+      },
     ],
     routes: [
       { method: 'GET', path: '/health', function: 'health', auth: 'none' },
@@ -411,6 +473,14 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
       { method: 'POST', path: '/events/turbotenant', function: 'turbotenant-events', auth: 'signature' },
       { method: 'GET', path: '/events/turbotenant/{eventId}', function: 'turbotenant-events', auth: 'iam' },
       { method: 'GET', path: '/mappings/{system}/{type}/{sourceId}', function: 'turbotenant-events', auth: 'iam' },
+      { method: 'POST', path: '/webhooks/buildium', function: 'buildium-scheduler', auth: 'signature' },
+      { method: 'POST', path: '/sync/buildium', function: 'buildium-scheduler', auth: 'iam' },
+      { method: 'GET', path: '/sync/jobs/{jobId}', function: 'buildium-scheduler', auth: 'iam' },
+      { method: 'GET', path: '/sync/jobs/{jobId}/errors', function: 'buildium-scheduler', auth: 'iam' },
+      { method: 'GET', path: '/sync/buildium/config', function: 'buildium-scheduler', auth: 'iam' },
+      { method: 'PUT', path: '/sync/buildium/config', function: 'buildium-scheduler', auth: 'iam' },
+      { method: 'GET', path: '/sync/buildium/reviews', function: 'buildium-scheduler', auth: 'iam' },
+      { method: 'POST', path: '/sync/buildium/reviews/{entity}/{sourceId}', function: 'buildium-scheduler', auth: 'iam' },
     ],
     consumers: [
       {
@@ -434,6 +504,14 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
         maxBatchingWindowSeconds: settings.turbotenant.maxBatchingWindowSeconds,
         maxConcurrency: settings.turbotenant.maxConcurrency,
       },
+      {
+        // One message is a page of up to 1,000 records: one at a time per invocation.
+        queue: 'buildium-sync',
+        function: 'buildium-sync',
+        batchSize: 1,
+        maxBatchingWindowSeconds: 0,
+        maxConcurrency: settings.buildium.maxConcurrency,
+      },
     ],
     schedules: [
       {
@@ -449,6 +527,20 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
         rateMinutes: settings.turbotenant.reconcileMinutes,
         description: 'Sync TurboTenant properties changed since the last pass (heals lost events; unchanged ones cost nothing)',
         detail: { action: 'reconcile' },
+      },
+      {
+        id: 'buildium-incremental',
+        function: 'buildium-scheduler',
+        rateMinutes: settings.buildium.incrementalMinutes,
+        description: 'Buildium records changed since the last successful job → HubSpot (seed 002 §11.2 rates)',
+        detail: { action: 'sync', mode: 'incremental' },
+      },
+      {
+        id: 'buildium-full-reconcile',
+        function: 'buildium-scheduler',
+        rateMinutes: settings.buildium.fullReconcileMinutes,
+        description: 'Every Buildium record compared with its mapping (catches unit flags Buildium does not date); unchanged ones cost nothing',
+        detail: { action: 'sync', mode: 'full' },
       },
     ],
   };

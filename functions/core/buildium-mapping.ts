@@ -6,7 +6,7 @@
  * Sensitive fields (date of birth, tax id) are off unless an override turns them on: they are
  * never written by default, and `SENSITIVE_PROPERTIES` lets logging redact them.
  *
- * Not wired yet: issue 5 builds the client, the jobs and the consumers on it.
+ * core/buildium-records.ts applies them to each page of Buildium records.
  */
 import { z } from 'zod';
 
@@ -36,7 +36,9 @@ export const TENANT_CONTACT_MAPPING: readonly MappingRow[] = [
   { source: 'Address.PostalCode', property: 'zip' },
   { source: 'TaxId', property: 'tax_id', sensitive: true },
   { source: 'CreatedDateTime', property: 'createdate' },
-  { source: 'Comment', property: 'notes_last_contacted' },
+  // The seed says `notes_last_contacted`, which HubSpot computes (a read-only date-time of the
+  // last engagement): a tenant's comment cannot go there, so it has its own property.
+  { source: 'Comment', property: 'buildium_comment' },
 ];
 
 /** Seed 002 §1.2 "Property → Native Listings Object (0-420) Mapping". */
@@ -80,14 +82,19 @@ export const SENSITIVE_PROPERTIES: ReadonlySet<string> = new Set(
     .map((row) => row.property),
 );
 
-/** Buildium's room enums (`OneBed`, `TwoBath`, `OneBathAndAHalf`…) as numbers for HubSpot. */
+/**
+ * Buildium's room enums as numbers for HubSpot (the document's `UnitBedrooms`: Studio, OneBed …
+ * NineBedPlus; `UnitBathrooms`: OneBath, OnePointFiveBath … FivePlusBath). `NotSet` (and any value
+ * the document does not list) is no number: the property is not sent.
+ */
 const WORD_NUMBERS: Readonly<Record<string, number>> = { One: 1, Two: 2, Three: 3, Four: 4, Five: 5, Six: 6, Seven: 7, Eight: 8, Nine: 9 };
 
 export function roomCount(value: string): number | undefined {
   if (value === 'Studio') return 0;
-  const match = /^(One|Two|Three|Four|Five|Six|Seven|Eight|Nine)(Bed|Bath)(AndAHalf)?$/.exec(value);
+  const match = /^(One|Two|Three|Four|Five|Six|Seven|Eight|Nine)(PointFive|Plus)?(Bed|Bath)(Plus|AndAHalf)?$/.exec(value);
   if (!match) return undefined;
-  return WORD_NUMBERS[match[1]!]! + (match[3] ? 0.5 : 0);
+  const half = match[2] === 'PointFive' || match[4] === 'AndAHalf';
+  return WORD_NUMBERS[match[1]!]! + (half ? 0.5 : 0);
 }
 
 /**
@@ -129,7 +136,7 @@ function render(value: unknown, transform: MappingRow['transform']): string | un
   if (value === null || value === undefined || value === '') return undefined;
   switch (transform) {
     case 'enumNumber':
-      return typeof value === 'string' ? (roomCount(value) ?? value).toString() : String(value);
+      return typeof value === 'string' ? roomCount(value)?.toString() : typeof value === 'number' ? String(value) : undefined;
     case 'occupancy':
       return value === true ? 'occupied' : value === false ? 'vacant' : undefined;
     case 'listing':

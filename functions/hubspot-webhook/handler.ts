@@ -18,7 +18,7 @@ import { ValidationError } from '../core/errors.js';
 import type { MessageSender, WebhookStats } from '../core/ports.js';
 import { acceptWebhookEvents, QueueUnavailableError } from '../core/webhook-intake.js';
 import { ENV, env } from '../runtime/config.js';
-import { errorResponse, header, json, rawBody, readJsonBody, validate } from '../runtime/http.js';
+import { errorResponse, header, json, rawBody, readJsonBody, validate, rejectSignature } from '../runtime/http.js';
 import { observability, once } from '../runtime/observability.js';
 import { HUBSPOT_SECRET, secretField } from '../runtime/secrets.js';
 import { SqsQueue } from '../runtime/sqs-queue.js';
@@ -64,7 +64,6 @@ export function signedUri(publicBaseUrl: string, event: APIGatewayProxyEventV2):
   return `${publicBaseUrl.replace(/\/+$/, '')}${event.rawPath}${query}`;
 }
 
-const unauthorized = () => json(401, { error: { code: 'unauthorized', message: 'Unauthorized', details: [] } });
 
 export function makeHandler(getDeps: () => HubSpotWebhookDeps) {
   async function receive(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
@@ -82,13 +81,7 @@ export function makeHandler(getDeps: () => HubSpotWebhookDeps) {
       },
       { clientSecret: await deps.clientSecret(), now: deps.now().getTime(), acceptLegacy: deps.acceptLegacySignatures },
     );
-    if (!check.valid) {
-      // The reason is for the operator; the caller learns nothing.
-      logger.warn('HubSpot webhook signature rejected', { reason: check.reason, sourceIp: event.requestContext.http.sourceIp });
-      metrics.addMetric('WebhookSignatureRejected', MetricUnit.Count, 1);
-      metrics.publishStoredMetrics();
-      return unauthorized();
-    }
+    if (!check.valid) return rejectSignature(event, check.reason, { log: logger, metrics }, { message: 'HubSpot webhook signature rejected', metric: 'WebhookSignatureRejected' });
     const events = validate(HubSpotDeliverySchema, readJsonBody(event, WEBHOOK_MAX_BODY_BYTES), 'webhook delivery');
     try {
       const result = await acceptWebhookEvents(events, { queue: deps.queue, now: deps.now, rawEvents: body.toString('utf8') });

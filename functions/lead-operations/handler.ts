@@ -28,6 +28,7 @@ export interface OperationsDeps extends Omit<ResyncDeps, 'log'> {
   /** The event queues (HubSpot, TurboTenant), shown by the status route (their DLQs are part of `deadLetters`). */
   readonly eventsInspector?: QueueInspector;
   readonly turbotenantInspector?: QueueInspector;
+  readonly buildiumInspector?: QueueInspector;
   readonly stuckAfterMinutes: number;
 }
 
@@ -50,14 +51,23 @@ export function composeFromEnvironment(): OperationsDeps {
     dlqUrl: env.required(ENV.turbotenantEventsDlqUrl),
     dlqArn: env.required(ENV.turbotenantEventsDlqArn),
   });
+  const buildium = new SqsQueue(new SQSClient({}), {
+    queueUrl: env.required(ENV.buildiumSyncQueueUrl),
+    queueArn: env.required(ENV.buildiumSyncQueueArn),
+    dlqUrl: env.required(ENV.buildiumSyncDlqUrl),
+    dlqArn: env.required(ENV.buildiumSyncDlqArn),
+  });
   return {
     leads: new DynamoLeadStore(createDocumentClient(new DynamoDBClient({})), env.required(ENV.leadsTable)),
     queue,
-    // The resync flow redrives every DLQ: platform leads, HubSpot events, TurboTenant events.
-    deadLetters: { redrive: async () => (await queue.redrive()) + (await events.redrive()) + (await turbotenant.redrive()) },
+    // The resync flow redrives every DLQ: platform leads, HubSpot events, TurboTenant events, Buildium sync work.
+    deadLetters: {
+      redrive: async () => (await queue.redrive()) + (await events.redrive()) + (await turbotenant.redrive()) + (await buildium.redrive()),
+    },
     inspector: queue,
     eventsInspector: events,
     turbotenantInspector: turbotenant,
+    buildiumInspector: buildium,
     stuckAfterMinutes: env.integer(ENV.stuckLeadAfterMinutes, 15),
     now: () => new Date(),
   };
@@ -92,11 +102,12 @@ export function makeHandler(getDeps: () => OperationsDeps) {
         }
         case 'GET /internal/status': {
           const deps = getDeps();
-          const [leads, leadSync, hubspotEvents, turbotenantEvents] = await Promise.all([
+          const [leads, leadSync, hubspotEvents, turbotenantEvents, buildiumSync] = await Promise.all([
             deps.leads.countByStatus(),
             deps.inspector.depths(),
             deps.eventsInspector?.depths(),
             deps.turbotenantInspector?.depths(),
+            deps.buildiumInspector?.depths(),
           ]);
           return json(200, {
             leads,
@@ -104,6 +115,7 @@ export function makeHandler(getDeps: () => OperationsDeps) {
               'lead-sync': leadSync,
               ...(hubspotEvents ? { 'hubspot-events': hubspotEvents } : {}),
               ...(turbotenantEvents ? { 'turbotenant-events': turbotenantEvents } : {}),
+              ...(buildiumSync ? { 'buildium-sync': buildiumSync } : {}),
             },
           });
         }

@@ -55,6 +55,15 @@ export const ENV = {
   turbotenantDealStage: 'TURBOTENANT_DEAL_STAGE',
   turbotenantOnboardingStage: 'TURBOTENANT_ONBOARDING_STAGE',
   stripeSync: 'STRIPE_SYNC',
+  buildiumSyncQueueUrl: 'BUILDIUM_SYNC_QUEUE_URL',
+  buildiumSyncQueueArn: 'BUILDIUM_SYNC_QUEUE_ARN',
+  buildiumSyncDlqUrl: 'BUILDIUM_SYNC_DLQ_URL',
+  buildiumSyncDlqArn: 'BUILDIUM_SYNC_DLQ_ARN',
+  buildiumSyncMaxReceiveCount: 'BUILDIUM_SYNC_MAX_RECEIVE_COUNT',
+  buildiumUnitObject: 'BUILDIUM_UNIT_OBJECT',
+  buildiumConflictStrategy: 'BUILDIUM_CONFLICT_STRATEGY',
+  buildiumPageSize: 'BUILDIUM_PAGE_SIZE',
+  buildiumWindowOverlapSeconds: 'BUILDIUM_WINDOW_OVERLAP_SECONDS',
 } as const;
 
 /** HubSpot's public API host, used unless HUBSPOT_BASE_URL points elsewhere (a sandbox, a proxy). */

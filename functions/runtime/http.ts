@@ -82,3 +82,19 @@ export function errorResponse(error: unknown, log: Log): APIGatewayProxyStructur
   log.error('Request failed', { error });
   return json(500, { error: { code: 'internal_error', message: 'Internal error; the request was not completed', details: [] } });
 }
+
+/**
+ * A provider signature that failed: the reason goes to the log and a metric, the caller gets a
+ * bare 401 and learns nothing (which check failed, or why).
+ */
+export function rejectSignature(
+  event: APIGatewayProxyEventV2,
+  reason: string,
+  sink: { log: { warn(message: string, ...extra: Record<string, unknown>[]): void }; metrics: { addMetric(name: string, unit: 'Count', value: number): void; publishStoredMetrics(): void } },
+  what: { message: string; metric: string },
+): APIGatewayProxyStructuredResultV2 {
+  sink.log.warn(what.message, { reason, sourceIp: event.requestContext.http.sourceIp });
+  sink.metrics.addMetric(what.metric, 'Count', 1);
+  sink.metrics.publishStoredMetrics();
+  return json(401, { error: { code: 'unauthorized', message: 'Unauthorized', details: [] } });
+}

@@ -92,3 +92,13 @@ export const STRIPE_SECRET: SecretSource = {
   arnEnvVar: 'STRIPE_SECRET_ARN',
   fields: { apiKey: 'STRIPE_API_KEY', baseUrl: 'STRIPE_BASE_URL' },
 };
+
+export const BUILDIUM_SECRET: SecretSource = {
+  arnEnvVar: 'BUILDIUM_SECRET_ARN',
+  fields: {
+    clientId: 'BUILDIUM_CLIENT_ID',
+    clientSecret: 'BUILDIUM_CLIENT_SECRET',
+    webhookSecret: 'BUILDIUM_WEBHOOK_SECRET',
+    baseUrl: 'BUILDIUM_BASE_URL',
+  },
+};

@@ -1,16 +1,19 @@
 /**
- * Sync jobs and sync errors (seed 002 §4.1 `sync_jobs`, `sync_errors`; CONTRACT.md
- * `GET /sync/jobs/{jobId}`) in the sync-state table.
+ * Sync jobs and sync errors (seed 002 §4.1 `sync_jobs`, `sync_errors`, `sync_audit`; CONTRACT.md
+ * `GET /sync/jobs/{jobId}`) in the sync-state table, and the job ledger the Buildium sync's
+ * messages move a job along with (core/buildium-jobs.ts).
  *
- * A job's counts are added atomically by each page's consumer (DynamoDB ADD), so pages finishing
- * in any order, or twice, never lose a count; its status only moves forward
- * (pending → running → completed | failed). A sync error is one item per (job, entity, source id)
- * with a retry count and a resolved flag. Both expire after 90 days.
- *
- * Not wired yet: issue 5's scheduler and consumers write them.
+ * A page is done once: one transaction writes its marker (only if absent), adds its counts and
+ * takes it off the phase's pending pages, so pages finishing in any order, or twice, never lose or
+ * double a count. The status only moves forward (pending → running → completed | failed), except
+ * that a failed job completes when its parked pages are redriven and finish. A sync error is one
+ * item per (job, entity, source id) with a retry count and a resolved flag. Jobs, markers and
+ * errors expire after 90 days, audit entries after 30.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { JobLedger, JobState, ListKind, PageCounts } from '../core/buildium-jobs.js';
+import type { AuditChange, ReviewItem, SyncErrorRecord } from '../core/buildium-records.js';
 import { z } from 'zod';
 
 export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed'] as const;
@@ -20,6 +23,9 @@ export const COUNT_NAMES = ['processed', 'created', 'updated', 'skipped', 'faile
 export type JobCounts = Record<(typeof COUNT_NAMES)[number], number>;
 
 const TTL_SECONDS = 90 * 24 * 3600;
+const AUDIT_TTL_SECONDS = 30 * 24 * 3600;
+/** Data-quality counts a job keeps beside the contract's five (seed 002 §5.3). */
+export const QUALITY_NAMES = ['invalid', 'duplicateEmails'] as const;
 const jobKey = (jobId: string) => ({ pk: `sync-job#${jobId}`, sk: 'job' });
 
 const JobItem = z.object({
@@ -33,6 +39,14 @@ const JobItem = z.object({
   updated: z.number().default(0),
   skipped: z.number().default(0),
   failed: z.number().default(0),
+  invalid: z.number().default(0),
+  duplicateEmails: z.number().default(0),
+  phase: z.number().default(-1),
+  pagesPending: z.number().default(0),
+  plan: z.record(z.string(), z.number()).default({}),
+  windowFrom: z.string().optional(),
+  windowTo: z.string().optional(),
+  pageSize: z.number().default(1000),
 });
 
 /** The job as `GET /sync/jobs/{jobId}` shows it (CONTRACT.md). */
@@ -50,6 +64,7 @@ const ErrorItem = z.object({
   entity: z.string(),
   sourceId: z.string(),
   reason: z.string(),
+  errorType: z.string().default('api_error'),
   retries: z.number(),
   resolved: z.boolean(),
   firstSeenAt: z.string(),
@@ -57,7 +72,15 @@ const ErrorItem = z.object({
 });
 export type SyncError = z.infer<typeof ErrorItem>;
 
-export class DynamoSyncJobs {
+export interface OpenOptions {
+  /** Incremental window start (the cursor minus the overlap); absent: everything. */
+  readonly windowFrom?: string;
+  /** The job's start: the window's end, and the cursor's next value when the job succeeds. */
+  readonly windowTo?: string;
+  readonly pageSize?: number;
+}
+
+export class DynamoSyncJobs implements JobLedger {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -69,12 +92,29 @@ export class DynamoSyncJobs {
   }
 
   /** Opens a job (pending); false when the id is taken. */
-  async open(jobId: string, mode: JobMode): Promise<boolean> {
+  async open(jobId: string, mode: JobMode, options: OpenOptions = {}): Promise<boolean> {
+    const startedAt = this.now().toISOString();
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...jobKey(jobId), jobId, mode, status: 'pending', startedAt: this.now().toISOString(), expiresAt: this.expiresAt(), ...zeroCounts() },
+          Item: {
+            ...jobKey(jobId),
+            jobId,
+            mode,
+            status: 'pending',
+            startedAt,
+            expiresAt: this.expiresAt(),
+            ...zeroCounts(),
+            invalid: 0,
+            duplicateEmails: 0,
+            phase: -1,
+            pagesPending: 0,
+            plan: {},
+            windowTo: options.windowTo ?? startedAt,
+            pageSize: options.pageSize ?? 1000,
+            ...(options.windowFrom ? { windowFrom: options.windowFrom } : {}),
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -89,7 +129,8 @@ export class DynamoSyncJobs {
   async setStatus(jobId: string, status: Exclude<JobStatus, 'pending'>): Promise<void> {
     const allowedFrom: Record<Exclude<JobStatus, 'pending'>, JobStatus[]> = {
       running: ['pending'],
-      completed: ['pending', 'running'],
+      // A failed job whose parked pages were redriven and finished did complete.
+      completed: ['pending', 'running', 'failed'],
       failed: ['pending', 'running'],
     };
     const from = allowedFrom[status];
@@ -130,10 +171,180 @@ export class DynamoSyncJobs {
     );
   }
 
-  async get(jobId: string): Promise<JobView | undefined> {
+  /** The job as the Buildium sync's messages see it. */
+  private async item(jobId: string): Promise<z.infer<typeof JobItem> | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: jobKey(jobId), ConsistentRead: true }));
-    if (!Item) return undefined;
-    const item = JobItem.parse(Item);
+    return Item ? JobItem.parse(Item) : undefined;
+  }
+
+  async state(jobId: string): Promise<(JobState & { quality: Record<(typeof QUALITY_NAMES)[number], number> }) | undefined> {
+    const item = await this.item(jobId);
+    if (!item) return undefined;
+    return {
+      jobId: item.jobId,
+      mode: item.mode,
+      status: item.status,
+      phase: item.phase,
+      pagesPending: item.pagesPending,
+      plan: item.plan as Partial<Record<ListKind, number>>,
+      windowTo: item.windowTo ?? item.startedAt,
+      pageSize: item.pageSize,
+      ...(item.windowFrom ? { windowFrom: item.windowFrom } : {}),
+      quality: { invalid: item.invalid, duplicateEmails: item.duplicateEmails },
+    };
+  }
+
+  async startPhase(jobId: string, phase: number, plan: Partial<Record<ListKind, number>>, pages: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: jobKey(jobId),
+          UpdateExpression: 'SET phase = :p, pagesPending = :n, #plan = :plan',
+          ConditionExpression: 'attribute_exists(pk) AND phase = :prev AND pagesPending = :zero',
+          ExpressionAttributeNames: { '#plan': 'plan' },
+          ExpressionAttributeValues: { ':p': phase, ':n': pages, ':plan': plan, ':prev': phase - 1, ':zero': 0 },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async completePage(jobId: string, pageKey: string, counts: PageCounts, options: { morePages?: number; pending?: boolean } = {}): Promise<boolean> {
+    const names = [...COUNT_NAMES, ...QUALITY_NAMES];
+    const delta = options.pending === false ? 0 : (options.morePages ?? 0) - 1;
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { pk: `sync-job#${jobId}`, sk: `page#${pageKey}`, doneAt: this.now().toISOString(), expiresAt: this.expiresAt() },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: jobKey(jobId),
+                UpdateExpression: `ADD ${names.map((n) => `#${n} :${n}`).join(', ')}, pagesPending :delta`,
+                ConditionExpression: 'attribute_exists(pk)',
+                ExpressionAttributeNames: Object.fromEntries(names.map((n) => [`#${n}`, n])),
+                ExpressionAttributeValues: { ...Object.fromEntries(names.map((n) => [`:${n}`, counts[n]])), ':delta': delta },
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
+  }
+
+  async recordErrors(jobId: string, errors: readonly SyncErrorRecord[]): Promise<void> {
+    // Bounded: a page of 1,000 bad records is 1,000 small writes, a few at a time.
+    for (let i = 0; i < errors.length; i += 25) {
+      await Promise.all(errors.slice(i, i + 25).map((e) => this.recordError(jobId, e.entity, e.sourceId, e.reason, e.errorType)));
+    }
+  }
+
+  /** One audit entry per page: which records were created, updated or associated, and which fields were written. */
+  async audit(jobId: string, pageKey: string, changes: readonly AuditChange[]): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: `sync-job#${jobId}`,
+          sk: `audit#${pageKey}`,
+          at: this.now().toISOString(),
+          changes: changes.map((c) => ({ e: c.entity, id: c.sourceId, a: c.action, h: c.hubspotId, f: c.fields })),
+          expiresAt: Math.floor(this.now().getTime() / 1000) + AUDIT_TTL_SECONDS,
+        },
+      }),
+    );
+  }
+
+  async auditEntries(jobId: string): Promise<AuditChange[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
+        ExpressionAttributeValues: { ':pk': `sync-job#${jobId}`, ':a': 'audit#' },
+        ConsistentRead: true,
+      }),
+    );
+    return (out.Items ?? []).flatMap((item) =>
+      (item.changes as Array<{ e: AuditChange['entity']; id: string; a: AuditChange['action']; h: string; f: string[] }>).map((c) => ({
+        entity: c.e,
+        sourceId: c.id,
+        action: c.a,
+        hubspotId: c.h,
+        fields: c.f,
+      })),
+    );
+  }
+
+  /** Manual review (conflict strategy `manual_review`): one open item per record, listed and resolvable. */
+  async review(jobId: string, items: readonly ReviewItem[]): Promise<void> {
+    const at = this.now().toISOString();
+    await Promise.all(
+      items.map((item) =>
+        this.db.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { pk: 'buildium-review', sk: `${item.entity}#${item.sourceId}`, ...item, jobId, status: 'open', at, expiresAt: this.expiresAt() },
+          }),
+        ),
+      ),
+    );
+  }
+
+  async reviews(): Promise<Array<ReviewItem & { jobId: string; status: string; at: string; resolution?: string }>> {
+    const out = await this.db.send(
+      new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'buildium-review' }, ConsistentRead: true }),
+    );
+    return (out.Items ?? []).map((i) => ({
+      entity: i.entity,
+      sourceId: i.sourceId,
+      hubspotType: i.hubspotType,
+      hubspotId: i.hubspotId,
+      fields: i.fields,
+      jobId: i.jobId,
+      status: i.status,
+      at: i.at,
+      ...(i.resolution ? { resolution: i.resolution } : {}),
+    }));
+  }
+
+  /** Marks an open review resolved; false when there is no open review for the record. */
+  async resolveReview(entity: string, sourceId: string, resolution: 'buildium' | 'hubspot'): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: 'buildium-review', sk: `${entity}#${sourceId}` },
+          UpdateExpression: 'SET #s = :resolved, resolution = :r, resolvedAt = :at',
+          ConditionExpression: '#s = :open',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':resolved': 'resolved', ':r': resolution, ':at': this.now().toISOString(), ':open': 'open' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async get(jobId: string): Promise<JobView | undefined> {
+    const item = await this.item(jobId);
+    if (!item) return undefined;
     return {
       jobId: item.jobId,
       mode: item.mode,
@@ -145,15 +356,15 @@ export class DynamoSyncJobs {
   }
 
   /** Records (or counts again) a record's failure in a job; a repeat raises its retry count. */
-  async recordError(jobId: string, entity: string, sourceId: string, reason: string): Promise<void> {
+  async recordError(jobId: string, entity: string, sourceId: string, reason: string, errorType: SyncErrorRecord['errorType'] = 'api_error'): Promise<void> {
     const at = this.now().toISOString();
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { pk: `sync-job#${jobId}`, sk: `error#${entity}#${sourceId}` },
         UpdateExpression:
-          'SET jobId = :j, entity = :e, sourceId = :id, reason = :r, lastSeenAt = :at, resolved = :no, firstSeenAt = if_not_exists(firstSeenAt, :at), expiresAt = :exp ADD retries :one',
-        ExpressionAttributeValues: { ':j': jobId, ':e': entity, ':id': sourceId, ':r': reason, ':at': at, ':no': false, ':one': 1, ':exp': this.expiresAt() },
+          'SET jobId = :j, entity = :e, sourceId = :id, reason = :r, errorType = :t, lastSeenAt = :at, resolved = :no, firstSeenAt = if_not_exists(firstSeenAt, :at), expiresAt = :exp ADD retries :one',
+        ExpressionAttributeValues: { ':j': jobId, ':e': entity, ':id': sourceId, ':r': reason, ':t': errorType, ':at': at, ':no': false, ':one': 1, ':exp': this.expiresAt() },
       }),
     );
   }

@@ -19,7 +19,7 @@ import { NotFoundError } from '../core/errors.js';
 import type { MessageSender } from '../core/ports.js';
 import type { TurboTenantEvent } from '../core/turbotenant-sync.js';
 import { ENV, env } from '../runtime/config.js';
-import { errorResponse, header, json, rawBody, readJsonBody, validate } from '../runtime/http.js';
+import { errorResponse, header, json, rawBody, readJsonBody, validate, rejectSignature } from '../runtime/http.js';
 import { observability, once } from '../runtime/observability.js';
 import { secretField, TURBOTENANT_SECRET } from '../runtime/secrets.js';
 import { SqsQueue } from '../runtime/sqs-queue.js';
@@ -61,7 +61,6 @@ export function toCoreEvent(event: WireEvent): TurboTenantEvent {
   };
 }
 
-const unauthorized = () => json(401, { error: { code: 'unauthorized', message: 'Unauthorized', details: [] } });
 
 export function makeHandler(getDeps: () => TurboTenantEventsDeps) {
   async function receive(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
@@ -72,12 +71,7 @@ export function makeHandler(getDeps: () => TurboTenantEventsDeps) {
       secret: await deps.webhookSecret(),
       now: deps.now().getTime(),
     });
-    if (!check.valid) {
-      logger.warn('TurboTenant event signature rejected', { reason: check.reason, sourceIp: event.requestContext.http.sourceIp });
-      metrics.addMetric('TurboTenantSignatureRejected', MetricUnit.Count, 1);
-      metrics.publishStoredMetrics();
-      return unauthorized();
-    }
+    if (!check.valid) return rejectSignature(event, check.reason, { log: logger, metrics }, { message: 'TurboTenant event signature rejected', metric: 'TurboTenantSignatureRejected' });
     const wire = validate(TurboTenantEventSchema, readJsonBody(event), 'TurboTenant event');
     const core = toCoreEvent(wire);
     logger.appendKeys({ eventId: core.eventId });

@@ -21,7 +21,8 @@ import { startPoller, type Poller } from './poller.js';
 import { freePort } from './ports.js';
 import { APP_ID as SANDBOX_APP_ID, PORTAL_ID as SANDBOX_PORTAL_ID } from './sandboxes/hubspot/errors.js';
 import { startHubSpotSandbox, type HubSpotSandbox, type RateLimit } from './sandboxes/hubspot/index.js';
-import { startBuildiumSandbox, type BuildiumSandbox } from './sandboxes/buildium/index.js';
+import { startBuildiumSandbox, type BuildiumSandbox, type BuildiumSandboxOptions } from './sandboxes/buildium/index.js';
+import { ensureBuildiumObjects } from '../../functions/connectors/hubspot/setup-buildium.js';
 import { startStripeSandbox, type StripeSandbox } from './sandboxes/stripe/index.js';
 import { startTurboTenantSandbox, type TurboTenantSandbox } from './sandboxes/turbotenant/index.js';
 import { scheduleEvent, startSchedules, type Schedules } from './scheduler.js';
@@ -34,6 +35,7 @@ export const SANDBOX_HUBSPOT_TOKEN = 'pat-local-sandbox-token';
 export const SANDBOX_HUBSPOT_CLIENT_SECRET = 'local-sandbox-client-secret';
 /** The sandbox's developer API key (Webhooks API of a public app). */
 export const SANDBOX_HUBSPOT_DEVELOPER_KEY = 'local-sandbox-developer-key';
+export { SANDBOX_PORTAL_ID };
 export const SANDBOX_TURBOTENANT_API_KEY = 'tt-local-sandbox-key';
 export const SANDBOX_TURBOTENANT_WEBHOOK_SECRET = 'tt-local-sandbox-signing-secret';
 export const SANDBOX_STRIPE_API_KEY = 'sk_test_local_sandbox';
@@ -78,7 +80,18 @@ export interface LocalStackOptions {
    * on against that API; `sandbox: true` turns it on against the local Stripe sandbox.
    */
   readonly stripe?: { readonly baseUrl?: string; readonly apiKey?: string; readonly sandbox?: boolean };
-  readonly buildium?: { readonly baseUrl?: string; readonly clientId?: string; readonly clientSecret?: string; readonly webhookSecret?: string };
+  readonly buildium?: {
+    readonly baseUrl?: string;
+    readonly clientId?: string;
+    readonly clientSecret?: string;
+    readonly webhookSecret?: string;
+    /** The sandbox's portfolio: true (default) the demo one, false empty, or sizes. */
+    readonly seed?: BuildiumSandboxOptions['seed'];
+    /** The sandbox signs webhooks of its changes to the API's /webhooks/buildium (default on). */
+    readonly webhooks?: boolean;
+    /** Buildium webhook retry delays (the document's 1 min, 10 min, 1 h by default). */
+    readonly webhookRetryDelaysMs?: number[];
+  };
   readonly platformSource?: string;
   readonly logLevel?: string;
   /** Overrides of the `local` environment settings (tests shorten retries this way). */
@@ -171,7 +184,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const buildiumClientId = options.buildium?.clientId ?? SANDBOX_BUILDIUM_CLIENT_ID;
     const buildiumClientSecret = options.buildium?.clientSecret ?? SANDBOX_BUILDIUM_CLIENT_SECRET;
     if (!buildiumUrl) {
-      buildiumSandbox = await startBuildiumSandbox({ clientId: buildiumClientId, clientSecret: buildiumClientSecret, seed: true });
+      buildiumSandbox = await startBuildiumSandbox({
+        clientId: buildiumClientId,
+        clientSecret: buildiumClientSecret,
+        seed: options.buildium?.seed ?? true,
+        webhooks:
+          (options.buildium?.webhooks ?? true)
+            ? {
+                url: `${publicBaseUrl.replace(/\/+$/, '')}/webhooks/buildium`,
+                secret: options.buildium?.webhookSecret ?? SANDBOX_BUILDIUM_WEBHOOK_SECRET,
+                ...(options.buildium?.webhookRetryDelaysMs ? { retryDelaysMs: options.buildium.webhookRetryDelaysMs } : {}),
+              }
+            : false,
+      });
       stoppers.push(() => buildiumSandbox!.close());
       buildiumUrl = buildiumSandbox.url;
     }
@@ -230,6 +255,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const setupClient = new HubSpotClient({ baseUrl: hubspotUrl, accessToken: async () => accessToken });
     await ensureProperties(setupClient, 'contacts', contactProperties(platformSource));
     await ensureProperties(setupClient, 'deals', dealProperties());
+    await ensureBuildiumObjects(setupClient, topology.settings.buildium.unitObject);
 
     const handlers = new Map<FunctionId, Handler>();
     const instance = (stacksStarted += 1);

@@ -27,6 +27,7 @@ import { SqsLeadQueue } from '../../functions/runtime/sqs-queue.js';
 import { mapConcurrent } from '../../functions/store/concurrency.js';
 import { webhookBench } from './webhooks.js';
 import { turbotenantBench } from './turbotenant.js';
+import { buildiumBench } from './buildium.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = resolve(ROOT, 'test/bench/out');
@@ -225,10 +226,11 @@ function print(): void {
   for (const r of rows) console.log(line(r));
 }
 
-// BENCH_ONLY=bundles|leads|webhooks (comma-separated) runs a part; all by default.
-const only = new Set((process.env.BENCH_ONLY ?? 'bundles,leads,webhooks,turbotenant').split(',').map((s) => s.trim()));
+// BENCH_ONLY=bundles|leads|webhooks|turbotenant|buildium (comma-separated) runs a part; all by default.
+const only = new Set((process.env.BENCH_ONLY ?? 'bundles,leads,webhooks,turbotenant,buildium').split(',').map((s) => s.trim()));
 if (only.has('bundles')) await bundleBench();
 if (only.has('leads')) await flowBench();
 if (only.has('webhooks')) await webhookBench(row, fmt, progress);
 if (only.has('turbotenant')) await turbotenantBench(row, fmt, progress);
+if (only.has('buildium')) await buildiumBench(row, fmt, progress);
 print();

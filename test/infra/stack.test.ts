@@ -322,10 +322,11 @@ describe.each(['dev', 'prod'] as const)('CrmSync stack (%s)', (environment) => {
       const statements = roleStatements(synth, f.id);
       return statements.some((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
     });
-    expect(readers.map((f) => f.id)).toEqual(['lead-outbound', 'hubspot-webhook', 'hubspot-inbound', 'turbotenant-events', 'turbotenant-sync']);
-    // The TurboTenant ingest reads only its own secret (the signing secret), never HubSpot's.
-    expect(JSON.stringify(roleStatements(synth, 'turbotenant-events'))).not.toContain(secretId);
-    for (const reader of readers.filter((f) => f.id !== 'turbotenant-events')) {
+    expect(readers.map((f) => f.id)).toEqual(['lead-outbound', 'hubspot-webhook', 'hubspot-inbound', 'turbotenant-events', 'turbotenant-sync', 'buildium-scheduler', 'buildium-sync']);
+    // The TurboTenant and Buildium ingests read only their own secret (the signing secret), never HubSpot's.
+    const ingests: string[] = ['turbotenant-events', 'buildium-scheduler'];
+    for (const id of ['turbotenant-events', 'buildium-scheduler'] as const) expect(JSON.stringify(roleStatements(synth, id))).not.toContain(secretId);
+    for (const reader of readers.filter((f) => !ingests.includes(f.id))) {
       const grants = roleStatements(synth, reader.id).filter((st) => actionsOf(st).includes('secretsmanager:GetSecretValue'));
       const resources = grants.flatMap((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource]));
       expect(resources, reader.id).toContainEqual({ Ref: secretId });
@@ -352,8 +353,14 @@ describe.each(['dev', 'prod'] as const)('CrmSync stack (%s)', (environment) => {
     const moveTask = operations.filter((s) => actionsOf(s).includes('sqs:StartMessageMoveTask'));
     const moveResources = moveTask.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
     const ttDlqArn = { 'Fn::GetAtt': [logicalId(synth.stack, synth.stack.queues.get('turbotenant-events')!.deadLetterQueue), 'Arn'] };
-    expect(moveResources).toHaveLength(3);
-    expect(moveResources).toEqual(expect.arrayContaining([dlqArn, eventsDlqArn, ttDlqArn]));
+    const bdDlqArn = { 'Fn::GetAtt': [logicalId(synth.stack, synth.stack.queues.get('buildium-sync')!.deadLetterQueue), 'Arn'] };
+    expect(moveResources).toHaveLength(4);
+    expect(moveResources).toEqual(expect.arrayContaining([dlqArn, eventsDlqArn, ttDlqArn, bdDlqArn]));
+    // The Buildium scheduler opens jobs and queues work: it never receives, nor touches the mappings.
+    const scheduler = JSON.stringify(roleStatements(synth, 'buildium-scheduler'));
+    expect(scheduler).toContain('sqs:SendMessage');
+    expect(scheduler).not.toContain('sqs:ReceiveMessage');
+    expect(scheduler).not.toContain(logicalId(synth.stack, synth.stack.tables.get('mappings')!.table));
     const inbound = roleStatements(synth, 'hubspot-inbound');
     expect(inbound).toContainEqual(
       expect.objectContaining({

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { hubspotApi } from './support/hubspot-api.js';
 import { DEAL_PIPELINES, seededRandom, startHubSpotSandbox, type HubSpotSandbox } from '../../lib/local/sandboxes/hubspot/index.js';
 
 const TOKEN = 'pat-na1-sandbox-deals-token';
@@ -6,22 +7,7 @@ const ROOMY = { max: 100_000, intervalMs: 10_000 };
 const DEALS = '/crm/v3/objects/deals';
 const STAGES = DEAL_PIPELINES[0]!.stages.map((s) => s.id);
 
-interface ApiResponse {
-  status: number;
-  headers: Headers;
-  body: any;
-}
-
-function client(base: () => string) {
-  return async (method: string, path: string, body?: unknown, token: string | null = TOKEN): Promise<ApiResponse> => {
-    const headers: Record<string, string> = {};
-    if (token !== null) headers.Authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const res = await fetch(`${base()}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-    const text = await res.text();
-    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
-  };
-}
+const client = (base: () => string) => hubspotApi(base, TOKEN);
 
 let sandbox: HubSpotSandbox;
 const api = client(() => sandbox.url);

@@ -1,29 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { hubspotApi } from './support/hubspot-api.js';
 import { DEMO_CONTACTS, seededRandom, startHubSpotSandbox, type HubSpotSandbox } from '../../lib/local/sandboxes/hubspot/index.js';
 
 const TOKEN = 'pat-na1-sandbox-test-token';
 const ROOMY = { max: 100_000, intervalMs: 10_000 };
 
-interface ApiResponse {
-  status: number;
-  headers: Headers;
-  body: any;
-}
-
-function client(base: () => string) {
-  return async (method: string, path: string, body?: unknown, token: string | null = TOKEN): Promise<ApiResponse> => {
-    const headers: Record<string, string> = {};
-    if (token !== null) headers.Authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const res = await fetch(`${base()}${path}`, {
-      method,
-      headers,
-      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
-  };
-}
+const client = (base: () => string) => hubspotApi(base, TOKEN);
 
 const upsertInput = (email: string, properties: Record<string, string> = {}) => ({ id: email, idProperty: 'email', properties });
 

@@ -44,7 +44,7 @@ describe('tenant → contact (seed 002)', () => {
     ['Address.State', 'state', 'TX'],
     ['Address.PostalCode', 'zip', '78701'],
     ['CreatedDateTime', 'createdate', '2024-01-15T10:00:00Z'],
-    ['Comment', 'notes_last_contacted', 'Prefers email'],
+    ['Comment', 'buildium_comment', 'Prefers email'],
   ];
   it.each(rows)('%s → %s', (source, property, value) => {
     expect(TENANT_CONTACT_MAPPING.find((r) => r.source === source)?.property).toBe(property);
@@ -81,7 +81,7 @@ describe('property → listing and unit → custom object (seed 002)', () => {
   });
 
   it('maps a unit with its room enums as numbers and its flags as statuses', () => {
-    const unit = { Id: 901, PropertyId: 77, UnitNumber: '2B', UnitBedrooms: 'TwoBed', UnitBathrooms: 'OneBathAndAHalf', UnitSize: 850, MarketRent: 1650, IsUnitOccupied: true, IsUnitListed: false };
+    const unit = { Id: 901, PropertyId: 77, UnitNumber: '2B', UnitBedrooms: 'TwoBed', UnitBathrooms: 'OnePointFiveBath', UnitSize: 850, MarketRent: 1650, IsUnitOccupied: true, IsUnitListed: false };
     expect(UNIT_OBJECT_MAPPING).toHaveLength(10);
     expect(mapRecord(unit, effectiveMapping('unit'))).toEqual({
       buildium_unit_id: '901',
@@ -101,8 +101,11 @@ describe('property → listing and unit → custom object (seed 002)', () => {
     ['OneBed', 1],
     ['FourBed', 4],
     ['TwoBath', 2],
-    ['ThreeBathAndAHalf', 3.5],
+    ['ThreePointFiveBath', 3.5],
+    ['FivePlusBath', 5],
+    ['NineBedPlus', 9],
     ['NotSet', undefined],
+    ['TwelveBed', undefined],
   ])('reads %s as %s', (value, count) => {
     expect(roomCount(value)).toBe(count);
   });
@@ -122,7 +125,7 @@ describe('overrides, validation, data quality', () => {
     ]);
     const properties = mapRecord(tenant, effectiveMapping('tenant', overrides));
     expect(properties.tenant_comment).toBe('Prefers email');
-    expect(properties).not.toHaveProperty('notes_last_contacted');
+    expect(properties).not.toHaveProperty('buildium_comment');
     expect(properties).not.toHaveProperty('hs_additional_emails');
   });
 

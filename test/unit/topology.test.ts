@@ -11,6 +11,8 @@ import { makeHandler as makeLeadEvents } from '../../functions/lead-events/handl
 import { makeHandler as makeOperations } from '../../functions/lead-operations/handler.js';
 import { makeHandler as makeHubSpotWebhook } from '../../functions/hubspot-webhook/handler.js';
 import { makeHandler as makeTurboTenantEvents } from '../../functions/turbotenant-events/handler.js';
+import { makeHandler as makeBuildiumScheduler, type BuildiumSchedulerDeps } from '../../functions/buildium-scheduler/handler.js';
+import { signBuildium } from '../../functions/connectors/buildium/signature.js';
 import { turboTenantSignatureHeaders } from '../../functions/connectors/turbotenant/signature.js';
 import { signV3 } from '../../functions/connectors/hubspot/signature.js';
 import { FakeDeadLetters, InMemoryLeadStore, InMemoryWebhookLedger, RecordingQueue, RecordingSender, storedLead, T0 } from './support/fakes.js';
@@ -165,21 +167,60 @@ describe('function entries', () => {
           queue: new RecordingSender(),
           now: () => T0,
         }))(event, lambdaContext('turbotenant-events'));
+      const job = { jobId: 'job-1', mode: 'full', status: 'running', startedAt: T0.toISOString(), completedAt: null, counts: { processed: 0, created: 0, updated: 0, skipped: 0, failed: 0 } };
+      const review = { entity: 'tenant', sourceId: '7', hubspotType: 'contacts', hubspotId: 'C1', fields: ['phone'], jobId: 'job-1', status: 'open', at: T0.toISOString() };
+      const bdSecret = 'topology-test-bd-secret';
+      const bdBody = JSON.stringify({ EventName: 'LeaseTenant.Updated', EventDateTime: T0.toISOString(), AccountId: 1, TenantId: 7 });
+      const bdTimestamp = String(Math.floor(T0.getTime() / 1000));
+      handlers['buildium-scheduler'] = (event) =>
+        makeBuildiumScheduler(
+          () =>
+            ({
+              jobs: {
+                open: async () => true,
+                setStatus: async () => undefined,
+                get: async () => job,
+                state: async () => ({ ...job, phase: 0, pagesPending: 0, plan: {}, windowTo: T0.toISOString(), pageSize: 1000, quality: { invalid: 0, duplicateEmails: 0 } }),
+                errors: async () => [],
+                reviews: async () => [review],
+                resolveReview: async () => true,
+              },
+              cursors: { get: async () => undefined },
+              config: { get: async () => undefined, put: async () => undefined },
+              queue: new RecordingSender(),
+              webhookSecret: async () => bdSecret,
+              pageSize: 1000,
+              overlapSeconds: 120,
+              now: () => T0,
+              newId: () => 'job-1',
+            }) as unknown as BuildiumSchedulerDeps,
+        )(event, lambdaContext('buildium-scheduler'));
       const invoke = handlers[route.function];
+      const isBuildium = route.path === '/webhooks/buildium';
+      const buildiumBodies: Record<string, string> = {
+        'POST /sync/buildium': JSON.stringify({ mode: 'full' }),
+        'PUT /sync/buildium/config': JSON.stringify({ overrides: [], conflictStrategy: 'hubspot_wins' }),
+        'POST /sync/buildium/reviews/{entity}/{sourceId}': JSON.stringify({ resolution: 'buildium' }),
+        'POST /webhooks/buildium': bdBody,
+      };
       const isWebhook = route.path === '/webhooks/hubspot';
       const isTurboTenant = route.path === '/events/turbotenant';
       const timestamp = String(T0.getTime());
       const event = httpEvent({
-        method: route.method === 'POST' ? 'POST' : 'GET',
+        method: route.method,
         route: route.path,
         path: route.path.replace('{leadId}', 'lead-1').replace('{eventId}', 'evt_t').replace('{system}/{type}/{sourceId}', 'turbotenant/property/PROP_1'),
         pathParameters: route.path.includes('{leadId}')
           ? { leadId: 'lead-1' }
           : route.path.includes('{eventId}')
             ? { eventId: 'evt_t' }
-            : route.path.includes('{sourceId}')
-              ? { system: 'turbotenant', type: 'property', sourceId: 'PROP_1' }
-              : undefined,
+            : route.path.includes('{jobId}')
+              ? { jobId: 'job-1' }
+              : route.path.includes('{entity}')
+                ? { entity: 'tenant', sourceId: '7' }
+                : route.path.includes('{sourceId}')
+                  ? { system: 'turbotenant', type: 'property', sourceId: 'PROP_1' }
+                  : undefined,
         query: route.path === '/leads' && route.method === 'GET' ? { email: 'ana@example.com' } : undefined,
         headers: {
           'content-type': 'application/json',
@@ -190,8 +231,11 @@ describe('function entries', () => {
               }
             : {}),
           ...(isTurboTenant ? turboTenantSignatureHeaders(ttSecret, ttBody, T0.getTime()) : {}),
+          ...(isBuildium ? { 'buildium-webhook-timestamp': bdTimestamp, 'buildium-webhook-signature': signBuildium(bdSecret, bdTimestamp, bdBody) } : {}),
         },
-        body: isWebhook ? hubspotDelivery : isTurboTenant ? ttBody : route.method === 'POST' ? JSON.stringify({ email: 'ana@example.com' }) : undefined,
+        body:
+          buildiumBodies[`${route.method} ${route.path}`] ??
+          (isWebhook ? hubspotDelivery : isTurboTenant ? ttBody : route.method === 'POST' ? JSON.stringify({ email: 'ana@example.com' }) : undefined),
       });
 
       // Act

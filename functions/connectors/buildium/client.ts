@@ -160,6 +160,34 @@ const RENTALS: Resource<BuildiumRental> = { entity: 'rental property', plural: '
 const UNITS: Resource<BuildiumUnit> = { entity: 'unit', plural: 'units', path: '/v1/rentals/units', schema: BuildiumUnitSchema };
 const LEASES: Resource<BuildiumLease> = { entity: 'lease', plural: 'leases', path: '/v1/leases', schema: BuildiumLeaseSchema };
 
+/** The four listings, by the name the sync's messages use. */
+export type BuildiumListKind = 'tenants' | 'rentals' | 'units' | 'leases';
+export interface BuildiumRecordOf {
+  tenants: BuildiumTenant;
+  rentals: BuildiumRental;
+  units: BuildiumUnit;
+  leases: BuildiumLease;
+}
+const RESOURCES: { [K in BuildiumListKind]: Resource<BuildiumRecordOf[K]> } = { tenants: TENANTS, rentals: RENTALS, units: UNITS, leases: LEASES };
+
+function pageSize(options: ListOptions): number {
+  const limit = options.pageSize ?? BUILDIUM_MAX_PAGE_SIZE;
+  if (!Number.isInteger(limit) || limit < 1 || limit > BUILDIUM_MAX_PAGE_SIZE) {
+    throw new RangeError(`pageSize must be an integer from 1 to ${BUILDIUM_MAX_PAGE_SIZE}, got ${limit}`);
+  }
+  return limit;
+}
+
+function windowOf(options: ListOptions): Record<string, string> {
+  const window: Record<string, string> = {};
+  if (options.lastUpdatedFrom !== undefined) window.lastupdatedfrom = buildiumDateTime(options.lastUpdatedFrom, 'floor', 'lastUpdatedFrom');
+  if (options.lastUpdatedTo !== undefined) window.lastupdatedto = buildiumDateTime(options.lastUpdatedTo, 'ceil', 'lastUpdatedTo');
+  if (window.lastupdatedfrom && window.lastupdatedto && window.lastupdatedfrom > window.lastupdatedto) {
+    throw new RangeError(`lastUpdatedFrom (${window.lastupdatedfrom}) is after lastUpdatedTo (${window.lastupdatedto})`);
+  }
+  return window;
+}
+
 export class BuildiumClient {
   private readonly baseUrl: () => Promise<string>;
   private readonly fetch: typeof fetch;
@@ -218,30 +246,35 @@ export class BuildiumClient {
    * throws from the iteration; pages already yielded stay handled, and each page's `offset`
    * lets a caller resume there.
    */
-  private async *list<T>(resource: Resource<T>, options: ListOptions): AsyncGenerator<BuildiumPage<T>, void, undefined> {
-    const limit = options.pageSize ?? BUILDIUM_MAX_PAGE_SIZE;
-    if (!Number.isInteger(limit) || limit < 1 || limit > BUILDIUM_MAX_PAGE_SIZE) {
-      throw new RangeError(`pageSize must be an integer from 1 to ${BUILDIUM_MAX_PAGE_SIZE}, got ${limit}`);
-    }
-    const window: Record<string, string> = {};
-    if (options.lastUpdatedFrom !== undefined) window.lastupdatedfrom = buildiumDateTime(options.lastUpdatedFrom, 'floor', 'lastUpdatedFrom');
-    if (options.lastUpdatedTo !== undefined) window.lastupdatedto = buildiumDateTime(options.lastUpdatedTo, 'ceil', 'lastUpdatedTo');
-    if (window.lastupdatedfrom && window.lastupdatedto && window.lastupdatedfrom > window.lastupdatedto) {
-      throw new RangeError(`lastUpdatedFrom (${window.lastupdatedfrom}) is after lastUpdatedTo (${window.lastupdatedto})`);
-    }
+  /**
+   * One page of a listing: `limit` records from zero-based `offset`, sorted by Id, optionally in a
+   * `lastupdated` window. The sync's page consumers read pages this way, each page its own message.
+   */
+  page(kind: BuildiumListKind, options: ListOptions & { offset: number }): Promise<BuildiumPage<BuildiumRecordOf[typeof kind]>> {
+    return this.readPage(RESOURCES[kind] as Resource<BuildiumRecordOf[typeof kind]>, options.offset, pageSize(options), windowOf(options), options);
+  }
 
+  private async readPage<T>(resource: Resource<T>, offset: number, limit: number, window: Record<string, string>, options: RequestOptions): Promise<BuildiumPage<T>> {
+    if (!Number.isInteger(offset) || offset < 0) throw new RangeError(`offset must be a non-negative integer, got ${offset}`);
+    const query = new URLSearchParams({ ...window, orderby: 'Id', offset: String(offset), limit: String(limit) });
+    const what = `${resource.plural} page at offset ${offset}`;
+    const { payload, headers } = await this.get(`${resource.path}?${query}`, options);
+    const total = totalCount(headers.get('x-total-count'), what);
+    const records = parse(resource.schema.array(), payload, what);
+    if (records.length > limit) throw new PermanentError(`Buildium ${what} has ${records.length} records, more than the limit of ${limit}`);
+    return { records, offset, total };
+  }
+
+  private async *list<T>(resource: Resource<T>, options: ListOptions): AsyncGenerator<BuildiumPage<T>, void, undefined> {
+    const limit = pageSize(options);
+    const window = windowOf(options);
     let offset = 0;
     for (let pages = 0; ; pages++) {
       if (pages >= MAX_PAGES) throw new PermanentError(`Buildium ${resource.plural} listing did not end after ${MAX_PAGES} pages`);
-      const query = new URLSearchParams({ ...window, orderby: 'Id', offset: String(offset), limit: String(limit) });
-      const what = `${resource.plural} page at offset ${offset}`;
-      const { payload, headers } = await this.get(`${resource.path}?${query}`, options);
-      const total = totalCount(headers.get('x-total-count'), what);
-      const records = parse(resource.schema.array(), payload, what);
-      if (records.length > limit) throw new PermanentError(`Buildium ${what} has ${records.length} records, more than the limit of ${limit}`);
-      if (records.length > 0) yield { records, offset, total };
-      offset += records.length;
-      if (records.length < limit || (total !== null && offset >= total)) return;
+      const page = await this.readPage(resource, offset, limit, window, options);
+      if (page.records.length > 0) yield page;
+      offset += page.records.length;
+      if (page.records.length < limit || (page.total !== null && offset >= page.total)) return;
     }
   }
 

@@ -5,7 +5,7 @@
  * Older or newer than 5 minutes is refused (a replay, a forged clock). The body is the raw bytes
  * as received; the comparison is constant-time.
  *
- * Not wired yet: issue 5 builds `POST /webhooks/buildium` on it.
+ * `POST /webhooks/buildium` (functions/buildium-scheduler) verifies with it.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
@@ -40,8 +40,23 @@ export function verifyBuildiumSignature(request: BuildiumSignedRequest): Buildiu
   const skew = request.now - ms;
   if (skew > MAX_TIMESTAMP_SKEW_MS) return { valid: false, reason: 'timestamp older than 5 minutes' };
   if (-skew > MAX_TIMESTAMP_SKEW_MS) return { valid: false, reason: 'timestamp more than 5 minutes ahead' };
-  const expected = Buffer.from(signBuildium(request.secret, timestamp, request.rawBody), 'base64');
   const received = Buffer.from(signature, 'base64');
+  const expected = Buffer.from(signBuildium(request.secret, timestamp, request.rawBody), 'base64');
   if (received.length !== expected.length) return { valid: false, reason: 'signature is not a base64 HMAC-SHA256' };
-  return timingSafeEqual(expected, received) ? { valid: true } : { valid: false, reason: 'signature mismatch' };
+  if (timingSafeEqual(expected, received)) return { valid: true };
+  // The document signs the event "with all newlines removed and no spaces after the colon": a
+  // proxy that pretty-printed the body still verifies over its compact form.
+  const compact = compactJson(request.rawBody);
+  if (compact !== undefined && timingSafeEqual(Buffer.from(signBuildium(request.secret, timestamp, compact), 'base64'), received)) return { valid: true };
+  return { valid: false, reason: 'signature mismatch' };
+}
+
+function compactJson(raw: Buffer | string): string | undefined {
+  const text = typeof raw === 'string' ? raw : raw.toString('utf8');
+  if (!/[\n\r]|":\s/.test(text)) return undefined;
+  try {
+    return JSON.stringify(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
 }

@@ -84,7 +84,8 @@ const CALL = { maxWaitMs: 10_000, timeoutMs: 10_000 };
 
 export async function ensureProperties(
   client: HubSpotClient,
-  objectType: 'contacts' | 'deals',
+  /** contacts, deals, 0-420 (listings) or a custom object's type id. */
+  objectType: string,
   definitions: readonly PropertyDefinition[],
 ): Promise<SetupAction[]> {
   const actions: SetupAction[] = [];

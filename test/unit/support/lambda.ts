@@ -21,7 +21,7 @@ export function lambdaContext(functionName: string, remainingMs = 30_000): Conte
 }
 
 export interface HttpRequest {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** The route template, as API Gateway's routeKey names it. */
   readonly route: string;
   /** The concrete path; defaults to the route. */

@@ -11,14 +11,11 @@
  * EmergencyContact, most a DateOfBirth and 1 in 6 a TaxId (ITIN-style 9xx numbers, none real).
  * Phone numbers are in the 555-01xx range reserved for fiction; emails are at example domains.
  */
-import { isoSeconds, type BuildiumStore, type LeaseTenantLink } from './store.js';
+import { FIRST_IDS, isoSeconds, type BuildiumStore, type LeaseTenantLink } from './store.js';
 import type { AddressMessage, BuildiumSeedSize, LeaseStatus, PropertyManagerMessage, RentalSubType, UnitBathrooms, UnitBedrooms } from './types.js';
 
 /** `npm start`'s portfolio: 50 properties of 10 units, 800 tenants, 600 leases. */
 export const DEMO_SEED_SIZE: Readonly<Required<BuildiumSeedSize>> = { properties: 50, unitsPerProperty: 10, tenants: 800, leases: 600 };
-
-/** Where each record type's ids start (ids are first + index). */
-export const FIRST_IDS = { rental: 1001, unit: 20001, tenant: 100001, lease: 500001 } as const;
 
 const DAY = 24 * 60 * 60 * 1000;
 

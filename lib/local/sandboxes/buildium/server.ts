@@ -2,12 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { answer, elapsedMs, isControlPath, parseJsonBody, readBody, requestTarget, sameKey, sendReply, type Outcome, type ParsedBody } from '../common/http-server.js';
-import { SandboxBase } from '../common/sandbox.js';
+import { SandboxBase, seedQuietly } from '../common/sandbox.js';
 import { BuildiumHttpError, badRequest, httpError, notFound, unauthorized } from './errors.js';
 import { FaultSet } from './faults.js';
 import { apiRoute, errorReply, type Reply } from './handlers.js';
 import { seedBuildium, seedSize } from './seed.js';
-import { BuildiumStore, isoSeconds } from './store.js';
+import { BuildiumStore, ConflictError, isoSeconds } from './store.js';
+import { WebhookSender } from './webhooks.js';
 import type {
   BuildiumRecordType,
   BuildiumSandbox,
@@ -22,6 +23,7 @@ import type {
   TenantMessage,
   TenantPatch,
   UnitPatch,
+  WebhookDelivery,
 } from './types.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -68,6 +70,15 @@ class RollingLimit {
   }
 }
 
+/** The records the control routes change, by the path segment that names them. */
+const RECORD_ROUTE: Record<string, BuildiumRecordType> = { tenants: 'tenant', rentals: 'rental', units: 'unit', leases: 'lease' };
+const RECORD_PATH = /^\/__sandbox\/(tenants|rentals|units|leases)\/([^/]+)$/;
+
+/** JSON's kind of a value, to refuse a patch that would put, say, a string where a record has an array. */
+function kindOf(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+}
+
 function one(header: string | string[] | undefined): string | undefined {
   return Array.isArray(header) ? header[0] : header;
 }
@@ -75,9 +86,12 @@ function one(header: string | string[] | undefined): string | undefined {
 class Sandbox extends SandboxBase<FaultRule, RecordedRequest> implements BuildiumSandbox {
   private readonly store = new BuildiumStore();
   private readonly limit: RollingLimit | undefined;
+  private readonly webhooks: WebhookSender;
 
   constructor(private readonly options: BuildiumSandboxOptions) {
     super(options, new FaultSet(options.random ?? Math.random), MAX_LOG_ENTRIES);
+    this.webhooks = new WebhookSender(options.webhooks);
+    this.store.onChange = (change) => this.webhooks.record(change);
     const perSecond = options.rateLimit === false ? undefined : (options.rateLimit?.perSecond ?? DEFAULT_RATE_PER_SECOND);
     if (perSecond !== undefined && !(Number.isInteger(perSecond) && perSecond >= 1)) throw new TypeError('rateLimit.perSecond must be a positive integer');
     this.limit = perSecond === undefined ? undefined : new RollingLimit(perSecond);
@@ -116,6 +130,46 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest> implements Buildiu
     return this.store.updateLease(id, patch);
   }
 
+  addRental(fields: RentalPatch = {}): RentalMessage {
+    return this.store.createRental(fields);
+  }
+
+  addUnit(propertyId: number, fields: UnitPatch = {}): RentalUnitMessage {
+    return this.store.createUnit(propertyId, fields);
+  }
+
+  addTenant(fields: TenantPatch = {}): TenantMessage {
+    return this.store.createTenant(fields);
+  }
+
+  addLease(unitId: number, tenantIds: number[], fields: LeasePatch = {}): LeaseMessage {
+    return this.store.createLease(unitId, tenantIds, fields);
+  }
+
+  deleteRental(id: number): void {
+    this.store.deleteRental(id);
+  }
+
+  deleteUnit(id: number): void {
+    this.store.deleteUnit(id);
+  }
+
+  deleteTenant(id: number): void {
+    this.store.deleteTenant(id);
+  }
+
+  deleteLease(id: number): void {
+    this.store.deleteLease(id);
+  }
+
+  webhookDeliveries(): WebhookDelivery[] {
+    return this.webhooks.deliveries();
+  }
+
+  flushWebhooks(): Promise<void> {
+    return this.webhooks.flush();
+  }
+
   lastUpdated(type: BuildiumRecordType, id: number): string | undefined {
     const ms = this.store.lastUpdated(type, id);
     return ms === undefined ? undefined : isoSeconds(ms);
@@ -126,15 +180,21 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest> implements Buildiu
     this.faults.clear();
     this.log.clear();
     this.limit?.clear();
+    this.webhooks.reset();
     this.seed();
+  }
+
+  protected override beforeClose(): Promise<void> {
+    return this.webhooks.close();
   }
 
   protected override fallback(res: ServerResponse, err: unknown): void {
     sendReply(res, errorReply(err));
   }
 
+  /** The seed is the portfolio as it stands, not changes: it sends no webhooks. */
   private seed(): void {
-    seedBuildium(this.store, seedSize(this.options.seed));
+    seedQuietly(this.store, () => seedBuildium(this.store, seedSize(this.options.seed)));
   }
 
   protected override async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -181,7 +241,10 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest> implements Buildiu
     return apiRoute(method, path, url, this.store);
   }
 
-  /** GET|POST|DELETE /__sandbox/faults, GET|DELETE /__sandbox/requests, POST /__sandbox/reset (no auth, no rate limit). */
+  /**
+   * GET|POST|DELETE /__sandbox/faults, GET|DELETE /__sandbox/requests, POST /__sandbox/reset,
+   * PATCH|DELETE /__sandbox/{tenants|rentals|units|leases}/{id}, GET /__sandbox/webhooks (no auth, no rate limit).
+   */
   private control(method: string, path: string, parsed: ParsedBody<BuildiumHttpError>): Reply {
     try {
       if (parsed.error) throw parsed.error;
@@ -193,9 +256,81 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest> implements Buildiu
         return { status: 204 };
       }
       if (key === 'GET /__sandbox') return { status: 200, body: this.store.counts() };
+      if (key === 'GET /__sandbox/webhooks') return { status: 200, body: { url: this.options.webhooks ? this.options.webhooks.url : null, deliveries: this.webhooks.deliveries() } };
+      const record = RECORD_PATH.exec(path.replace(/\/+$/, ''));
+      if (record && (method === 'PATCH' || method === 'DELETE')) return this.recordRoute(method, RECORD_ROUTE[record[1]!]!, record[2]!, parsed.value);
       throw notFound(`No sandbox control route ${method} ${path}`);
     } catch (err) {
       return errorReply(err);
+    }
+  }
+
+  /** PATCH (a JSON object of the record's own fields: the handle's update) or DELETE one record. */
+  private recordRoute(method: 'PATCH' | 'DELETE', type: BuildiumRecordType, rawId: string, body: unknown): Reply {
+    if (!/^\d{1,10}$/.test(rawId)) throw badRequest([{ Key: 'id', Value: `'${rawId}' is not a valid integer id.` }]);
+    const id = Number(rawId);
+    const current = this.readRecord(type, id);
+    if (current === undefined) throw notFound(`No ${type} ${id}`);
+    if (method === 'DELETE') {
+      try {
+        this.deleteRecord(type, id);
+      } catch (err) {
+        if (err instanceof ConflictError) throw httpError(409, err.message);
+        throw err;
+      }
+      return { status: 204 };
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest([{ Key: '(body)', Value: 'The body must be a JSON object of the fields to change.' }]);
+    const problems: Array<{ Key: string; Value: string }> = [];
+    for (const [field, value] of Object.entries(body)) {
+      const was = (current as Record<string, unknown>)[field];
+      if (value !== null && was !== null && was !== undefined && kindOf(value) !== kindOf(was)) problems.push({ Key: field, Value: `${field} must be a ${kindOf(was)}, not a ${kindOf(value)}.` });
+    }
+    if (problems.length) throw badRequest(problems);
+    try {
+      return { status: 200, body: this.updateRecord(type, id, body) };
+    } catch (err) {
+      if (err instanceof TypeError) throw badRequest([{ Key: '(body)', Value: err.message }]);
+      throw err;
+    }
+  }
+
+  private readRecord(type: BuildiumRecordType, id: number): unknown {
+    switch (type) {
+      case 'tenant':
+        return this.store.tenant(id);
+      case 'rental':
+        return this.store.rental(id);
+      case 'unit':
+        return this.store.unit(id);
+      case 'lease':
+        return this.store.lease(id);
+    }
+  }
+
+  private updateRecord(type: BuildiumRecordType, id: number, patch: object): unknown {
+    switch (type) {
+      case 'tenant':
+        return this.updateTenant(id, patch);
+      case 'rental':
+        return this.updateRental(id, patch);
+      case 'unit':
+        return this.updateUnit(id, patch);
+      case 'lease':
+        return this.updateLease(id, patch);
+    }
+  }
+
+  private deleteRecord(type: BuildiumRecordType, id: number): void {
+    switch (type) {
+      case 'tenant':
+        return this.deleteTenant(id);
+      case 'rental':
+        return this.deleteRental(id);
+      case 'unit':
+        return this.deleteUnit(id);
+      case 'lease':
+        return this.deleteLease(id);
     }
   }
 }

@@ -5,6 +5,9 @@
  * still or goes back. A unit's IsUnitListed / IsUnitOccupied are transient in Buildium ("changes
  * to value are not reflected in the last updated date for the unit"), so changing them stamps
  * nothing; IsUnitOccupied follows the unit's leases (an Active one occupies it).
+ *
+ * Changes made after the seed (creations, dated updates, deletions) are told to `onChange`, which
+ * the sandbox turns into webhooks.
  */
 import type {
   BuildiumRecordType,
@@ -63,6 +66,22 @@ export function isoSeconds(ms: number): string {
 
 const UNIT_TRANSIENT = new Set(['IsUnitListed', 'IsUnitOccupied']);
 
+/** A change worth an event: a record created, dated by an update, or deleted, at `at` (ms). */
+export interface StoreChange {
+  type: BuildiumRecordType;
+  op: 'Created' | 'Updated' | 'Deleted';
+  id: number;
+  at: number;
+}
+
+/** Where each record type's ids start (the seed's are first + index; a created record takes the highest so far + 1). */
+export const FIRST_IDS = { rental: 1001, unit: 20001, tenant: 100001, lease: 500001 } as const satisfies Record<BuildiumRecordType, number>;
+
+const TENANT_FIXED = ['Id', 'Leases', 'CreatedDateTime'];
+const RENTAL_FIXED = ['Id', 'NumberUnits'];
+const UNIT_FIXED = ['Id', 'PropertyId'];
+const LEASE_FIXED = ['Id', 'PropertyId', 'UnitId', 'CurrentTenants', 'CurrentNumberOfOccupants', 'CreatedDateTime', 'LastUpdatedDateTime', 'Tenants'];
+
 export class BuildiumStore {
   private readonly tenantsById = new Map<number, Stamped<TenantData>>();
   private readonly rentalsById = new Map<number, Stamped<RentalData>>();
@@ -72,6 +91,9 @@ export class BuildiumStore {
   private readonly unitsOfRental = new Map<number, number>();
   private readonly leasesOfUnit = new Map<number, number[]>();
   private lastStamp = 0;
+  /** The highest id each type has had, so a created record never takes a deleted one's id. */
+  private readonly highestId = new Map<BuildiumRecordType, number>();
+  onChange: ((change: StoreChange) => void) | undefined;
 
   constructor(private readonly clock: () => number = Date.now) {}
 
@@ -83,7 +105,21 @@ export class BuildiumStore {
     this.leasesOfTenant.clear();
     this.unitsOfRental.clear();
     this.leasesOfUnit.clear();
+    this.highestId.clear();
     this.lastStamp = 0;
+  }
+
+  private seen(type: BuildiumRecordType, id: number): void {
+    this.highestId.set(type, Math.max(this.highestId.get(type) ?? 0, id));
+  }
+
+  private nextId(type: BuildiumRecordType): number {
+    const highest = this.highestId.get(type);
+    return highest === undefined ? FIRST_IDS[type] : highest + 1;
+  }
+
+  private changed(type: BuildiumRecordType, op: StoreChange['op'], id: number, at: number): void {
+    this.onChange?.({ type, op, id, at });
   }
 
   /** The time of a change: `at` when given (the seed's past), else now, always after the last stamp. */
@@ -97,16 +133,19 @@ export class BuildiumStore {
 
   addRental(data: RentalData, at: number): void {
     this.rentalsById.set(data.Id, { data, updatedAt: this.stamp(at) });
+    this.seen('rental', data.Id);
   }
 
   addUnit(data: RentalUnitMessage, at: number): void {
     if (!this.rentalsById.has(data.PropertyId)) throw new TypeError(`unit ${data.Id}: no rental property ${data.PropertyId}`);
     this.unitsById.set(data.Id, { data, updatedAt: this.stamp(at) });
     this.unitsOfRental.set(data.PropertyId, (this.unitsOfRental.get(data.PropertyId) ?? 0) + 1);
+    this.seen('unit', data.Id);
   }
 
   addTenant(data: TenantData, at: number): void {
     this.tenantsById.set(data.Id, { data, updatedAt: this.stamp(at) });
+    this.seen('tenant', data.Id);
   }
 
   addLease(data: LeaseData, tenants: LeaseTenantLink[], at: number): void {
@@ -117,6 +156,7 @@ export class BuildiumStore {
     }
     push(this.leasesOfUnit, data.UnitId, data.Id);
     this.leasesById.set(data.Id, { data, tenants, updatedAt: this.stamp(at) });
+    this.seen('lease', data.Id);
   }
 
   /** Sets every unit's IsUnitOccupied from its leases (the seed's last step); stamps nothing. */
@@ -182,28 +222,177 @@ export class BuildiumStore {
 
   updateTenant(id: number, patch: TenantPatch): TenantMessage {
     const rec = need(this.tenantsById, id, 'tenant');
-    applyPatch(rec, patch, 'tenant', ['Id', 'Leases', 'CreatedDateTime'], () => this.stamp());
+    if (applyPatch(rec, patch, 'tenant', TENANT_FIXED, () => this.stamp())) this.changed('tenant', 'Updated', id, rec.updatedAt);
     return this.viewTenant(rec.data, true);
   }
 
   updateRental(id: number, patch: RentalPatch): RentalMessage {
     const rec = need(this.rentalsById, id, 'rental property');
-    applyPatch(rec, patch, 'rental property', ['Id', 'NumberUnits'], () => this.stamp());
+    if (applyPatch(rec, patch, 'rental property', RENTAL_FIXED, () => this.stamp())) this.changed('rental', 'Updated', id, rec.updatedAt);
     return this.viewRental(rec.data);
   }
 
   updateUnit(id: number, patch: UnitPatch): RentalUnitMessage {
     const rec = need(this.unitsById, id, 'unit');
-    applyPatch(rec, patch, 'unit', ['Id', 'PropertyId'], () => this.stamp(), UNIT_TRANSIENT);
+    if (applyPatch(rec, patch, 'unit', UNIT_FIXED, () => this.stamp(), UNIT_TRANSIENT)) this.changed('unit', 'Updated', id, rec.updatedAt);
     return clone(rec.data);
   }
 
   updateLease(id: number, patch: LeasePatch): LeaseMessage {
     const rec = need(this.leasesById, id, 'lease');
     const before = rec.data.LeaseStatus;
-    applyPatch(rec, patch, 'lease', ['Id', 'PropertyId', 'UnitId', 'CurrentTenants', 'CurrentNumberOfOccupants', 'CreatedDateTime', 'LastUpdatedDateTime', 'Tenants'], () => this.stamp());
+    const dated = applyPatch(rec, patch, 'lease', LEASE_FIXED, () => this.stamp());
     if (rec.data.LeaseStatus !== before) this.deriveUnitOccupancy(rec.data.UnitId);
+    if (dated) this.changed('lease', 'Updated', id, rec.updatedAt);
     return this.viewLease(rec);
+  }
+
+  // --- creations (after the seed, as Buildium's app would make them) ------------------------------
+
+  createRental(fields: RentalPatch): RentalMessage {
+    const data: RentalData = {
+      Id: this.nextId('rental'),
+      Name: null,
+      StructureDescription: null,
+      IsActive: true,
+      OperatingBankAccountId: 0,
+      Reserve: 0,
+      Address: null,
+      YearBuilt: null,
+      RentalType: 'Residential',
+      RentalSubType: 'SingleFamily',
+      RentalManager: null,
+    };
+    const rec = created(data, fields, 'rental property', RENTAL_FIXED);
+    const at = this.stamp();
+    this.addRental(rec.data, at);
+    this.changed('rental', 'Created', rec.data.Id, at);
+    return this.rental(rec.data.Id)!;
+  }
+
+  createUnit(propertyId: number, fields: UnitPatch): RentalUnitMessage {
+    const rental = need(this.rentalsById, propertyId, 'rental property');
+    const data: RentalUnitMessage = {
+      Id: this.nextId('unit'),
+      PropertyId: propertyId,
+      BuildingName: null,
+      UnitNumber: null,
+      Description: null,
+      MarketRent: null,
+      Address: clone(rental.data.Address),
+      UnitBedrooms: 'NotSet',
+      UnitBathrooms: 'NotSet',
+      UnitSize: null,
+      IsUnitListed: false,
+      IsUnitOccupied: false,
+    };
+    const rec = created(data, fields, 'unit', UNIT_FIXED);
+    const at = this.stamp();
+    this.addUnit(rec.data, at);
+    this.changed('unit', 'Created', rec.data.Id, at);
+    return this.unit(rec.data.Id)!;
+  }
+
+  createTenant(fields: TenantPatch): TenantMessage {
+    const at = this.stamp();
+    const data: TenantData = {
+      Id: this.nextId('tenant'),
+      FirstName: null,
+      LastName: null,
+      Email: null,
+      AlternateEmail: null,
+      PhoneNumbers: [],
+      CreatedDateTime: isoSeconds(at),
+      EmergencyContact: null,
+      DateOfBirth: null,
+      SMSOptInStatus: 'NotSet',
+      Address: null,
+      AlternateAddress: null,
+      MailingPreference: 'PrimaryAddress',
+      Comment: null,
+      TaxId: null,
+    };
+    const rec = created(data, fields, 'tenant', TENANT_FIXED);
+    this.addTenant(rec.data, at);
+    this.changed('tenant', 'Created', rec.data.Id, at);
+    return this.tenant(rec.data.Id)!;
+  }
+
+  createLease(unitId: number, tenantIds: readonly number[], fields: LeasePatch): LeaseMessage {
+    const unit = need(this.unitsById, unitId, 'unit');
+    for (const id of tenantIds) need(this.tenantsById, id, 'tenant');
+    if (new Set(tenantIds).size !== tenantIds.length) throw new TypeError('lease: a tenant is listed twice');
+    const at = this.stamp();
+    const today = new Date(at).toISOString().slice(0, 10);
+    const data: LeaseData = {
+      Id: this.nextId('lease'),
+      PropertyId: unit.data.PropertyId,
+      UnitId: unitId,
+      UnitNumber: unit.data.UnitNumber,
+      LeaseFromDate: today,
+      LeaseToDate: null,
+      LeaseType: 'AtWill',
+      LeaseStatus: 'Active',
+      IsEvictionPending: false,
+      TermType: 'MonthToMonth',
+      RenewalOfferStatus: null,
+      AccountDetails: { SecurityDeposit: null, Rent: unit.data.MarketRent },
+      Cosigners: [],
+      AutomaticallyMoveOutTenants: false,
+      CreatedDateTime: isoSeconds(at),
+      MoveOutData: [],
+      PaymentDueDay: 1,
+    };
+    const rec = created(data, fields, 'lease', LEASE_FIXED);
+    this.addLease(rec.data, tenantIds.map((tenantId) => ({ tenantId, moveIn: rec.data.LeaseFromDate })), at);
+    this.deriveUnitOccupancy(unitId);
+    this.changed('lease', 'Created', rec.data.Id, at);
+    return this.lease(rec.data.Id)!;
+  }
+
+  // --- deletions -----------------------------------------------------------------------------------
+
+  deleteRental(id: number): void {
+    need(this.rentalsById, id, 'rental property');
+    const units = this.unitsOfRental.get(id) ?? 0;
+    if (units > 0) throw new ConflictError(`rental property ${id} has ${units} unit(s); delete them first`);
+    this.rentalsById.delete(id);
+    this.unitsOfRental.delete(id);
+    this.changed('rental', 'Deleted', id, this.stamp());
+  }
+
+  deleteUnit(id: number): void {
+    const rec = need(this.unitsById, id, 'unit');
+    const leases = this.leasesOfUnit.get(id) ?? [];
+    if (leases.length > 0) throw new ConflictError(`unit ${id} has ${leases.length} lease(s); delete them first`);
+    this.unitsById.delete(id);
+    this.leasesOfUnit.delete(id);
+    const left = (this.unitsOfRental.get(rec.data.PropertyId) ?? 1) - 1;
+    this.unitsOfRental.set(rec.data.PropertyId, left);
+    this.changed('unit', 'Deleted', id, this.stamp());
+  }
+
+  /** Takes the tenant off its leases too (their Tenants, CurrentTenants and MoveOutData). */
+  deleteTenant(id: number): void {
+    need(this.tenantsById, id, 'tenant');
+    for (const leaseId of this.leasesOfTenant.get(id) ?? []) {
+      const lease = this.leasesById.get(leaseId);
+      if (!lease) continue;
+      lease.tenants = lease.tenants.filter((l) => l.tenantId !== id);
+      if (lease.data.MoveOutData) lease.data = { ...lease.data, MoveOutData: lease.data.MoveOutData.filter((m) => m.TenantId !== id) };
+    }
+    this.leasesOfTenant.delete(id);
+    this.tenantsById.delete(id);
+    this.changed('tenant', 'Deleted', id, this.stamp());
+  }
+
+  deleteLease(id: number): void {
+    const rec = need(this.leasesById, id, 'lease');
+    for (const link of rec.tenants) remove(this.leasesOfTenant, link.tenantId, id);
+    remove(this.leasesOfUnit, rec.data.UnitId, id);
+    this.leasesById.delete(id);
+    this.deriveUnitOccupancy(rec.data.UnitId);
+    this.changed('lease', 'Deleted', id, this.stamp());
   }
 
   // --- views -------------------------------------------------------------------------------------
@@ -272,6 +461,22 @@ function tenantStatus(status: LeaseStatus): LeaseTenantStatus {
   return status === 'Active' ? 'Current' : status === 'Past' ? 'MovedOut' : 'Future';
 }
 
+/** A deletion the store refuses because other records hang on the record (a 409 on the control routes). */
+export class ConflictError extends Error {}
+
+function remove<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key)?.filter((v) => v !== value);
+  if (list?.length) map.set(key, list);
+  else map.delete(key);
+}
+
+/** A new record's data: `defaults` with `fields` over them, checked as an update's patch is. */
+function created<D extends object>(defaults: D, fields: object, what: string, fixed: readonly string[]): Stamped<D> {
+  const rec: Stamped<D> = { data: defaults, updatedAt: 0 };
+  applyPatch(rec, fields, what, fixed, () => 0);
+  return rec;
+}
+
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
@@ -291,8 +496,9 @@ function need<R>(map: Map<number, R>, id: number, what: string): R {
 /**
  * Merges `patch` into the record (a nested message is replaced whole). Only a real change of a
  * dated field moves the record's last-updated time; fields in `undated` change without one.
+ * Returns whether it moved.
  */
-function applyPatch<D extends object>(rec: Stamped<D>, patch: object, what: string, fixed: readonly string[], stamp: () => number, undated: ReadonlySet<string> = new Set()): void {
+function applyPatch<D extends object>(rec: Stamped<D>, patch: object, what: string, fixed: readonly string[], stamp: () => number, undated: ReadonlySet<string> = new Set()): boolean {
   const data = rec.data as Record<string, unknown>;
   let dated = false;
   const next: Record<string, unknown> = { ...data };
@@ -306,6 +512,7 @@ function applyPatch<D extends object>(rec: Stamped<D>, patch: object, what: stri
   }
   rec.data = next as D;
   if (dated) rec.updatedAt = stamp();
+  return dated;
 }
 
 function list<R extends Stamped<{ Id: number }>, M>(map: Map<number, R>, q: ListQuery, view: (rec: R) => M): ListResult<M> {

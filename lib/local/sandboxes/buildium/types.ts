@@ -211,6 +211,62 @@ export interface RecordedRequest extends BaseRecordedRequest {
   query: string;
 }
 
+/**
+ * The EventNames the sandbox sends, as the document's "Webhook Events" grid spells them: a rental
+ * property (`PropertyId`), a unit (`UnitId`), a lease (`LeaseId`), a lease tenant (`TenantId`).
+ */
+export type BuildiumEventName =
+  | 'Rental.Created' | 'Rental.Updated' | 'Rental.Deleted'
+  | 'RentalUnit.Created' | 'RentalUnit.Updated' | 'RentalUnit.Deleted'
+  | 'Lease.Created' | 'Lease.Updated' | 'Lease.Deleted'
+  | 'LeaseTenant.Created' | 'LeaseTenant.Updated' | 'LeaseTenant.Deleted';
+
+/**
+ * A webhook's body (the document's Event object), keys in this order, sent as compact JSON:
+ * `{"EventName":"Rental.Updated","EventDateTime":"2022-05-10T15:12:46.2310000Z","AccountId":123456,"PropertyId":23}`.
+ * EventDateTime is when the change happened (UTC, seven fraction digits, as the document's
+ * `YYYY-MM-DDTHH:MM:SS.SSSSSSSZ`); exactly one identifier field, the one of its EventName.
+ */
+export interface BuildiumWebhookEvent {
+  EventName: BuildiumEventName;
+  EventDateTime: string;
+  AccountId: number;
+  PropertyId?: number;
+  UnitId?: number;
+  LeaseId?: number;
+  TenantId?: number;
+}
+
+export interface BuildiumWebhookOptions {
+  /** Where every event is POSTed (http or https). */
+  url: string;
+  /** The subscription's signing secret (`buildium-webhook-signature`). */
+  secret: string;
+  /** The events' AccountId; default DEFAULT_ACCOUNT_ID. */
+  accountId?: number;
+  /** Waits before each retry of an unsuccessful delivery; default Buildium's 1 min, 10 min, 1 h. [] : no retry. */
+  retryDelaysMs?: number[];
+  /** An attempt without an answer within this is unsuccessful; default Buildium's 10 s. */
+  timeoutMs?: number;
+}
+
+/**
+ * One event's delivery: `pending` while queued, in flight or waiting for a retry; `delivered`
+ * once an attempt got a 2xx; `failed` once the last retry did not.
+ */
+export interface WebhookDelivery {
+  event: BuildiumWebhookEvent;
+  status: 'pending' | 'delivered' | 'failed';
+  /** Attempts made so far (one POST each). */
+  attempts: number;
+  /** When the successful attempt was answered (ISO). */
+  deliveredAt?: string;
+  /** The last attempt's HTTP status, 0 when it got no answer (timeout, connection refused). */
+  lastStatus?: number;
+  /** Why the last attempt got no answer. */
+  lastError?: string;
+}
+
 export interface BuildiumSandboxOptions {
   clientId: string;
   clientSecret: string;
@@ -222,6 +278,8 @@ export interface BuildiumSandboxOptions {
   random?: () => number;
   /** Buildium's limit: more than `perSecond` API requests in a rolling second answer 429 (default 10); false: no limit. */
   rateLimit?: { perSecond: number } | false;
+  /** Signed webhooks of the changes made through the handle or the control routes; default off. */
+  webhooks?: BuildiumWebhookOptions | false;
 }
 
 export interface BuildiumSandbox extends SandboxHandle<FaultRule, RecordedRequest> {
@@ -240,8 +298,36 @@ export interface BuildiumSandbox extends SandboxHandle<FaultRule, RecordedReques
   updateRental(id: number, patch: RentalPatch): RentalMessage;
   updateUnit(id: number, patch: UnitPatch): RentalUnitMessage;
   updateLease(id: number, patch: LeasePatch): LeaseMessage;
+  /**
+   * Create a record as Buildium's app would (the next free id, the fields given over plain
+   * defaults), dated now. Throws for an unknown field, property, unit or tenant.
+   */
+  addRental(fields?: RentalPatch): RentalMessage;
+  addUnit(propertyId: number, fields?: UnitPatch): RentalUnitMessage;
+  addTenant(fields?: TenantPatch): TenantMessage;
+  /** A lease on a unit, with these tenants on it (its PropertyId and, by default, UnitNumber are the unit's). */
+  addLease(unitId: number, tenantIds: number[], fields?: LeasePatch): LeaseMessage;
+  /**
+   * Delete a record: it is gone from the API (404 by id, absent from lists). A tenant is taken
+   * off its leases; a lease off its tenants (its unit's IsUnitOccupied is derived again); a unit
+   * with leases and a property with units are refused (delete those first). Throws for an unknown
+   * id. None of this dates another record.
+   */
+  deleteRental(id: number): void;
+  deleteUnit(id: number): void;
+  deleteTenant(id: number): void;
+  deleteLease(id: number): void;
   /** The time the sandbox keeps for the `lastupdated` filters (ISO, seconds), undefined for an unknown id. */
   lastUpdated(type: BuildiumRecordType, id: number): string | undefined;
-  /** Back to the seed: records, faults, request log, rate-limit window. */
+  /**
+   * Every event sent (or being sent) since the start or the last reset, oldest first; empty while
+   * webhooks are off. Each change that dates a record, each creation and each deletion made
+   * through the handle or the control routes is one event; a change that dates nothing (no real
+   * change, or only a unit's IsUnitListed / IsUnitOccupied) sends none.
+   */
+  webhookDeliveries(): WebhookDelivery[];
+  /** Resolves once no event is queued, in flight or waiting for a retry (short retryDelaysMs in tests). */
+  flushWebhooks(): Promise<void>;
+  /** Back to the seed: records, faults, request log, rate-limit window, queued webhooks and their log. */
   reset(): void;
 }

@@ -1,70 +1,32 @@
 /**
- * Associations v4 between contacts and deals: the store (every association kept both ways, so
- * either record lists the other) and the `/crm/v4` routes that create and read default
- * (unlabeled, HUBSPOT_DEFINED) associations. Default type ids are HubSpot's: deal → contact 3,
- * contact → deal 4. An archived or deleted record loses its associations; a merged contact's pass
- * to the contact it was merged into.
+ * Associations v4 between records of any two object types that can be associated (contacts,
+ * deals, listings, custom objects): the store (every association kept both ways, so either record
+ * lists the other, a labeled one with its inverse label) and the `/crm/v4` routes that create
+ * default associations and read them. The types themselves (HubSpot's defaults, custom objects'
+ * definitions, labels) are in association-types.ts; labeled writes in labeled-associations.ts. An
+ * archived or deleted record loses its associations; a merged contact's pass to the contact it was
+ * merged into.
  */
-import { batchReply, checkBatchSize, type Handler, type Reply, type Route, type Services } from './crm.js';
+import { batchReply, checkBatchSize, type Handler, type Route, type Services } from './crm.js';
 import { httpError, standardError, validationError, type StandardError } from './errors.js';
+import type { AssociationType, AssociationTypes } from './association-types.js';
 import { AssociationBatchReadInput, DefaultAssociationBatchInput, parseBody } from './schemas.js';
 import type { AssociationSnapshot } from './types.js';
 
-export type CrmObjectType = 'contacts' | 'deals';
-export type AssociationCategory = 'HUBSPOT_DEFINED' | 'USER_DEFINED' | 'INTEGRATOR_DEFINED' | 'WORK';
+export { DEFAULT_ASSOCIATION_TYPES, type AssociationCategory, type AssociationType } from './association-types.js';
 
-/** The names and type ids (`0-1`, `0-3`) HubSpot takes for an object type in a path. */
-const OBJECT_TYPE_NAMES: Record<string, CrmObjectType> = {
-  contacts: 'contacts',
-  contact: 'contacts',
-  '0-1': 'contacts',
-  deals: 'deals',
-  deal: 'deals',
-  '0-3': 'deals',
-};
+/** An object type as associations name it: `contacts`, `deals`, or an objectTypeId (`0-420`, `2-…`). */
+export type CrmObjectType = string;
 
-const SINGULAR: Record<CrmObjectType, string> = { contacts: 'contact', deals: 'deal' };
-
-export interface AssociationType {
-  from: CrmObjectType;
-  to: CrmObjectType;
-  category: AssociationCategory;
-  typeId: number;
-  /** The v3 name (`associations` of a v3 read: `deal_to_contact`). */
-  name: string;
-}
-
-/** The HUBSPOT_DEFINED default (unlabeled) types between the object types the sandbox has. */
-export const DEFAULT_ASSOCIATION_TYPES: readonly AssociationType[] = [
-  { from: 'contacts', to: 'deals', category: 'HUBSPOT_DEFINED', typeId: 4, name: 'contact_to_deal' },
-  { from: 'deals', to: 'contacts', category: 'HUBSPOT_DEFINED', typeId: 3, name: 'deal_to_contact' },
-];
-
-/** Batch limits of the associations API v4 (reads: 1,000 ids since February 2025; default associations: 2,000 pairs). */
+/** Batch limits of the associations API v4 (reads: 1,000 ids since February 2025; creates: 2,000 pairs). */
 export const MAX_ASSOCIATION_READ_INPUTS = 1000;
 export const MAX_ASSOCIATION_CREATE_INPUTS = 2000;
 /** Associations per page of a v4 read, per record. */
 const ASSOCIATIONS_PAGE = 500;
 
-export function objectTypeOf(raw: string): CrmObjectType {
-  const type = OBJECT_TYPE_NAMES[decodeURIComponent(raw).toLowerCase()];
-  if (!type) {
-    throw validationError(`Unable to infer object type from: ${raw}. The sandbox has contacts (0-1) and deals (0-3).`, { context: { objectType: [raw] } });
-  }
-  return type;
-}
-
-export function defaultType(from: CrmObjectType, to: CrmObjectType): AssociationType {
-  const type = DEFAULT_ASSOCIATION_TYPES.find((t) => t.from === from && t.to === to);
-  if (!type) {
-    throw validationError(`There is no default association type from ${from} to ${to}.`, { context: { fromObjectType: [from], toObjectType: [to] } });
-  }
-  return type;
-}
-
-/** The type a create-time association (`associations[].types[]` of a v3 create) names, if the sandbox knows it. */
-export function typeById(from: CrmObjectType, category: string, typeId: number): AssociationType | undefined {
-  return DEFAULT_ASSOCIATION_TYPES.find((t) => t.from === from && t.category === category && t.typeId === typeId);
+/** The association key of a path's object type, or HubSpot's 400 for one it cannot infer. */
+export function objectTypeOf(s: Services, raw: string): CrmObjectType {
+  return s.objectTypes.requireKey(decodeURIComponent(raw));
 }
 
 interface Edge {
@@ -79,17 +41,28 @@ export class AssociationStore {
   /** From a record to the records it is associated with, in the order they were associated. */
   private readonly edges = new Map<string, Map<string, Edge>>();
 
+  constructor(private readonly types: AssociationTypes) {}
+
   reset(): void {
     this.edges.clear();
   }
 
   /** Associates two records with the default type, both ways; returns the two types (forward first). */
   associateDefault(fromType: CrmObjectType, fromId: string, toType: CrmObjectType, toId: string): [AssociationType, AssociationType] {
-    const forward = defaultType(fromType, toType);
-    const reverse = defaultType(toType, fromType);
-    this.add(fromType, fromId, toType, toId, forward);
-    this.add(toType, toId, fromType, fromId, reverse);
-    return [forward, reverse];
+    const forward = this.types.defaultType(fromType, toType);
+    this.associate(fromType, fromId, toType, toId, [forward]);
+    return [forward, this.types.inverse(forward)];
+  }
+
+  /**
+   * Associates two records with the given types of this direction, each with its inverse the other
+   * way; a labeled association always has the unlabeled one too, as in HubSpot.
+   */
+  associate(fromType: CrmObjectType, fromId: string, toType: CrmObjectType, toId: string, types: readonly AssociationType[]): void {
+    for (const type of [this.types.defaultType(fromType, toType), ...types]) {
+      this.add(fromType, fromId, toType, toId, type);
+      this.add(toType, toId, fromType, fromId, this.types.inverse(type));
+    }
   }
 
   /** The records of `toType` associated with a record, each with its association types. */
@@ -101,10 +74,32 @@ export class AssociationStore {
     return out;
   }
 
+  /** The types between two records, this direction. */
+  typesBetween(fromType: CrmObjectType, fromId: string, toType: CrmObjectType, toId: string): AssociationType[] {
+    return [...(this.edges.get(key(fromType, fromId))?.get(key(toType, toId))?.types ?? [])];
+  }
+
   /** Removes every association between two records (both ways). */
   removeBetween(fromType: CrmObjectType, fromId: string, toType: CrmObjectType, toId: string): void {
     this.edges.get(key(fromType, fromId))?.delete(key(toType, toId));
     this.edges.get(key(toType, toId))?.delete(key(fromType, fromId));
+  }
+
+  /** Removes some types (and their inverses) between two records; removing the unlabeled one removes them all. */
+  removeTypes(fromType: CrmObjectType, fromId: string, toType: CrmObjectType, toId: string, types: readonly AssociationType[]): void {
+    if (types.some((t) => t.label === undefined)) {
+      this.removeBetween(fromType, fromId, toType, toId);
+      return;
+    }
+    for (const type of types) {
+      this.edges.get(key(fromType, fromId))?.get(key(toType, toId))?.types.delete(type);
+      this.edges.get(key(toType, toId))?.get(key(fromType, fromId))?.types.delete(this.types.inverse(type));
+    }
+  }
+
+  /** A deleted label: every association loses it. */
+  forgetType(type: AssociationType): void {
+    for (const targets of this.edges.values()) for (const edge of targets.values()) edge.types.delete(type);
   }
 
   /** Removes every association of a record (it was archived or deleted). */
@@ -115,7 +110,7 @@ export class AssociationStore {
     this.edges.delete(key(type, id));
   }
 
-  /** A merge: the merged record's associations become the primary's. */
+  /** A merge: the merged record's associations, with their types, become the primary's. */
   moveObject(type: CrmObjectType, mergedId: string, primaryId: string): void {
     const own = this.edges.get(key(type, mergedId));
     if (!own) return;
@@ -123,7 +118,7 @@ export class AssociationStore {
     this.removeObject(type, mergedId);
     for (const edge of moved) {
       if (edge.toType === type && edge.toId === primaryId) continue;
-      this.associateDefault(type, primaryId, edge.toType, edge.toId);
+      this.associate(type, primaryId, edge.toType, edge.toId, [...edge.types]);
     }
   }
 
@@ -134,7 +129,15 @@ export class AssociationStore {
       const [fromObjectType, fromObjectId] = from.split(':') as [CrmObjectType, string];
       for (const edge of targets.values()) {
         for (const type of edge.types) {
-          out.push({ fromObjectType, fromObjectId, toObjectType: edge.toType, toObjectId: edge.toId, category: type.category, associationTypeId: type.typeId });
+          out.push({
+            fromObjectType,
+            fromObjectId,
+            toObjectType: edge.toType,
+            toObjectId: edge.toId,
+            category: type.category,
+            associationTypeId: type.typeId,
+            ...(type.label !== undefined ? { label: type.label } : {}),
+          });
         }
       }
     }
@@ -150,12 +153,8 @@ export class AssociationStore {
   }
 }
 
-export function objectExists(s: Services, type: CrmObjectType, id: string): boolean {
-  return type === 'contacts' ? s.contacts.find(id) !== undefined : s.deals.find(id) !== undefined;
-}
-
 /** AssociationSpecWithLabel, as v4 reads list a record's association types (unlabeled: no `label`). */
-const specWithLabel = (t: AssociationType) => ({ category: t.category, typeId: t.typeId });
+export const specWithLabel = (t: AssociationType) => ({ category: t.category, typeId: t.typeId, ...(t.label !== undefined ? { label: t.label } : {}) });
 /** PublicDefaultAssociation. */
 const defaultAssociation = (fromId: string, toId: string, t: AssociationType) => ({
   from: { id: fromId },
@@ -163,26 +162,39 @@ const defaultAssociation = (fromId: string, toId: string, t: AssociationType) =>
   associationSpec: { associationCategory: t.category, associationTypeId: t.typeId },
 });
 
-function missingObjectError(fromType: CrmObjectType, fromId: string, toType: CrmObjectType, toId: string, missing: 'from' | 'to'): StandardError {
+/** A pair's record that does not exist, as a batch error naming both ids. */
+export function missingObjectError(s: Services, fromType: CrmObjectType, fromId: string, toType: CrmObjectType, toId: string, missing: 'from' | 'to'): StandardError {
   const [type, id] = missing === 'from' ? [fromType, fromId] : [toType, toId];
   return {
-    ...standardError('OBJECT_NOT_FOUND', `No ${SINGULAR[type]} with ID ${id} exists, so it cannot be associated.`, { fromObjectId: [fromId], toObjectId: [toId] }),
+    ...standardError('OBJECT_NOT_FOUND', `No ${s.objectTypes.singularOf(type)} with ID ${id} exists, so it cannot be associated.`, { fromObjectId: [fromId], toObjectId: [toId] }),
     subCategory: 'crm.associations.INVALID_OBJECT_IDS',
   };
 }
 
-/** PUT /crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId} */
-export const associateDefault: Handler = ({ params, inputFaults }, s) => {
-  const fromType = objectTypeOf(params[0] ?? '');
-  const fromId = decodeURIComponent(params[1] ?? '');
-  const toType = objectTypeOf(params[2] ?? '');
-  const toId = decodeURIComponent(params[3] ?? '');
-  defaultType(fromType, toType);
+/** The missing record of a pair, if either is. */
+export function missingSide(s: Services, fromType: CrmObjectType, fromId: string, toType: CrmObjectType, toId: string): 'from' | 'to' | undefined {
+  if (!s.objectTypes.exists(fromType, fromId)) return 'from';
+  if (!s.objectTypes.exists(toType, toId)) return 'to';
+  return undefined;
+}
+
+/** The two records of a single-pair request exist, or HubSpot's 404 names the one that does not. */
+export function requireBoth(s: Services, fromType: CrmObjectType, fromId: string, toType: CrmObjectType, toId: string): void {
   for (const [type, id] of [[fromType, fromId], [toType, toId]] as const) {
-    if (!objectExists(s, type, id)) {
-      throw httpError(404, 'OBJECT_NOT_FOUND', `No ${SINGULAR[type]} with ID ${id} exists, so it cannot be associated.`, { context: { id: [id] } });
+    if (!s.objectTypes.exists(type, id)) {
+      throw httpError(404, 'OBJECT_NOT_FOUND', `No ${s.objectTypes.singularOf(type)} with ID ${id} exists, so it cannot be associated.`, { context: { id: [id] } });
     }
   }
+}
+
+/** PUT /crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId} */
+export const associateDefault: Handler = ({ params, inputFaults }, s) => {
+  const fromType = objectTypeOf(s, params[0] ?? '');
+  const fromId = decodeURIComponent(params[1] ?? '');
+  const toType = objectTypeOf(s, params[2] ?? '');
+  const toId = decodeURIComponent(params[3] ?? '');
+  s.associationTypes.defaultType(fromType, toType);
+  requireBoth(s, fromType, fromId, toType, toId);
   const injected = inputFaults.check([fromId, toId]);
   inputFaults.finish();
   if (injected) throw validationError(injected, { context: { fromObjectId: [fromId], toObjectId: [toId] } });
@@ -198,9 +210,9 @@ export const associateDefault: Handler = ({ params, inputFaults }, s) => {
  * `toObjectId`, and the answer is then a 207.
  */
 export const batchAssociateDefault: Handler = ({ params, body, inputFaults }, s) => {
-  const fromType = objectTypeOf(params[0] ?? '');
-  const toType = objectTypeOf(params[1] ?? '');
-  defaultType(fromType, toType);
+  const fromType = objectTypeOf(s, params[0] ?? '');
+  const toType = objectTypeOf(s, params[1] ?? '');
+  s.associationTypes.defaultType(fromType, toType);
   const input = parseBody(DefaultAssociationBatchInput, body);
   checkBatchSize(input.inputs.length, MAX_ASSOCIATION_CREATE_INPUTS);
   const requestedAt = new Date().toISOString();
@@ -212,12 +224,9 @@ export const batchAssociateDefault: Handler = ({ params, body, inputFaults }, s)
       errors.push(standardError('VALIDATION_ERROR', injected, { fromObjectId: [from.id], toObjectId: [to.id] }));
       continue;
     }
-    if (!objectExists(s, fromType, from.id)) {
-      errors.push(missingObjectError(fromType, from.id, toType, to.id, 'from'));
-      continue;
-    }
-    if (!objectExists(s, toType, to.id)) {
-      errors.push(missingObjectError(fromType, from.id, toType, to.id, 'to'));
+    const missing = missingSide(s, fromType, from.id, toType, to.id);
+    if (missing) {
+      errors.push(missingObjectError(s, fromType, from.id, toType, to.id, missing));
       continue;
     }
     const [forward, reverse] = s.associations.associateDefault(fromType, from.id, toType, to.id);
@@ -248,8 +257,8 @@ function cursor(raw: string | undefined | null): number {
  * is an error, as in HubSpot, and the answer is then a 207.
  */
 export const batchReadAssociations: Handler = ({ params, body, baseUrl }, s) => {
-  const fromType = objectTypeOf(params[0] ?? '');
-  const toType = objectTypeOf(params[1] ?? '');
+  const fromType = objectTypeOf(s, params[0] ?? '');
+  const toType = objectTypeOf(s, params[1] ?? '');
   const input = parseBody(AssociationBatchReadInput, body);
   checkBatchSize(input.inputs.length, MAX_ASSOCIATION_READ_INPUTS);
   const requestedAt = new Date().toISOString();
@@ -259,7 +268,7 @@ export const batchReadAssociations: Handler = ({ params, body, baseUrl }, s) => 
     const { page, next } = associationPage(s, fromType, id, toType, cursor(after), ASSOCIATIONS_PAGE);
     if (page.length === 0) {
       errors.push({
-        ...standardError('OBJECT_NOT_FOUND', `No ${SINGULAR[toType]} is associated with ${SINGULAR[fromType]} ${id}.`, { fromObjectId: [id] }),
+        ...standardError('OBJECT_NOT_FOUND', `No ${s.objectTypes.singularOf(toType)} is associated with ${s.objectTypes.singularOf(fromType)} ${id}.`, { fromObjectId: [id] }),
         subCategory: 'crm.associations.NO_ASSOCIATIONS_FOUND',
       });
       continue;
@@ -272,9 +281,9 @@ export const batchReadAssociations: Handler = ({ params, body, baseUrl }, s) => 
 
 /** GET /crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}?limit&after (500 a page at most). */
 export const listAssociations: Handler = ({ params, url, baseUrl }, s) => {
-  const fromType = objectTypeOf(params[0] ?? '');
+  const fromType = objectTypeOf(s, params[0] ?? '');
   const fromId = decodeURIComponent(params[1] ?? '');
-  const toType = objectTypeOf(params[2] ?? '');
+  const toType = objectTypeOf(s, params[2] ?? '');
   const rawLimit = url.searchParams.get('limit');
   const limit = rawLimit === null ? ASSOCIATIONS_PAGE : Number(rawLimit);
   if (!Number.isInteger(limit) || limit < 1) throw validationError(`limit must be a positive integer, got '${rawLimit}'`);
@@ -289,20 +298,12 @@ export const listAssociations: Handler = ({ params, url, baseUrl }, s) => {
   return { status: 200, body };
 };
 
-/** DELETE /crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}: every association between the two. */
-export const removeAssociations: Handler = ({ params }, s): Reply => {
-  const fromType = objectTypeOf(params[0] ?? '');
-  const toType = objectTypeOf(params[2] ?? '');
-  s.associations.removeBetween(fromType, decodeURIComponent(params[1] ?? ''), toType, decodeURIComponent(params[3] ?? ''));
-  return { status: 204 };
-};
-
 /** v3 reads' `associations` (SimplePublicObjectWithAssociations): per object type asked for, the associated ids. */
 export function v3Associations(s: Services, fromType: CrmObjectType, id: string, requested: readonly string[] | undefined) {
   if (!requested?.length) return undefined;
   const out: Record<string, { results: Array<{ id: string; type: string }> }> = {};
   for (const raw of requested) {
-    const toType = OBJECT_TYPE_NAMES[raw.toLowerCase()];
+    const toType = s.objectTypes.keyOf(raw);
     if (!toType) continue;
     const results = s.associations.list(fromType, id, toType).flatMap((a) => a.types.map((t) => ({ id: a.toId, type: t.name })));
     if (results.length) out[toType] = { results };
@@ -310,13 +311,12 @@ export function v3Associations(s: Services, fromType: CrmObjectType, id: string,
   return out;
 }
 
-const TYPE = '([^/]+)';
-const ID = '([^/]+)';
+export const TYPE = '([^/]+)';
+export const ID = '([^/]+)';
 
 export const ASSOCIATION_ROUTES: Route[] = [
   { pattern: new RegExp(`^/crm/v4/objects/${TYPE}/${ID}/associations/default/${TYPE}/${ID}/?$`), methods: { PUT: associateDefault } },
   { pattern: new RegExp(`^/crm/v4/objects/${TYPE}/${ID}/associations/${TYPE}/?$`), methods: { GET: listAssociations } },
-  { pattern: new RegExp(`^/crm/v4/objects/${TYPE}/${ID}/associations/${TYPE}/${ID}/?$`), methods: { DELETE: removeAssociations } },
   { pattern: new RegExp(`^/crm/v4/associations/${TYPE}/${TYPE}/batch/associate/default/?$`), methods: { POST: batchAssociateDefault } },
   { pattern: new RegExp(`^/crm/v4/associations/${TYPE}/${TYPE}/batch/read/?$`), methods: { POST: batchReadAssociations } },
 ];

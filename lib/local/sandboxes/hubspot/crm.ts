@@ -5,8 +5,9 @@
 import { standardError, validationError, type StandardError } from './errors.js';
 import { BatchReadInput, parseBody } from './schemas.js';
 import type { InputFaults } from './faults.js';
+import type { AssociationTypes } from './association-types.js';
 import type { AssociationStore } from './associations.js';
-import type { DealStore } from './deals.js';
+import type { ObjectTypes } from './object-types.js';
 import type { PropertyStore } from './properties.js';
 import type { ContactStore, SimplePublicObject } from './store.js';
 
@@ -27,11 +28,13 @@ export interface CrmRequest {
 
 export interface Services {
   contacts: ContactStore;
-  /** The properties of the object type the route is about (contact properties, or deal properties on deal routes). */
+  /** The properties of the object type the route is about (contact properties, or the path's object type's on the object routes). */
   properties: PropertyStore;
-  deals: DealStore;
-  dealProperties: PropertyStore;
   associations: AssociationStore;
+  /** The association types of every pair of object types: defaults, custom objects' definitions, labels. */
+  associationTypes: AssociationTypes;
+  /** Every object type but contacts by its path names (deals, listings, custom objects), and contacts for associations. */
+  objectTypes: ObjectTypes;
   /** The sandbox's random source (seeded in tests): the order of batch create results. */
   random: () => number;
 }

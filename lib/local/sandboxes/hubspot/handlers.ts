@@ -24,8 +24,11 @@ import {
   SearchInput,
   UpdateInput,
 } from './schemas.js';
+import { LABEL_ROUTES } from './association-labels.js';
 import { ASSOCIATION_ROUTES } from './associations.js';
-import { DEAL_ROUTES } from './deal-handlers.js';
+import { LABELED_ASSOCIATION_ROUTES } from './labeled-associations.js';
+import { OBJECT_ROUTES } from './object-handlers.js';
+import { SCHEMA_ROUTES } from './schemas-api.js';
 import { archiveProperty, createProperty, getProperty, listProperties, updateProperty } from './property-handlers.js';
 import { search } from './search.js';
 import type { ContactRecord, ContactStore, RawProperties, SimplePublicObject } from './store.js';
@@ -382,8 +385,11 @@ const ROUTES: Route[] = [
   { pattern: new RegExp(`^${OBJECT}/([^/]+)/?$`), methods: { GET: getContact, PATCH: updateContact, DELETE: archiveContact } },
   { pattern: new RegExp(`^${PROPERTIES}/?$`), methods: { GET: listProperties, POST: createProperty } },
   { pattern: new RegExp(`^${PROPERTIES}/([^/]+)/?$`), methods: { GET: getProperty, PATCH: updateProperty, DELETE: archiveProperty } },
-  ...DEAL_ROUTES,
+  ...OBJECT_ROUTES,
   ...ASSOCIATION_ROUTES,
+  ...LABELED_ASSOCIATION_ROUTES,
+  ...LABEL_ROUTES,
+  ...SCHEMA_ROUTES,
 ];
 
 export function route(method: string, path: string): { handler: Handler; params: string[] } {
@@ -396,5 +402,5 @@ export function route(method: string, path: string): { handler: Handler; params:
     }
     return { handler, params: m.slice(1).map((p) => p ?? '') };
   }
-  throw httpError(404, 'OBJECT_NOT_FOUND', `No HubSpot sandbox route for ${method} ${path}. Implemented: CRM v3 contacts, deals and their properties; v4 associations between contacts and deals.`);
+  throw httpError(404, 'OBJECT_NOT_FOUND', `No HubSpot sandbox route for ${method} ${path}. Implemented: CRM v3 objects and properties of contacts, deals, listings (0-420) and custom object types; custom object schemas; v4 associations and association labels.`);
 }

@@ -2,6 +2,7 @@ import { startSandboxServer } from './server.js';
 import type { HubSpotSandbox, HubSpotSandboxOptions } from './types.js';
 
 export type {
+  AssociationDefinitionSnapshot,
   AssociationSnapshot,
   ContactSnapshot,
   DealSnapshot,
@@ -10,6 +11,8 @@ export type {
   HubSpotSandbox,
   HubSpotSandboxOptions,
   HubSpotWebhookOptions,
+  ObjectSchemaSnapshot,
+  ObjectSnapshot,
   RateLimit,
   RecordedRequest,
   WebhookDelivery,
@@ -19,6 +22,8 @@ export type {
   WebhookSubscriptionType,
 } from './types.js';
 export { DEFAULT_ASSOCIATION_TYPES, MAX_ASSOCIATION_CREATE_INPUTS, MAX_ASSOCIATION_READ_INPUTS } from './associations.js';
+export { LISTING_PROPERTIES } from './object-properties.js';
+export { LISTINGS } from './object-types.js';
 export { DEAL_PIPELINES, DEFAULT_PIPELINE_ID, type DealPipeline, type DealStage } from './deal-properties.js';
 export { seededRandom } from './faults.js';
 export { DAILY_LIMIT, DEFAULT_RATE_LIMIT } from './rate-limit.js';

@@ -73,6 +73,17 @@ export type PropertySeed = Partial<PropertyDefinition> & Pick<PropertyDefinition
 export const enumOptions = (pairs: Array<[string, string]>): PropertyOption[] =>
   pairs.map(([value, label], i) => ({ label, value, description: '', displayOrder: i, hidden: false }));
 
+/** Every record's id, which HubSpot sets (contacts, listings, custom objects). */
+export const RECORD_ID_PROPERTY: PropertySeed = {
+  name: 'hs_object_id',
+  label: 'Record ID',
+  type: 'number',
+  fieldType: 'number',
+  calculated: false,
+  description: 'The unique ID for this record. This value is automatically set by HubSpot and may not be modified.',
+  modificationMetadata: { archivable: false, readOnlyDefinition: true, readOnlyValue: true },
+};
+
 /** The contact properties every portal has (the ones this project reads or writes, and a few more). */
 export const STANDARD_PROPERTIES: PropertySeed[] = [
   { name: 'email', label: 'Email', type: 'string', fieldType: 'text', textDisplayHint: 'email', description: "A contact's email address" },
@@ -133,15 +144,7 @@ export const STANDARD_PROPERTIES: PropertySeed[] = [
     groupName: 'sales_properties',
     description: 'The owner of a contact.',
   },
-  {
-    name: 'hs_object_id',
-    label: 'Record ID',
-    type: 'number',
-    fieldType: 'number',
-    calculated: false,
-    description: 'The unique ID for this record. This value is automatically set by HubSpot and may not be modified.',
-    modificationMetadata: { archivable: false, readOnlyDefinition: true, readOnlyValue: true },
-  },
+  RECORD_ID_PROPERTY,
   {
     name: 'createdate',
     label: 'Create Date',

@@ -14,7 +14,7 @@ export const CreateInput = z.object({
 export const UpdateInput = z.object({ properties: Properties });
 
 /** AssociationSpec: an association type, as v3 creates name it. */
-const AssociationSpecInput = z.object({
+export const AssociationSpecInput = z.object({
   associationCategory: z.enum(['HUBSPOT_DEFINED', 'INTEGRATOR_DEFINED', 'USER_DEFINED', 'WORK']),
   associationTypeId: z.number().int(),
 });
@@ -35,6 +35,25 @@ export const DealBatchCreateInput = z.object({ inputs: z.array(DealCreateInput) 
 export const DefaultAssociationBatchInput = z.object({
   inputs: z.array(z.object({ from: z.object({ id: Id }), to: z.object({ id: Id }) })),
 });
+
+/** BatchInputPublicAssociationMultiPost (batch/create and batch/labels/archive). */
+export const AssociationMultiPostInput = z.object({
+  inputs: z.array(z.object({ from: z.object({ id: Id }), to: z.object({ id: Id }), types: z.array(AssociationSpecInput).min(1) })),
+});
+
+/** BatchInputPublicAssociationMultiArchive. */
+export const AssociationMultiArchiveInput = z.object({
+  inputs: z.array(z.object({ from: z.object({ id: Id }), to: z.array(z.object({ id: Id })) })),
+});
+
+/** The body of PUT /crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}: AssociationSpec[]. */
+export const AssociationSpecList = z.array(AssociationSpecInput).min(1);
+
+/** PublicAssociationDefinitionCreateRequest. */
+export const LabelCreateInput = z.object({ label: z.string().min(1), name: z.string().min(1), inverseLabel: z.string().min(1).optional() });
+
+/** PublicAssociationDefinitionUpdateRequest. */
+export const LabelUpdateInput = z.object({ associationTypeId: z.number().int(), label: z.string().min(1), inverseLabel: z.string().min(1).optional() });
 
 /** BatchInputPublicFetchAssociationsBatchRequest. */
 export const AssociationBatchReadInput = z.object({
@@ -152,6 +171,30 @@ export const PropertyCreateInput = z.object({
   calculationFormula: z.string().optional(),
   currencyPropertyName: z.string().optional(),
   showCurrencySymbol: z.boolean().optional(),
+});
+
+/** ObjectTypePropertyCreate: a property of a new custom object type (groupName defaults to `<name>_information`). */
+export const ObjectTypePropertyInput = PropertyCreateInput.extend({ groupName: z.string().min(1).optional() });
+
+/** ObjectSchemaEgg. */
+export const ObjectSchemaEggInput = z.object({
+  name: z.string().min(1),
+  labels: z.object({ singular: z.string().min(1).optional(), plural: z.string().min(1).optional() }),
+  description: z.string().optional(),
+  primaryDisplayProperty: z.string().min(1).optional(),
+  requiredProperties: z.array(z.string()),
+  searchableProperties: z.array(z.string()).optional(),
+  secondaryDisplayProperties: z.array(z.string()).optional(),
+  properties: z.array(ObjectTypePropertyInput),
+  associatedObjects: z.array(z.string().min(1)),
+  allowsSensitiveProperties: z.boolean().optional(),
+});
+
+/** AssociationDefinitionEgg. */
+export const AssociationDefinitionEggInput = z.object({
+  fromObjectTypeId: z.string().min(1),
+  toObjectTypeId: z.string().min(1),
+  name: z.string().min(1).optional(),
 });
 
 export const PropertyUpdateInput = PropertyCreateInput.omit({

@@ -14,13 +14,16 @@ import {
   type ParsedBody as SandboxParsedBody,
 } from '../common/http-server.js';
 import { refusedAs, SandboxBase, seedQuietly } from '../common/sandbox.js';
-import { APP_ID, bodyForStatus, HubSpotHttpError, INVALID_API_KEY_MESSAGE, rateLimitBody, unauthorized, validationError, type JsonBody } from './errors.js';
+import { APP_ID, bodyForStatus, httpError, HubSpotHttpError, INVALID_API_KEY_MESSAGE, rateLimitBody, unauthorized, validationError, type JsonBody } from './errors.js';
 import { FaultSet } from './faults.js';
 import { restoreContact, route, type Reply } from './handlers.js';
+import { AssociationTypes } from './association-types.js';
 import { AssociationStore } from './associations.js';
 import { dealPropertyStore, DealStore } from './deals.js';
+import { ObjectTypes } from './object-types.js';
 import { PropertyStore } from './properties.js';
 import { DEFAULT_RATE_LIMIT, RollingWindowLimiter } from './rate-limit.js';
+import { schemaView } from './schemas-api.js';
 import { FaultRuleInput, parseBody, RateLimitInput } from './schemas.js';
 import { seedContacts } from './seed.js';
 import { ContactStore } from './store.js';
@@ -30,6 +33,8 @@ import type {
   FaultRule,
   HubSpotSandbox,
   HubSpotSandboxOptions,
+  ObjectSchemaSnapshot,
+  ObjectSnapshot,
   RateLimit,
   RecordedRequest,
   WebhookDelivery,
@@ -44,6 +49,7 @@ const MAX_LOG_ENTRIES = 100_000;
 /** The Webhooks API (developer API key auth) rather than the CRM API (bearer token). */
 const WEBHOOKS_API_PREFIX = '/webhooks/';
 const RESTORE_ROUTE = /^POST \/__sandbox\/contacts\/([^/]+)\/restore$/;
+const OBJECTS_ROUTE = /^GET \/__sandbox\/objects\/([^/]+)$/;
 
 type Outcome = SandboxOutcome<Reply>;
 type ParsedBody = SandboxParsedBody<HubSpotHttpError>;
@@ -95,7 +101,10 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest, FaultSet> implemen
   private readonly store = new ContactStore(this.properties);
   private readonly dealProperties = dealPropertyStore();
   private readonly dealStore = new DealStore(this.dealProperties);
-  private readonly associationStore = new AssociationStore();
+  private readonly associationTypes = new AssociationTypes();
+  private readonly associationStore = new AssociationStore(this.associationTypes);
+  /** Deals, listings and custom object types by their path names (contacts for associations). */
+  private readonly objectTypes = new ObjectTypes(this.store, this.dealStore);
   private readonly random: () => number;
   private readonly limiter: RollingWindowLimiter;
   private readonly webhooks: WebhookDispatcher;
@@ -128,11 +137,26 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest, FaultSet> implemen
     return this.associationStore.snapshot();
   }
 
+  associationsBetween(fromType: string, toType: string): AssociationSnapshot[] {
+    const [from, to] = [this.objectTypes.handleKey(fromType), this.objectTypes.handleKey(toType)];
+    return this.associationStore.snapshot().filter((a) => a.fromObjectType === from && a.toObjectType === to);
+  }
+
+  objects(objectType: string): ObjectSnapshot[] {
+    return this.objectTypes.snapshot(objectType);
+  }
+
+  schemas(): ObjectSchemaSnapshot[] {
+    return this.objectTypes.customTypes().map((t) => schemaView({ objectTypes: this.objectTypes, associationTypes: this.associationTypes }, t));
+  }
+
   reset(): void {
     this.store.reset();
     this.properties.reset();
     this.dealStore.reset();
     this.dealProperties.reset();
+    this.objectTypes.reset();
+    this.associationTypes.reset();
     this.associationStore.reset();
     this.faults.clear();
     this.limiter.reset();
@@ -218,9 +242,9 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest, FaultSet> implemen
         {
           contacts: this.store,
           properties: this.properties,
-          deals: this.dealStore,
-          dealProperties: this.dealProperties,
           associations: this.associationStore,
+          associationTypes: this.associationTypes,
+          objectTypes: this.objectTypes,
           random: this.random,
         },
       );
@@ -279,6 +303,8 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest, FaultSet> implemen
       const key = `${method} ${path.replace(/\/+$/, '')}`;
       const restore = RESTORE_ROUTE.exec(key);
       if (restore) return restoreContact(decodeURIComponent(restore[1]!), this.store);
+      const objects = OBJECTS_ROUTE.exec(key);
+      if (objects) return { status: 200, body: refusedAs(() => this.objects(decodeURIComponent(objects[1]!)), (message) => httpError(404, 'OBJECT_NOT_FOUND', message)) };
       const common = this.faultAndLogRoute(key, parsed.value, (value) => parseBody(FaultRuleInput, value) as FaultRule, validationError);
       if (common) return common;
       switch (key) {
@@ -293,6 +319,8 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest, FaultSet> implemen
           return { status: 200, body: this.dealStore.snapshot() };
         case 'GET /__sandbox/associations':
           return { status: 200, body: this.associationStore.snapshot() };
+        case 'GET /__sandbox/schemas':
+          return { status: 200, body: this.schemas() };
         case 'GET /__sandbox/webhooks':
           return { status: 200, body: this.webhooks.deliveries() };
         case 'POST /__sandbox/webhooks': {

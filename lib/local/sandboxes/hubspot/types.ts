@@ -1,5 +1,6 @@
 import type { BaseFaultRule } from '../common/faults.js';
 import type { BaseRecordedRequest, SandboxHandle } from '../common/sandbox.js';
+import type { PropertyDefinition } from './properties.js';
 
 export interface RateLimit {
   max: number;
@@ -97,8 +98,8 @@ export interface FaultRule extends BaseFaultRule {
   kind: FaultKind;
   /**
    * 'inputError': the inputs it fails, a RegExp source tested against each input's email (contact
-   * routes), its objectWriteTraceId, dealname or id (deal routes), or its from and to ids
-   * (association routes).
+   * routes), its objectWriteTraceId, id or name (deal, listing and custom object routes: dealname,
+   * hs_name, the primary display property), or its from and to ids (association routes).
    */
   emailPattern?: string;
 }
@@ -124,14 +125,58 @@ export interface DealSnapshot {
   archived: boolean;
 }
 
-/** One direction of an association: a contact–deal pair shows up twice (contact → deal 4, deal → contact 3). */
+/** A record of any object type but contacts (deals, listings, custom objects), as `objects()` shows it. */
+export interface ObjectSnapshot {
+  id: string;
+  properties: Record<string, string | null>;
+  createdAt: string;
+  updatedAt: string;
+  archived: boolean;
+}
+
+/**
+ * One direction of an association: a contact–deal pair shows up twice (contact → deal 4, deal →
+ * contact 3), a labeled one once more each way per label (with its inverse label the other way).
+ * Object types are `contacts` and `deals`, or the objectTypeId of any other type (`0-420`, `2-…`).
+ */
 export interface AssociationSnapshot {
-  fromObjectType: 'contacts' | 'deals';
+  fromObjectType: string;
   fromObjectId: string;
-  toObjectType: 'contacts' | 'deals';
+  toObjectType: string;
   toObjectId: string;
   category: 'HUBSPOT_DEFINED' | 'USER_DEFINED' | 'INTEGRATOR_DEFINED' | 'WORK';
   associationTypeId: number;
+  /** The label of a labeled association type; unlabeled types have none. */
+  label?: string;
+}
+
+/** AssociationDefinition of the schemas API: a custom object type's association to another type. */
+export interface AssociationDefinitionSnapshot {
+  id: string;
+  fromObjectTypeId: string;
+  toObjectTypeId: string;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** ObjectSchema of the schemas API: a custom object type. */
+export interface ObjectSchemaSnapshot {
+  id: string;
+  objectTypeId: string;
+  fullyQualifiedName: string;
+  name: string;
+  labels: { singular?: string; plural?: string };
+  description?: string;
+  primaryDisplayProperty?: string;
+  requiredProperties: string[];
+  searchableProperties: string[];
+  secondaryDisplayProperties: string[];
+  properties: PropertyDefinition[];
+  associations: AssociationDefinitionSnapshot[];
+  archived: boolean;
+  createdAt?: string;
+  updatedAt?: string;
 }
 
 /** Webhooks API v3 SettingsResponse. */
@@ -159,6 +204,19 @@ export interface HubSpotSandbox extends SandboxHandle<FaultRule, RecordedRequest
   deals(): DealSnapshot[];
   /** Every association, one entry per direction, oldest first. */
   associations(): AssociationSnapshot[];
+  /**
+   * The associations from one object type to another (either named as association paths name it:
+   * `contacts`, `deal`, `0-420`, `2-…`, `p<portalId>_<name>`), with their labels, oldest first.
+   */
+  associationsBetween(fromType: string, toType: string): AssociationSnapshot[];
+  /**
+   * Every record of an object type, archived ones included, oldest first: `contacts`, `deals`,
+   * listings (`0-420`, also `listings` here), a custom type by objectTypeId or fully qualified name.
+   */
+  objects(objectType: string): ObjectSnapshot[];
+  /** The custom object schemas, as `GET /crm-object-schemas/v3/schemas` answers them, oldest first. */
+  schemas(): ObjectSchemaSnapshot[];
+  /** Back to the start: seeded contacts only; no deals, listings, custom object types, labels or associations. */
   reset(): void;
   /** Turns webhook deliveries on (or moves them) or, with null, off. Needs webhooks.clientSecret. */
   setWebhookTarget(targetUrl: string | null): void;

@@ -1,0 +1,181 @@
+/**
+ * Consumer of the buildium-sync queue: moves Buildium sync jobs along (core/buildium-jobs.ts),
+ * one message at a time: `advance` (plan a phase, queue its pages), `page` (sync one page of one
+ * listing), `records` (named records from a Buildium webhook or a resolved review).
+ *
+ * A message that fails is retried with backoff (SQS visibility); on its last receive the job is
+ * marked failed (its cursor does not move) and the message goes to the DLQ, from where the resync
+ * flow redrives it: a redriven page that finishes the job completes it after all.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { BuildiumClient, NotFoundInBuildiumError } from '../connectors/buildium/client.js';
+import { HubSpotClient } from '../connectors/hubspot/client.js';
+import { HubSpotObjectsAdapter } from '../connectors/hubspot/objects.js';
+import { RollingWindowBudget } from '../connectors/hubspot/rate-budget.js';
+import { effectiveConfig } from '../core/buildium-config.js';
+import { BUILDIUM_CURSOR, handleSyncMessage, SyncMessageSchema, type BuildiumReader, type JobDeps, type ListKind, type SyncMessage } from '../core/buildium-jobs.js';
+import type { ConflictStrategy } from '../core/buildium-records.js';
+import { RetryableError } from '../core/errors.js';
+import { backoffSeconds } from '../core/retry-policy.js';
+import { ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
+import { observability, once } from '../runtime/observability.js';
+import { BUILDIUM_SECRET, HUBSPOT_SECRET, optionalSecretField, secretField } from '../runtime/secrets.js';
+import { parseRecord, receiveCount, SqsQueue } from '../runtime/sqs-queue.js';
+import { DynamoBuildiumConfig } from '../store/buildium-config.js';
+import { DynamoBuildiumMappings } from '../store/buildium-mappings.js';
+import { DynamoCursors } from '../store/cursors.js';
+import { createDocumentClient } from '../store/dynamo-client.js';
+import { DynamoSyncJobs } from '../store/sync-jobs.js';
+
+const { logger, metrics } = observability('buildium-sync');
+
+export const BUILDIUM_DEFAULT_BASE_URL = 'https://api.buildium.com';
+
+/** Long-lived parts, built once per execution environment. */
+export interface BuildiumSyncParts {
+  readonly buildium: BuildiumClient;
+  readonly hubspot: HubSpotClient;
+  readonly mappings: DynamoBuildiumMappings;
+  readonly jobs: DynamoSyncJobs;
+  readonly cursors: DynamoCursors;
+  readonly config: DynamoBuildiumConfig;
+  readonly queue: SqsQueue;
+  readonly unitObjectType: () => Promise<string>;
+  readonly defaultStrategy: ConflictStrategy;
+  readonly maxReceiveCount: number;
+}
+
+export function composeFromEnvironment(): BuildiumSyncParts {
+  const db = createDocumentClient(new DynamoDBClient({}));
+  const stateTable = env.required(ENV.syncStateTable);
+  const portalId = secretField(HUBSPOT_SECRET, 'portalId');
+  const unitName = env.optional(ENV.buildiumUnitObject) ?? 'unit';
+  const baseUrl = optionalSecretField(BUILDIUM_SECRET, 'baseUrl');
+  return {
+    buildium: new BuildiumClient({
+      baseUrl: async () => ((await baseUrl()) as string | undefined) ?? BUILDIUM_DEFAULT_BASE_URL,
+      clientId: secretField(BUILDIUM_SECRET, 'clientId'),
+      clientSecret: secretField(BUILDIUM_SECRET, 'clientSecret'),
+    }),
+    hubspot: new HubSpotClient({
+      baseUrl: env.optional(ENV.hubspotBaseUrl) ?? HUBSPOT_DEFAULT_BASE_URL,
+      accessToken: secretField(HUBSPOT_SECRET, 'accessToken'),
+      budget: new RollingWindowBudget(),
+    }),
+    mappings: new DynamoBuildiumMappings(db, env.required(ENV.mappingsTable)),
+    jobs: new DynamoSyncJobs(db, stateTable),
+    cursors: new DynamoCursors(db, stateTable),
+    config: new DynamoBuildiumConfig(db, stateTable),
+    queue: new SqsQueue(new SQSClient({}), { queueUrl: env.required(ENV.buildiumSyncQueueUrl) }),
+    // A custom object's fully qualified name is p<portalId>_<name> (HubSpot CRM objects API).
+    unitObjectType: async () => (unitName.startsWith('2-') ? unitName : `p${await portalId()}_${unitName}`),
+    defaultStrategy: (env.optional(ENV.buildiumConflictStrategy) as ConflictStrategy | undefined) ?? 'buildium_wins',
+    maxReceiveCount: env.integer(ENV.buildiumSyncMaxReceiveCount, 8),
+  };
+}
+
+/** Buildium's listings as the job core reads them. */
+export function buildiumReader(client: BuildiumClient): BuildiumReader {
+  const getters: Record<ListKind, (id: number) => Promise<unknown>> = {
+    rentals: (id) => client.getRental(id),
+    tenants: (id) => client.getTenant(id),
+    units: (id) => client.getUnit(id),
+    leases: (id) => client.getLease(id),
+  };
+  const window = (w: { from?: string; to?: string }) => ({ ...(w.from ? { lastUpdatedFrom: w.from } : {}), ...(w.to ? { lastUpdatedTo: w.to } : {}) });
+  return {
+    async count(list, w) {
+      return (await client.page(list, { offset: 0, pageSize: 1, ...window(w) })).total;
+    },
+    async page(list, offset, limit, w) {
+      return (await client.page(list, { offset, pageSize: limit, ...window(w) })).records;
+    },
+    async byId(list, id) {
+      try {
+        return await getters[list](id);
+      } catch (error) {
+        if (error instanceof NotFoundInBuildiumError) return undefined;
+        throw error;
+      }
+    },
+  };
+}
+
+export function makeHandler(getParts: () => BuildiumSyncParts) {
+  async function one(message: SyncMessage, record: SQSRecord): Promise<number> {
+    const parts = getParts();
+    const hubspot = new HubSpotObjectsAdapter(parts.hubspot);
+    const deps: JobDeps = {
+      reader: buildiumReader(parts.buildium),
+      jobs: parts.jobs,
+      queue: {
+        async send(messages) {
+          const { failed } = await parts.queue.sendBodies(messages.map((m) => JSON.stringify(m)));
+          if (failed.length > 0) throw new RetryableError(`${failed.length} of ${messages.length} Buildium sync messages could not be queued`);
+        },
+      },
+      cursor: { set: (value) => parts.cursors.set(BUILDIUM_CURSOR, value) },
+      records: async () => ({
+        hubspot,
+        mappings: parts.mappings,
+        config: effectiveConfig(await parts.config.get(), parts.defaultStrategy),
+        unitObjectType: await parts.unitObjectType(),
+      }),
+      log: logger,
+    };
+    const outcome = await handleSyncMessage(message, deps);
+    if (outcome.report) {
+      logger.info('Buildium records synced', { kind: message.kind, jobId: message.jobId, ...outcome.report, hubspotCalls: hubspot.calls, receiveCount: receiveCount(record) });
+    }
+    return hubspot.calls;
+  }
+
+  return middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const parts = getParts();
+    let calls = 0;
+    const response = await processPartialResponse(
+      event,
+      async (record: SQSRecord) => {
+        const message = parseRecord(record, SyncMessageSchema) as SyncMessage | undefined;
+        if (!message) throw new Error(`message ${record.messageId} is not a Buildium sync message`);
+        try {
+          calls += await one(message, record);
+        } catch (error) {
+          const received = receiveCount(record);
+          const reason = error instanceof Error ? error.message : String(error);
+          if (received >= parts.maxReceiveCount) {
+            // Its last try: park it (the DLQ), fail the job so its cursor stays, say why.
+            logger.error('Buildium sync message failed for good; parked in the DLQ', { jobId: message.jobId, kind: message.kind, reason });
+            await parts.jobs.recordError(message.jobId, message.kind, describe(message), reason, 'api_error').catch(() => undefined);
+            await parts.jobs.setStatus(message.jobId, 'failed').catch(() => undefined);
+          } else {
+            const delaySeconds = backoffSeconds(received, Math.random, error instanceof RetryableError ? error.retryAfterMs : undefined);
+            logger.warn('Buildium sync message will be retried', { jobId: message.jobId, kind: message.kind, reason, delaySeconds });
+            await parts.queue.retryAfter([{ receiptHandle: record.receiptHandle, delaySeconds }]).catch(() => undefined);
+          }
+          metrics.addMetric('BuildiumSyncMessagesFailed', MetricUnit.Count, 1);
+          throw error;
+        }
+      },
+      new BatchProcessor(EventType.SQS),
+      { context, throwOnFullBatchFailure: false },
+    );
+    metrics.addMetric('HubSpotCalls', MetricUnit.Count, calls);
+    metrics.publishStoredMetrics();
+    return response;
+  }).use(injectLambdaContext(logger, { resetKeys: true }));
+}
+
+function describe(message: SyncMessage): string {
+  if (message.kind === 'page') return `${message.list}@${message.offset}`;
+  if (message.kind === 'advance') return `phase ${message.phase}`;
+  return message.refs.map((r) => `${r.list}/${r.id}`).join(',').slice(0, 200);
+}
+
+export const handler = makeHandler(once(composeFromEnvironment));

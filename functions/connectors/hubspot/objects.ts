@@ -1,0 +1,199 @@
+/**
+ * HubSpot CRM objects of any type, as the Buildium sync needs them (`HubSpotObjects` in
+ * core/buildium-records.ts): batch upsert by a unique property, batch update by id, batch read,
+ * and v4 associations (default, labeled, label removal), each at most 100 records per call
+ * (associations at most ASSOCIATION_BATCH_MAX) and counted, over `HubSpotClient.send` (rate
+ * budget, timeouts, error classification).
+ *
+ * Paths follow the official documents in shared/specs/hubspot: crm-objects-v3 (any object type,
+ * `0-420` for listings, a custom object by its fully qualified name), crm-associations-v4 and
+ * crm-associations-schema-v4 (association labels).
+ *
+ * Per-record refusals (a 207's errors naming inputs) come back as `rejected` with HubSpot's reason,
+ * so one bad record fails alone; an answer of an unexpected shape is retryable as a whole.
+ */
+import { z } from 'zod';
+import { PermanentError, RetryableError } from '../../core/errors.js';
+import type { AssociationPair, HubSpotObjects, LabelName, ObjectWriteResult } from '../../core/buildium-records.js';
+import { HUBSPOT_BATCH_MAX, type HubSpotClient } from './client.js';
+import { BatchReadResponseSchema, BatchUpsertResponseSchema, StandardErrorSchema, type StandardError } from './schemas.js';
+
+/** Inputs per v4 association batch call; HubSpot takes up to 2,000 (sandbox and docs), we send 1,000 at most. */
+export const ASSOCIATION_BATCH_MAX = 1000;
+
+const CallResponseSchema = z.object({ status: z.string().optional(), results: z.array(z.unknown()).optional(), errors: z.array(StandardErrorSchema).optional() });
+const LabelsSchema = z.object({
+  results: z.array(z.object({ category: z.string(), typeId: z.number().int(), label: z.string().nullable().optional(), name: z.string().optional() })),
+});
+
+export interface CallOptions {
+  readonly maxWaitMs: number;
+  readonly timeoutMs: number;
+}
+
+/** The association labels `setup hubspot` creates between contacts and units (see setup-buildium.ts). */
+export const LABEL_NAMES: Readonly<Record<LabelName, string>> = {
+  active_tenant: 'active_tenant',
+  inactive_tenant: 'inactive_tenant',
+  emergency_contact: 'emergency_contact',
+};
+
+export class HubSpotObjectsAdapter implements HubSpotObjects {
+  calls = 0;
+  private readonly labelIds = new Map<string, number>();
+
+  constructor(
+    private readonly client: HubSpotClient,
+    private readonly options: CallOptions = { maxWaitMs: 10_000, timeoutMs: 10_000 },
+  ) {}
+
+  async upsert(objectType: string, idProperty: string, inputs: readonly { key: string; properties: Readonly<Record<string, string>> }[]): Promise<ObjectWriteResult> {
+    const written = new Map<string, { id: string; created: boolean }>();
+    const rejected = new Map<string, string>();
+    if (inputs.length === 0) return { written, rejected };
+    if (inputs.length > HUBSPOT_BATCH_MAX) throw new Error(`at most ${HUBSPOT_BATCH_MAX} inputs per upsert, got ${inputs.length}`);
+    const caseless = idProperty === 'email';
+    const norm = (v: string) => (caseless ? v.toLowerCase() : v);
+    this.calls += 1;
+    const response = await this.client.send(
+      'POST',
+      `/crm/v3/objects/${objectType}/batch/upsert`,
+      { inputs: inputs.map((i) => ({ idProperty, id: i.key, properties: { ...i.properties, [idProperty]: i.key } })) },
+      this.options,
+    );
+    const parsed = BatchUpsertResponseSchema.safeParse(response.body);
+    if (!parsed.success) throw new RetryableError(`HubSpot ${objectType} upsert answered an unexpected shape: ${parsed.error.issues[0]?.message ?? ''}`);
+    const wanted = new Map(inputs.map((i) => [norm(i.key), i.key]));
+    parsed.data.results.forEach((result, index) => {
+      const value = result.properties[idProperty];
+      const key = value ? wanted.get(norm(value)) : parsed.data.results.length === inputs.length ? inputs[index]?.key : undefined;
+      if (key !== undefined) written.set(key, { id: result.id, created: result.new });
+    });
+    collectRejected(parsed.data.errors, inputs.map((i) => i.key), written, rejected, norm);
+    return { written, rejected };
+  }
+
+  async update(objectType: string, inputs: readonly { id: string; properties: Readonly<Record<string, string>> }[]): Promise<ObjectWriteResult> {
+    const written = new Map<string, { id: string; created: boolean }>();
+    const rejected = new Map<string, string>();
+    if (inputs.length === 0) return { written, rejected };
+    if (inputs.length > HUBSPOT_BATCH_MAX) throw new Error(`at most ${HUBSPOT_BATCH_MAX} inputs per update, got ${inputs.length}`);
+    this.calls += 1;
+    const response = await this.client.send('POST', `/crm/v3/objects/${objectType}/batch/update`, { inputs: inputs.map((i) => ({ id: i.id, properties: i.properties })) }, this.options);
+    const parsed = BatchReadResponseSchema.safeParse(response.body);
+    if (!parsed.success) throw new RetryableError(`HubSpot ${objectType} update answered an unexpected shape: ${parsed.error.issues[0]?.message ?? ''}`);
+    for (const result of parsed.data.results) written.set(result.id, { id: result.id, created: false });
+    collectRejected(parsed.data.errors, inputs.map((i) => i.id), written, rejected, (v) => v);
+    return { written, rejected };
+  }
+
+  async read(objectType: string, ids: readonly string[], properties: readonly string[]): Promise<Map<string, Record<string, string | null>>> {
+    const out = new Map<string, Record<string, string | null>>();
+    for (let i = 0; i < ids.length; i += HUBSPOT_BATCH_MAX) {
+      const chunk = ids.slice(i, i + HUBSPOT_BATCH_MAX);
+      this.calls += 1;
+      const response = await this.client.send(
+        'POST',
+        `/crm/v3/objects/${objectType}/batch/read`,
+        { inputs: chunk.map((id) => ({ id })), properties, propertiesWithHistory: [], archived: false },
+        this.options,
+      );
+      const parsed = BatchReadResponseSchema.safeParse(response.body);
+      if (!parsed.success) throw new RetryableError(`HubSpot ${objectType} read answered an unexpected shape: ${parsed.error.issues[0]?.message ?? ''}`);
+      for (const r of parsed.data.results) out.set(r.id, r.properties);
+    }
+    return out;
+  }
+
+  /** Default (unlabeled) associations; returns the pairs HubSpot refused with its reason. */
+  async associateDefault(from: string, to: string, pairs: readonly AssociationPair[]): Promise<Map<AssociationPair, string>> {
+    return this.pairCalls(`/crm/v4/associations/${from}/${to}/batch/associate/default`, pairs, (p) => ({ from: { id: p.fromId }, to: { id: p.toId } }));
+  }
+
+  /** Labeled associations (the label is added; other labels on the pair stay). */
+  async associateLabeled(from: string, to: string, label: LabelName, pairs: readonly AssociationPair[]): Promise<Map<AssociationPair, string>> {
+    if (pairs.length === 0) return new Map();
+    const typeId = await this.labelTypeId(from, to, label);
+    return this.pairCalls(`/crm/v4/associations/${from}/${to}/batch/create`, pairs, (p) => ({
+      from: { id: p.fromId },
+      to: { id: p.toId },
+      types: [{ associationCategory: 'USER_DEFINED', associationTypeId: typeId }],
+    }));
+  }
+
+  /** Removes one label from each pair, keeping the association and its other labels. */
+  async removeLabel(from: string, to: string, label: LabelName, pairs: readonly AssociationPair[]): Promise<Map<AssociationPair, string>> {
+    if (pairs.length === 0) return new Map();
+    const typeId = await this.labelTypeId(from, to, label);
+    return this.pairCalls(`/crm/v4/associations/${from}/${to}/batch/labels/archive`, pairs, (p) => ({
+      from: { id: p.fromId },
+      to: { id: p.toId },
+      types: [{ associationCategory: 'USER_DEFINED', associationTypeId: typeId }],
+    }));
+  }
+
+  /** A label's type id, read once per process (only when an association is to be written). */
+  private async labelTypeId(from: string, to: string, label: LabelName): Promise<number> {
+    const key = `${from}|${to}|${label}`;
+    const known = this.labelIds.get(key);
+    if (known !== undefined) return known;
+    this.calls += 1;
+    const response = await this.client.send('GET', `/crm/associations/v4/${from}/${to}/labels`, undefined, this.options);
+    const parsed = LabelsSchema.safeParse(response.body);
+    if (!parsed.success) throw new RetryableError(`HubSpot association labels answered an unexpected shape: ${parsed.error.issues[0]?.message ?? ''}`);
+    const wantedName = LABEL_NAMES[label];
+    for (const t of parsed.data.results) {
+      if (t.category !== 'USER_DEFINED') continue;
+      const name = t.name ?? t.label ?? '';
+      const found = (Object.keys(LABEL_NAMES) as LabelName[]).find((l) => LABEL_NAMES[l] === name || labelText(l) === t.label);
+      if (found) this.labelIds.set(`${from}|${to}|${found}`, t.typeId);
+    }
+    const id = this.labelIds.get(key);
+    if (id === undefined) throw new PermanentError(`HubSpot has no "${labelText(label)}" association label (${wantedName}) from ${from} to ${to}: run \`npm run sync -- setup hubspot\``);
+    return id;
+  }
+
+  private async pairCalls(path: string, pairs: readonly AssociationPair[], input: (p: AssociationPair) => unknown): Promise<Map<AssociationPair, string>> {
+    const refused = new Map<AssociationPair, string>();
+    for (let i = 0; i < pairs.length; i += ASSOCIATION_BATCH_MAX) {
+      const chunk = pairs.slice(i, i + ASSOCIATION_BATCH_MAX);
+      this.calls += 1;
+      const response = await this.client.send('POST', path, { inputs: chunk.map(input) }, this.options);
+      const parsed = CallResponseSchema.safeParse(response.body ?? {});
+      if (!parsed.success) throw new RetryableError(`HubSpot ${path} answered an unexpected shape: ${parsed.error.issues[0]?.message ?? ''}`);
+      for (const error of parsed.data.errors ?? []) {
+        const ids = new Set(Object.values(error.context ?? {}).flat());
+        for (const p of chunk) if (ids.size === 0 || ids.has(p.fromId) || ids.has(p.toId)) refused.set(p, describe(error));
+      }
+    }
+    return refused;
+  }
+}
+
+/** The human label setup gives each label name. */
+export function labelText(label: LabelName): string {
+  return { active_tenant: 'Active tenant', inactive_tenant: 'Inactive tenant', emergency_contact: 'Emergency contact' }[label];
+}
+
+function collectRejected(
+  errors: readonly StandardError[] | undefined,
+  keys: readonly string[],
+  written: ReadonlyMap<string, unknown>,
+  rejected: Map<string, string>,
+  norm: (v: string) => string,
+): void {
+  for (const error of errors ?? []) {
+    const named = new Set(Object.values(error.context ?? {}).flat().map(norm));
+    for (const key of keys) {
+      if (written.has(key) || rejected.has(key)) continue;
+      if (named.size === 0 || named.has(norm(key))) rejected.set(key, describe(error));
+    }
+  }
+  for (const key of keys) if (!written.has(key) && !rejected.has(key)) rejected.set(key, 'HubSpot returned no result for it');
+}
+
+function describe(error: StandardError): string {
+  const detail = error.errors?.map((e) => e.message).filter((m) => m !== error.message) ?? [];
+  const head = error.category ? `${error.category}: ${error.message}` : error.message;
+  return [head, ...detail].join('; ').slice(0, 1000);
+}

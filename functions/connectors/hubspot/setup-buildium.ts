@@ -1,0 +1,162 @@
+/**
+ * `npm run sync -- setup hubspot`, Buildium part (CONTRACT.md): what the Buildium sync writes to,
+ * created idempotently:
+ * - contact properties: `buildium_tenant_id` (unique), `buildium_comment`, and the two sensitive
+ *   ones (`date_of_birth`, `tax_id`) so an override can turn them on;
+ * - Listings (`0-420`) properties of seed 002's table, `buildium_property_id` unique;
+ * - the Unit custom object (crm-object-schemas v3), with seed 002's unit fields, associated with
+ *   contacts and listings; missing properties are added to an existing schema;
+ * - association labels: contact → unit "Active tenant" / "Inactive tenant", contact → contact
+ *   "Emergency contact".
+ */
+import { z } from 'zod';
+import { PermanentError } from '../../core/errors.js';
+import type { HubSpotClient } from './client.js';
+import { labelText } from './objects.js';
+import { ensureProperties, type PropertyDefinition, type SetupAction } from './setup.js';
+
+const CALL = { maxWaitMs: 10_000, timeoutMs: 10_000 };
+
+const text = (name: string, label: string, groupName: string, extra: Partial<PropertyDefinition> = {}): PropertyDefinition => ({
+  name,
+  label,
+  description: `Buildium: ${label.toLowerCase()} (written by crm-sync).`,
+  groupName,
+  type: 'string',
+  fieldType: 'text',
+  ...extra,
+});
+const number = (name: string, label: string, groupName: string): PropertyDefinition => ({ ...text(name, label, groupName), type: 'number', fieldType: 'number' });
+
+export function buildiumContactProperties(): PropertyDefinition[] {
+  return [
+    text('buildium_tenant_id', 'Buildium tenant ID', 'contactinformation', { hasUniqueValue: true }),
+    text('buildium_comment', 'Buildium comment', 'contactinformation', { fieldType: 'textarea' }),
+    // Standard in HubSpot portals (a 409 there); created where it is missing (a fresh sandbox).
+    text('hs_additional_emails', 'Additional email addresses', 'contactinformation'),
+    { ...text('date_of_birth', 'Date of birth', 'contactinformation'), type: 'date', fieldType: 'date' },
+    text('tax_id', 'Tax ID', 'contactinformation'),
+  ];
+}
+
+export function listingProperties(): PropertyDefinition[] {
+  const g = 'listing_information';
+  return [
+    text('buildium_property_id', 'Buildium property ID', g, { hasUniqueValue: true }),
+    text('name', 'Name', g),
+    text('address', 'Address', g),
+    number('total_units', 'Total units', g),
+    number('year_built', 'Year built', g),
+    text('property_type', 'Property type', g),
+    text('amenities', 'Amenities', g),
+    number('base_rent_amount', 'Base rent amount', g),
+    text('description', 'Description', g, { fieldType: 'textarea' }),
+  ];
+}
+
+export function unitProperties(): PropertyDefinition[] {
+  const g = 'unit_information';
+  return [
+    text('buildium_unit_id', 'Buildium unit ID', g, { hasUniqueValue: true }),
+    text('listing_id', 'Buildium property ID', g),
+    text('unit_number', 'Unit number', g),
+    number('bedrooms', 'Bedrooms', g),
+    number('bathrooms', 'Bathrooms', g),
+    number('square_feet', 'Square feet', g),
+    number('market_rent', 'Market rent', g),
+    text('unit_description', 'Description', g, { fieldType: 'textarea' }),
+    {
+      ...text('occupancy_status', 'Occupancy status', g),
+      type: 'enumeration',
+      fieldType: 'select',
+      options: [
+        { label: 'Occupied', value: 'occupied' },
+        { label: 'Vacant', value: 'vacant' },
+      ],
+    },
+    {
+      ...text('listing_status', 'Listing status', g),
+      type: 'enumeration',
+      fieldType: 'select',
+      options: [
+        { label: 'Listed', value: 'listed' },
+        { label: 'Unlisted', value: 'unlisted' },
+      ],
+    },
+  ];
+}
+
+const SchemasSchema = z.object({ results: z.array(z.object({ name: z.string(), objectTypeId: z.string(), fullyQualifiedName: z.string() })) });
+const SchemaSchema = z.object({ objectTypeId: z.string(), fullyQualifiedName: z.string() });
+const LabelsSchema = z.object({ results: z.array(z.object({ category: z.string(), typeId: z.number(), label: z.string().nullable().optional() })) });
+
+export interface BuildiumSetupResult {
+  readonly actions: SetupAction[];
+  readonly unitObjectType: string;
+  readonly labels: Array<{ from: string; to: string; label: string; action: 'created' | 'unchanged' }>;
+}
+
+export async function ensureBuildiumObjects(client: HubSpotClient, unitName = 'unit'): Promise<BuildiumSetupResult> {
+  const actions: SetupAction[] = [
+    ...(await ensureProperties(client, 'contacts', buildiumContactProperties())),
+    ...(await ensureProperties(client, '0-420', listingProperties())),
+  ];
+  const unit = await ensureUnitSchema(client, unitName);
+  actions.push({ property: `schema ${unitName}`, action: unit.created ? 'created' : 'unchanged' });
+  if (!unit.created) actions.push(...(await ensureProperties(client, unit.objectTypeId, unitProperties())));
+  const labels = [
+    ...(await ensureLabels(client, 'contacts', unit.objectTypeId, ['active_tenant', 'inactive_tenant'])),
+    ...(await ensureLabels(client, 'contacts', 'contacts', ['emergency_contact'])),
+  ];
+  return { actions, unitObjectType: unit.objectTypeId, labels };
+}
+
+async function ensureUnitSchema(client: HubSpotClient, name: string): Promise<{ objectTypeId: string; created: boolean }> {
+  const existing = SchemasSchema.parse((await client.send('GET', '/crm-object-schemas/v3/schemas', undefined, CALL)).body).results.find((s) => s.name === name);
+  if (existing) return { objectTypeId: existing.objectTypeId, created: false };
+  const body = {
+    name,
+    labels: { singular: 'Unit', plural: 'Units' },
+    description: 'A Buildium rental unit (written by crm-sync).',
+    primaryDisplayProperty: 'unit_number',
+    secondaryDisplayProperties: ['buildium_unit_id'],
+    searchableProperties: ['unit_number', 'buildium_unit_id'],
+    requiredProperties: ['buildium_unit_id'],
+    properties: unitProperties().map((p) => ({
+      name: p.name,
+      label: p.label,
+      description: p.description,
+      type: p.type,
+      fieldType: p.fieldType,
+      ...(p.hasUniqueValue ? { hasUniqueValue: true } : {}),
+      ...(p.options ? { options: p.options.map((o, displayOrder) => ({ ...o, displayOrder, hidden: false })) } : {}),
+    })),
+    associatedObjects: ['CONTACT', '0-420'],
+  };
+  try {
+    const created = SchemaSchema.parse((await client.send('POST', '/crm-object-schemas/v3/schemas', body, CALL)).body);
+    return { objectTypeId: created.objectTypeId, created: true };
+  } catch (error) {
+    // Created by a concurrent setup: read it again.
+    if (!(error instanceof PermanentError && error.status === 409)) throw error;
+    const again = SchemasSchema.parse((await client.send('GET', '/crm-object-schemas/v3/schemas', undefined, CALL)).body).results.find((s) => s.name === name);
+    if (!again) throw error;
+    return { objectTypeId: again.objectTypeId, created: false };
+  }
+}
+
+async function ensureLabels(client: HubSpotClient, from: string, to: string, names: readonly ('active_tenant' | 'inactive_tenant' | 'emergency_contact')[]) {
+  const path = `/crm/associations/v4/${from}/${to}/labels`;
+  const have = new Set(LabelsSchema.parse((await client.send('GET', path, undefined, CALL)).body).results.map((r) => r.label ?? ''));
+  const out: BuildiumSetupResult['labels'] = [];
+  for (const name of names) {
+    const label = labelText(name);
+    if (have.has(label)) {
+      out.push({ from, to, label, action: 'unchanged' });
+      continue;
+    }
+    await client.send('POST', path, { label, name }, CALL);
+    out.push({ from, to, label, action: 'created' });
+  }
+  return out;
+}

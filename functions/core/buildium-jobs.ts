@@ -1,0 +1,396 @@
+/**
+ * Buildium sync jobs (issue 5 §3): how a job moves from "opened" to "completed" through the
+ * buildium-sync queue, one small message at a time, so no Lambda ever holds a whole portfolio.
+ *
+ * Phases, because HubSpot associations need both ends to exist:
+ *   0. rental properties (→ listings) and tenants (→ contacts, emergency contacts)
+ *   1. units (→ Unit objects, associated with their listings)
+ *   2. leases (→ labeled associations between tenants' contacts and units)
+ *
+ * - `advance(p)`: counts each listing of phase p (Buildium's X-Total-Count, one small read each),
+ *   records the plan on the job (conditional: only from phase p-1 with nothing pending), then
+ *   queues one `page` message per page. A redelivered `advance` finds the plan and queues the
+ *   same pages again, which is harmless: pages are done once.
+ * - `page`: reads one page (limit/offset, sorted by Id, in the job's lastupdated window), syncs
+ *   its records, then in one DynamoDB transaction marks the page done, adds its counts and takes
+ *   one from the phase's pending pages. A page already done is not counted twice. The page that
+ *   brings the count to zero queues `advance(p+1)`, or completes the job.
+ * - Completing moves the cursor to the job's start (forward only), so the next incremental
+ *   window starts there (minus an overlap; records seen twice are skipped by their hash).
+ * - `records`: named records (a Buildium webhook, a resolved review), read by id with what they
+ *   depend on (a lease's unit and tenants, a unit's property) and synced at once.
+ */
+import { z } from 'zod';
+import type { Log } from './ports.js';
+import {
+  type ConflictStrategy,
+  syncLeases,
+  syncRentals,
+  syncTenants,
+  syncUnits,
+  type AuditChange,
+  type LeaseRecord,
+  type PageReport,
+  type RecordDeps,
+  type RentalRecord,
+  type ReviewItem,
+  type SyncErrorRecord,
+  type TenantRecord,
+  type UnitRecord,
+} from './buildium-records.js';
+
+/** The incremental cursor's name in the sync-state table. */
+export const BUILDIUM_CURSOR = 'buildium';
+
+export type ListKind = 'rentals' | 'tenants' | 'units' | 'leases';
+export const PHASES: readonly (readonly ListKind[])[] = [['rentals', 'tenants'], ['units'], ['leases']];
+export const LIST_KINDS: readonly ListKind[] = ['rentals', 'tenants', 'units', 'leases'];
+
+export type SyncMessage =
+  | { readonly kind: 'advance'; readonly jobId: string; readonly phase: number }
+  | {
+      readonly kind: 'page';
+      readonly jobId: string;
+      readonly phase: number;
+      readonly list: ListKind;
+      readonly offset: number;
+      readonly limit: number;
+      /** Buildium sent no X-Total-Count: a full page queues the next one. */
+      readonly chain?: boolean;
+    }
+  | {
+      readonly kind: 'records';
+      readonly jobId: string;
+      /** Names the message's work (a webhook body's hash), so a redelivery is counted once. */
+      readonly key: string;
+      readonly refs: readonly { list: ListKind; id: number }[];
+      readonly force?: boolean;
+      /** A resolved manual review: this strategy for these records. */
+      readonly strategy?: ConflictStrategy;
+    };
+
+const ListKindSchema = z.enum(['rentals', 'tenants', 'units', 'leases']);
+/** The queue's messages, checked on the way out of SQS. */
+export const SyncMessageSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('advance'), jobId: z.string().min(1), phase: z.number().int().min(0) }),
+  z.object({
+    kind: z.literal('page'),
+    jobId: z.string().min(1),
+    phase: z.number().int().min(0),
+    list: ListKindSchema,
+    offset: z.number().int().min(0),
+    limit: z.number().int().min(1).max(1000),
+    chain: z.boolean().optional(),
+  }),
+  z.object({
+    kind: z.literal('records'),
+    jobId: z.string().min(1),
+    key: z.string().min(1),
+    refs: z.array(z.object({ list: ListKindSchema, id: z.number().int().positive() })).min(1).max(100),
+    force: z.boolean().optional(),
+    strategy: z.enum(['buildium_wins', 'hubspot_wins', 'manual_review', 'merge_fields']).optional(),
+  }),
+]);
+
+export type JobMode = 'incremental' | 'full';
+export type JobStatus = 'pending' | 'running' | 'completed' | 'failed';
+
+export interface JobState {
+  readonly jobId: string;
+  readonly mode: JobMode;
+  readonly status: JobStatus;
+  /** -1 before the first phase starts. */
+  readonly phase: number;
+  readonly pagesPending: number;
+  /** Pages planned per listing for the current phase. */
+  readonly plan: Readonly<Partial<Record<ListKind, number>>>;
+  readonly windowFrom?: string;
+  readonly windowTo: string;
+  readonly pageSize: number;
+}
+
+export interface Window {
+  readonly from?: string;
+  readonly to?: string;
+}
+
+export interface BuildiumReader {
+  /** Records in the listing (X-Total-Count), null when Buildium does not say. */
+  count(list: ListKind, window: Window): Promise<number | null>;
+  page(list: ListKind, offset: number, limit: number, window: Window): Promise<readonly unknown[]>;
+  /** One record by id; undefined when Buildium has none (deleted, or never there). */
+  byId(list: ListKind, id: number): Promise<unknown>;
+}
+
+export interface PageCounts {
+  readonly processed: number;
+  readonly created: number;
+  readonly updated: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly invalid: number;
+  readonly duplicateEmails: number;
+}
+
+export interface JobLedger {
+  state(jobId: string): Promise<JobState | undefined>;
+  /** Sets phase p with its plan if the job is at phase p-1 with nothing pending; false otherwise. */
+  startPhase(jobId: string, phase: number, plan: Partial<Record<ListKind, number>>, pages: number): Promise<boolean>;
+  /** Marks a page done, adds its counts and takes one pending page (plus `morePages`); false when it was done already. */
+  completePage(jobId: string, pageKey: string, counts: PageCounts, options?: { morePages?: number; pending?: boolean }): Promise<boolean>;
+  setStatus(jobId: string, status: 'running' | 'completed' | 'failed'): Promise<void>;
+  recordErrors(jobId: string, errors: readonly SyncErrorRecord[]): Promise<void>;
+  audit(jobId: string, pageKey: string, changes: readonly AuditChange[]): Promise<void>;
+  review(jobId: string, items: readonly ReviewItem[]): Promise<void>;
+}
+
+export interface JobDeps {
+  readonly reader: BuildiumReader;
+  readonly jobs: JobLedger;
+  readonly queue: { send(messages: readonly SyncMessage[]): Promise<void> };
+  readonly cursor: { set(value: string): Promise<void> };
+  /** Built per message (the configuration is read fresh, so overrides apply without a deploy). */
+  readonly records: () => Promise<RecordDeps>;
+  readonly log: Log;
+}
+
+export interface MessageOutcome {
+  readonly hubspotCalls?: number;
+  readonly report?: PageCounts;
+}
+
+const SYNC: Record<ListKind, (records: readonly unknown[], deps: RecordDeps) => Promise<PageReport>> = {
+  rentals: (r, d) => syncRentals(r as RentalRecord[], d),
+  tenants: (r, d) => syncTenants(r as TenantRecord[], d),
+  units: (r, d) => syncUnits(r as UnitRecord[], d),
+  leases: (r, d) => syncLeases(r as LeaseRecord[], d),
+};
+
+export function windowOf(job: JobState): Window {
+  return { ...(job.windowFrom ? { from: job.windowFrom } : {}), to: job.windowTo };
+}
+
+export async function handleSyncMessage(message: SyncMessage, deps: JobDeps): Promise<MessageOutcome> {
+  switch (message.kind) {
+    case 'advance':
+      await advance(message.jobId, message.phase, deps);
+      return {};
+    case 'page':
+      return runPage(message, deps);
+    case 'records':
+      return runRecords(message, deps);
+  }
+}
+
+async function advance(jobId: string, phase: number, deps: JobDeps): Promise<void> {
+  for (let p = phase; ; p++) {
+    const job = await deps.jobs.state(jobId);
+    if (!job) {
+      deps.log.warn('Buildium sync job not found; message dropped', { jobId });
+      return;
+    }
+    if (job.status === 'completed') return;
+    if (job.phase > p) return;
+    if (p >= PHASES.length) return finish(job, deps);
+    if (job.phase === p) {
+      // A redelivered advance: queue the recorded plan again (pages already done are skipped).
+      await queuePages(job, p, job.plan, deps);
+      return;
+    }
+    if (job.phase !== p - 1 || job.pagesPending > 0) return;
+    if (p === 0) await deps.jobs.setStatus(jobId, 'running');
+    const window = windowOf(job);
+    const plan: Partial<Record<ListKind, number>> = {};
+    for (const list of PHASES[p]!) {
+      const total = await deps.reader.count(list, window);
+      // Unknown size: one page that chains the next while pages come back full.
+      plan[list] = total === null ? -1 : Math.ceil(total / job.pageSize);
+    }
+    const pages = Object.values(plan).reduce((sum, n) => sum + Math.abs(n), 0);
+    if (!(await deps.jobs.startPhase(jobId, p, plan, pages))) continue;
+    deps.log.info('Buildium sync phase started', { jobId, phase: p, lists: PHASES[p], plan });
+    if (pages > 0) {
+      await queuePages({ ...job, phase: p, plan }, p, plan, deps);
+      return;
+    }
+    // Nothing to read in this phase: on to the next one in this same invocation.
+  }
+}
+
+async function queuePages(job: JobState, phase: number, plan: Partial<Record<ListKind, number>>, deps: JobDeps): Promise<void> {
+  const messages: SyncMessage[] = [];
+  for (const [list, pages] of Object.entries(plan) as [ListKind, number][]) {
+    if (pages === -1) messages.push({ kind: 'page', jobId: job.jobId, phase, list, offset: 0, limit: job.pageSize, chain: true });
+    for (let i = 0; i < pages; i++) messages.push({ kind: 'page', jobId: job.jobId, phase, list, offset: i * job.pageSize, limit: job.pageSize });
+  }
+  await deps.queue.send(messages);
+}
+
+async function runPage(message: Extract<SyncMessage, { kind: 'page' }>, deps: JobDeps): Promise<MessageOutcome> {
+  const job = await deps.jobs.state(message.jobId);
+  if (!job) {
+    deps.log.warn('Buildium sync job not found; page dropped', { jobId: message.jobId });
+    return {};
+  }
+  const pageKey = `${message.phase}#${message.list}#${message.offset}`;
+  const records = await deps.reader.page(message.list, message.offset, message.limit, windowOf(job));
+  const recordDeps = await deps.records();
+  const report = await SYNC[message.list](records, recordDeps);
+  // Chained paging: queue the next page before this one counts as done, so a crash in between
+  // redelivers this page (done once) and queues the next again (also done once).
+  const more = message.chain === true && records.length === message.limit;
+  if (more) await deps.queue.send([{ ...message, offset: message.offset + message.limit }]);
+  await saveReport(job.jobId, pageKey, report, deps);
+  const first = await deps.jobs.completePage(job.jobId, pageKey, report, { morePages: more ? 1 : 0 });
+  if (!first) deps.log.info('Buildium page was already done; not counted again', { jobId: job.jobId, pageKey });
+  await afterPage(job.jobId, message.phase, deps);
+  return { report };
+}
+
+async function saveReport(jobId: string, key: string, report: PageReport, deps: JobDeps): Promise<void> {
+  await Promise.all([
+    report.errors.length > 0 ? deps.jobs.recordErrors(jobId, report.errors) : undefined,
+    report.audit.length > 0 ? deps.jobs.audit(jobId, key, report.audit) : undefined,
+    report.reviews.length > 0 ? deps.jobs.review(jobId, report.reviews) : undefined,
+  ]);
+}
+
+async function afterPage(jobId: string, phase: number, deps: JobDeps): Promise<void> {
+  const job = await deps.jobs.state(jobId);
+  if (!job || job.phase !== phase || job.pagesPending > 0) return;
+  if (phase + 1 >= PHASES.length) await finish(job, deps);
+  else await deps.queue.send([{ kind: 'advance', jobId, phase: phase + 1 }]);
+}
+
+async function finish(job: JobState, deps: JobDeps): Promise<void> {
+  await deps.jobs.setStatus(job.jobId, 'completed');
+  const after = await deps.jobs.state(job.jobId);
+  if (after?.status !== 'completed') return;
+  await deps.cursor.set(job.windowTo);
+  deps.log.info('Buildium sync job completed', { jobId: job.jobId, mode: job.mode, cursor: job.windowTo });
+}
+
+/** Named records: each read by id with what it depends on, then synced in phase order. */
+async function runRecords(message: Extract<SyncMessage, { kind: 'records' }>, deps: JobDeps): Promise<MessageOutcome> {
+  const wanted = new Map<ListKind, Map<number, unknown>>(LIST_KINDS.map((l) => [l, new Map()]));
+  const missing: SyncErrorRecord[] = [];
+  const read = async (list: ListKind, id: number): Promise<unknown> => {
+    const have = wanted.get(list)!;
+    if (have.has(id)) return have.get(id);
+    const record = await deps.reader.byId(list, id);
+    // Deleted in Buildium (or never there): HubSpot's record stays, as the seed does not delete.
+    if (record === undefined) missing.push({ entity: list, sourceId: String(id), errorType: 'mapping_error', reason: `Buildium has no ${list.slice(0, -1)} ${id}` });
+    have.set(id, record);
+    return record;
+  };
+  for (const ref of message.refs) {
+    const record = await read(ref.list, ref.id);
+    if (!record) continue;
+    if (ref.list === 'leases') {
+      const lease = record as LeaseRecord;
+      await read('units', lease.UnitId);
+      for (const t of lease.Tenants ?? []) await read('tenants', t.Id);
+    }
+  }
+  for (const unit of wanted.get('units')!.values()) if (unit) await read('rentals', (unit as UnitRecord).PropertyId);
+
+  const recordDeps = await deps.records();
+  const total: PageReport[] = [];
+  for (const list of PHASES.flat()) {
+    const records = [...wanted.get(list)!.values()].filter((r) => r !== undefined);
+    if (records.length === 0) continue;
+    const config = message.strategy ? { ...recordDeps.config, conflictStrategy: message.strategy } : recordDeps.config;
+    total.push(await SYNC[list](records, { ...recordDeps, config, ...(message.force ? { force: true } : {}) }));
+  }
+  const report = merge(total, missing);
+  await saveReport(message.jobId, `records#${message.key}`, report, deps);
+  await deps.jobs.completePage(message.jobId, `records#${message.key}`, report, { pending: false });
+  return { report };
+}
+
+function merge(reports: readonly PageReport[], errors: readonly SyncErrorRecord[]): PageReport {
+  const sum = (k: keyof PageCounts) => reports.reduce((n, r) => n + r[k], 0);
+  return {
+    processed: sum('processed') + errors.length,
+    created: sum('created'),
+    updated: sum('updated'),
+    skipped: sum('skipped') + errors.length,
+    failed: sum('failed'),
+    invalid: sum('invalid'),
+    duplicateEmails: sum('duplicateEmails'),
+    errors: [...reports.flatMap((r) => r.errors), ...errors],
+    audit: reports.flatMap((r) => r.audit),
+    reviews: reports.flatMap((r) => r.reviews),
+  };
+}
+
+export interface OpenJobDeps {
+  readonly jobs: {
+    open(jobId: string, mode: JobMode, options: { windowFrom?: string; windowTo: string; pageSize: number }): Promise<boolean>;
+    setStatus(jobId: string, status: 'failed'): Promise<void>;
+  };
+  readonly cursor: { get(): Promise<string | undefined> };
+  readonly queue: { send(messages: readonly SyncMessage[]): Promise<void> };
+  readonly newId: () => string;
+  readonly now: () => Date;
+  readonly pageSize: number;
+  /** How far an incremental window reaches back before the cursor (clock skew, late writes). */
+  readonly overlapSeconds: number;
+}
+
+/**
+ * Opens a job and queues its first step. Incremental: from the cursor (minus the overlap) to now;
+ * without a cursor, everything. Full: everything, whatever the cursor says.
+ */
+export async function openJob(mode: JobMode, deps: OpenJobDeps): Promise<string> {
+  const jobId = deps.newId();
+  const now = deps.now();
+  const cursor = mode === 'incremental' ? await deps.cursor.get() : undefined;
+  const windowFrom = cursor ? new Date(Date.parse(cursor) - deps.overlapSeconds * 1000).toISOString() : undefined;
+  await deps.jobs.open(jobId, mode, { windowTo: now.toISOString(), pageSize: deps.pageSize, ...(windowFrom ? { windowFrom } : {}) });
+  try {
+    await deps.queue.send([{ kind: 'advance', jobId, phase: 0 }]);
+  } catch (error) {
+    // Never started: say so, rather than leave a job pending for ever.
+    await deps.jobs.setStatus(jobId, 'failed');
+    throw error;
+  }
+  return jobId;
+}
+
+/** Buildium webhook events (document, "Webhooks"): which records an event names. */
+export const BuildiumWebhookEventSchema = z
+  .looseObject({
+    EventName: z.string().min(1).max(200),
+    EventDateTime: z.string().max(100).optional(),
+    AccountId: z.number().int().optional(),
+    PropertyId: z.number().int().positive().optional(),
+    UnitId: z.number().int().positive().optional(),
+    LeaseId: z.number().int().positive().optional(),
+    TenantId: z.number().int().positive().optional(),
+  })
+  .refine((e) => e.PropertyId !== undefined || e.UnitId !== undefined || e.LeaseId !== undefined || e.TenantId !== undefined, {
+    message: 'names no PropertyId, UnitId, LeaseId or TenantId',
+    path: ['EventName'],
+  });
+export type BuildiumWebhookEvent = z.infer<typeof BuildiumWebhookEventSchema>;
+
+/** The records a webhook event names; none for deletions (HubSpot keeps its records, as the seed never deletes). */
+export function webhookRefs(event: BuildiumWebhookEvent): { list: ListKind; id: number }[] {
+  if (/\.Deleted$/i.test(event.EventName)) return [];
+  const refs: { list: ListKind; id: number }[] = [];
+  if (event.TenantId) refs.push({ list: 'tenants', id: event.TenantId });
+  if (event.LeaseId) refs.push({ list: 'leases', id: event.LeaseId });
+  if (event.UnitId) refs.push({ list: 'units', id: event.UnitId });
+  if (event.PropertyId && !event.UnitId) refs.push({ list: 'rentals', id: event.PropertyId });
+  return refs;
+}
+
+/** Which listing a mapping type's records come from. */
+export const LIST_OF_ENTITY: Readonly<Record<string, ListKind>> = {
+  property: 'rentals',
+  unit: 'units',
+  tenant: 'tenants',
+  'emergency-contact': 'tenants',
+  lease: 'leases',
+};

@@ -1,0 +1,143 @@
+/**
+ * Buildium → HubSpot through the local stack (issue 5 §6).
+ *
+ * Setup (not measured): the Buildium sandbox seeded with 2,000 rental properties × 5 units
+ * (10,000 units), 10,000 tenants and 8,000 leases; HubSpot's sandbox limited to 100 requests per
+ * 10 s; `setup hubspot` done by the stack at start.
+ * 1. Full sync: `POST /sync/buildium {"mode":"full"}`, timed until the job says completed. Every
+ *    request to the HubSpot sandbox's /crm paths is a call (429s included); the rate-limit bound
+ *    is calls ÷ (100 / 10 s). Peak memory: the stack's one process (every consumer runs in it),
+ *    sampled every 50 ms.
+ * 2. Incremental, 1% changed: 100 tenants, 20 properties, 100 units and 80 leases (status) changed
+ *    in Buildium, then `{"mode":"incremental"}`: its HubSpot calls and time, against the target
+ *    ceil(changed/100) per object type plus associations.
+ * 3. Incremental, nothing changed: must make no HubSpot call.
+ * Correctness is asserted before any figure is printed: every job completed, one listing per
+ * property and one unit object per unit, no two contacts with one buildium_tenant_id.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SANDBOX_PORTAL_ID, startLocalStack, type LocalStack } from '../../lib/local/stack.js';
+
+const SIZE = { properties: 2000, unitsPerProperty: 5, tenants: 10_000, leases: 8000 };
+const RATE = { max: 100, intervalMs: 10_000 };
+const CHANGED = { tenants: 100, properties: 20, units: 100, leases: 80 };
+
+type Row = (figure: string, value: string, baseline?: string, target?: string) => void;
+type Fmt = (n: number, digits?: number) => string;
+
+interface Job {
+  status: string;
+  counts: { processed: number; created: number; updated: number; skipped: number; failed: number };
+}
+
+async function runJob(stack: LocalStack, mode: 'full' | 'incremental', onTick?: () => void): Promise<{ job: Job; seconds: number }> {
+  const started = performance.now();
+  const opened = await fetch(`${stack.apiUrl}/sync/buildium`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode }) });
+  if (opened.status !== 202) throw new Error(`POST /sync/buildium answered ${opened.status}: ${await opened.text()}`);
+  const { jobId } = (await opened.json()) as { jobId: string };
+  for (;;) {
+    onTick?.();
+    const job = (await (await fetch(`${stack.apiUrl}/sync/jobs/${jobId}`)).json()) as Job;
+    if (job.status === 'completed') return { job, seconds: (performance.now() - started) / 1000 };
+    if (job.status === 'failed') {
+      const errors = await (await fetch(`${stack.apiUrl}/sync/jobs/${jobId}/errors`)).text();
+      throw new Error(`${mode} job failed: ${errors.slice(0, 1000)}`);
+    }
+    await sleep(50);
+  }
+}
+
+function crmCalls(stack: LocalStack): number {
+  return stack.hubspot.sandbox!.requests().filter((r) => r.path.startsWith('/crm')).length;
+}
+
+function callsByKind(stack: LocalStack): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of stack.hubspot.sandbox!.requests()) {
+    if (!r.path.startsWith('/crm')) continue;
+    const kind = `${r.method} ${r.path.replace(/\/\d+(?=\/|$)/g, '/{id}').replace(/p\d+_/, 'p{portal}_')}${r.status === 429 ? ' (429)' : ''}`;
+    out[kind] = (out[kind] ?? 0) + 1;
+  }
+  return out;
+}
+
+export async function buildiumBench(row: Row, fmt: Fmt, progress: (m: string) => void): Promise<void> {
+  progress(`buildium setup: ${SIZE.properties} properties, ${SIZE.properties * SIZE.unitsPerProperty} units, ${SIZE.tenants} tenants, ${SIZE.leases} leases`);
+  const stack = await startLocalStack({
+    port: 0,
+    dataDir: null,
+    schedules: false,
+    hubspot: { webhooks: false, rateLimit: RATE },
+    buildium: { seed: SIZE, webhooks: false },
+    logLevel: 'ERROR',
+  });
+  try {
+    const hubspot = stack.hubspot.sandbox!;
+    const buildium = stack.buildium.sandbox!;
+    const records = SIZE.properties + SIZE.properties * SIZE.unitsPerProperty + SIZE.tenants + SIZE.leases;
+
+    // 1. Full sync.
+    progress('buildium full sync');
+    hubspot.clearRequests();
+    let peakRss = 0;
+    let peakHeap = 0;
+    const sample = setInterval(() => {
+      const m = process.memoryUsage();
+      peakRss = Math.max(peakRss, m.rss);
+      peakHeap = Math.max(peakHeap, m.heapUsed);
+    }, 50);
+    const full = await runJob(stack, 'full');
+    clearInterval(sample);
+    const fullCalls = crmCalls(stack);
+    const fullKinds = callsByKind(stack);
+    const bound = fullCalls / (RATE.max / (RATE.intervalMs / 1000));
+
+    // Correctness before any figure.
+    const listings = hubspot.objects('0-420');
+    const units = hubspot.objects(`p${SANDBOX_PORTAL_ID}_unit`);
+    if (listings.length !== SIZE.properties) throw new Error(`${listings.length} listings for ${SIZE.properties} properties`);
+    if (units.length !== SIZE.properties * SIZE.unitsPerProperty) throw new Error(`${units.length} unit objects for ${SIZE.properties * SIZE.unitsPerProperty} units`);
+    const tenantIds = hubspot.contacts().map((c) => c.properties.buildium_tenant_id).filter((v): v is string => Boolean(v));
+    if (new Set(tenantIds).size !== tenantIds.length) throw new Error('two contacts carry one buildium_tenant_id');
+    if (full.job.counts.processed !== records) throw new Error(`full job processed ${full.job.counts.processed} of ${records} records`);
+
+    // 2. Incremental with 1% changed.
+    progress('buildium incremental: 1% changed');
+    const tenants = buildium.tenants();
+    const rentals = buildium.rentals();
+    const unitRecords = buildium.units();
+    const leases = buildium.leases();
+    for (const t of tenants.slice(0, CHANGED.tenants)) buildium.updateTenant(t.Id, { Comment: `changed ${Date.now()}` });
+    for (const r of rentals.slice(0, CHANGED.properties)) buildium.updateRental(r.Id, { YearBuilt: (r.YearBuilt ?? 1990) + 1 });
+    for (const u of unitRecords.slice(0, CHANGED.units)) buildium.updateUnit(u.Id, { MarketRent: (u.MarketRent ?? 1000) + 25 });
+    const activeLeases = leases.filter((l) => l.LeaseStatus === 'Active').slice(0, CHANGED.leases);
+    for (const l of activeLeases) buildium.updateLease(l.Id, { LeaseStatus: 'Past' });
+    // Buildium's lastupdated filters have whole seconds: the changes are after the full job's start.
+    hubspot.clearRequests();
+    const incremental = await runJob(stack, 'incremental');
+    const incCalls = crmCalls(stack);
+    const incKinds = callsByKind(stack);
+    // Target: ceil(changed/100) per object type (contacts, listings, units) plus associations
+    // (per label: one add, one removal) and the label lookup a process makes once.
+    const target = Math.ceil(CHANGED.tenants / 100) + Math.ceil(CHANGED.properties / 100) + Math.ceil(CHANGED.units / 100) + 2 + 1;
+
+    // 3. Nothing changed.
+    progress('buildium incremental: nothing changed');
+    hubspot.clearRequests();
+    const idle = await runJob(stack, 'incremental');
+    const idleCalls = crmCalls(stack);
+
+    row('Buildium full sync: records', fmt(records, 0), '', '10k tenants, 2k properties, 10k units, 8k leases');
+    row('Buildium full sync: elapsed (s)', fmt(full.seconds, 1), `bound ${fmt(bound, 1)}`, `≤ ${fmt(bound * 1.15, 1)} (1.15× bound)`);
+    row('Buildium full sync: elapsed / bound', fmt(full.seconds / bound, 3), '1.000', '≤ 1.15');
+    row('Buildium full sync: HubSpot calls', fmt(fullCalls, 0), `${fmt((fullCalls / records) * 100, 2)} per 100 records`, '');
+    row('Buildium full sync: peak RSS / heap (MB, whole stack)', `${fmt(peakRss / 2 ** 20, 0)} / ${fmt(peakHeap / 2 ** 20, 0)}`, '', '');
+    row('Buildium incremental 1%: HubSpot calls', fmt(incCalls, 0), `target ≤ ${target}`, `changed: ${Object.values(CHANGED).reduce((a, b) => a + b, 0)}`);
+    row('Buildium incremental 1%: elapsed (s)', fmt(incremental.seconds, 1), '', '');
+    row('Buildium incremental, nothing changed: HubSpot calls', fmt(idleCalls, 0), 'target 0', `${fmt(idle.seconds, 1)} s`);
+    progress(`buildium full calls by kind: ${JSON.stringify(fullKinds)}`);
+    progress(`buildium incremental calls by kind: ${JSON.stringify(incKinds)}; counts ${JSON.stringify(incremental.job.counts)}`);
+  } finally {
+    await stack.stop();
+  }
+}
