@@ -16,7 +16,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { BuildiumClient, NotFoundInBuildiumError } from '../connectors/buildium/client.js';
 import { HubSpotClient } from '../connectors/hubspot/client.js';
-import { HubSpotObjectsAdapter } from '../connectors/hubspot/objects.js';
+import { HubSpotObjectsAdapter, type LabelCache } from '../connectors/hubspot/objects.js';
 import { RollingWindowBudget } from '../connectors/hubspot/rate-budget.js';
 import { effectiveConfig } from '../core/buildium-config.js';
 import { BUILDIUM_CURSOR, handleSyncMessage, SyncMessageSchema, type BuildiumReader, type JobDeps, type ListKind, type SyncMessage } from '../core/buildium-jobs.js';
@@ -47,6 +47,8 @@ export interface BuildiumSyncParts {
   readonly config: DynamoBuildiumConfig;
   readonly queue: SqsQueue;
   readonly unitObjectType: () => Promise<string>;
+  /** HubSpot association label type ids, read once per process. */
+  readonly labelIds: LabelCache;
   readonly defaultStrategy: ConflictStrategy;
   readonly maxReceiveCount: number;
 }
@@ -74,6 +76,7 @@ export function composeFromEnvironment(): BuildiumSyncParts {
     config: new DynamoBuildiumConfig(db, stateTable),
     queue: new SqsQueue(new SQSClient({}), { queueUrl: env.required(ENV.buildiumSyncQueueUrl) }),
     // A custom object's fully qualified name is p<portalId>_<name> (HubSpot CRM objects API).
+    labelIds: new Map(),
     unitObjectType: async () => (unitName.startsWith('2-') ? unitName : `p${await portalId()}_${unitName}`),
     defaultStrategy: (env.optional(ENV.buildiumConflictStrategy) as ConflictStrategy | undefined) ?? 'buildium_wins',
     maxReceiveCount: env.integer(ENV.buildiumSyncMaxReceiveCount, 8),
@@ -110,7 +113,7 @@ export function buildiumReader(client: BuildiumClient): BuildiumReader {
 export function makeHandler(getParts: () => BuildiumSyncParts) {
   async function one(message: SyncMessage, record: SQSRecord): Promise<number> {
     const parts = getParts();
-    const hubspot = new HubSpotObjectsAdapter(parts.hubspot);
+    const hubspot = new HubSpotObjectsAdapter(parts.hubspot, undefined, parts.labelIds);
     const deps: JobDeps = {
       reader: buildiumReader(parts.buildium),
       jobs: parts.jobs,

@@ -3,9 +3,10 @@
  * buildium-sync queue, one small message at a time, so no Lambda ever holds a whole portfolio.
  *
  * Phases, because HubSpot associations need both ends to exist:
- *   0. rental properties (→ listings) and tenants (→ contacts, emergency contacts)
- *   1. units (→ Unit objects, associated with their listings)
- *   2. leases (→ labeled associations between tenants' contacts and units)
+ *   0. rental properties (→ listings): few records, so the next phase starts within seconds;
+ *   1. tenants (→ contacts, emergency contacts) and units (→ Unit objects, associated with their
+ *      listings), side by side, so one's database work overlaps the other's HubSpot calls;
+ *   2. leases (→ labeled associations between tenants' contacts and units).
  *
  * - `advance(p)`: counts each listing of phase p (Buildium's X-Total-Count, one small read each),
  *   records the plan on the job (conditional: only from phase p-1 with nothing pending), then
@@ -43,7 +44,7 @@ import {
 export const BUILDIUM_CURSOR = 'buildium';
 
 export type ListKind = 'rentals' | 'tenants' | 'units' | 'leases';
-export const PHASES: readonly (readonly ListKind[])[] = [['rentals', 'tenants'], ['units'], ['leases']];
+export const PHASES: readonly (readonly ListKind[])[] = [['rentals'], ['tenants', 'units'], ['leases']];
 export const LIST_KINDS: readonly ListKind[] = ['rentals', 'tenants', 'units', 'leases'];
 
 export type SyncMessage =
@@ -183,14 +184,14 @@ export async function handleSyncMessage(message: SyncMessage, deps: JobDeps): Pr
 }
 
 async function advance(jobId: string, phase: number, deps: JobDeps): Promise<void> {
-  for (let p = phase; ; p++) {
+  let p = phase;
+  for (;;) {
     const job = await deps.jobs.state(jobId);
     if (!job) {
       deps.log.warn('Buildium sync job not found; message dropped', { jobId });
       return;
     }
-    if (job.status === 'completed') return;
-    if (job.phase > p) return;
+    if (job.status === 'completed' || job.phase > p) return;
     if (p >= PHASES.length) return finish(job, deps);
     if (job.phase === p) {
       // A redelivered advance: queue the recorded plan again (pages already done are skipped).
@@ -207,6 +208,7 @@ async function advance(jobId: string, phase: number, deps: JobDeps): Promise<voi
       plan[list] = total === null ? -1 : Math.ceil(total / job.pageSize);
     }
     const pages = Object.values(plan).reduce((sum, n) => sum + Math.abs(n), 0);
+    // Another delivery of this advance started the phase first: look again (same phase).
     if (!(await deps.jobs.startPhase(jobId, p, plan, pages))) continue;
     deps.log.info('Buildium sync phase started', { jobId, phase: p, lists: PHASES[p], plan });
     if (pages > 0) {
@@ -214,6 +216,7 @@ async function advance(jobId: string, phase: number, deps: JobDeps): Promise<voi
       return;
     }
     // Nothing to read in this phase: on to the next one in this same invocation.
+    p += 1;
   }
 }
 
@@ -263,6 +266,9 @@ async function afterPage(jobId: string, phase: number, deps: JobDeps): Promise<v
 }
 
 async function finish(job: JobState, deps: JobDeps): Promise<void> {
+  // Only a job whose last phase has nothing pending is done.
+  const now = await deps.jobs.state(job.jobId);
+  if (!now || now.phase !== PHASES.length - 1 || now.pagesPending > 0) return;
   await deps.jobs.setStatus(job.jobId, 'completed');
   const after = await deps.jobs.state(job.jobId);
   if (after?.status !== 'completed') return;

@@ -271,15 +271,8 @@ export class DynamoSyncJobs implements JobLedger {
   }
 
   async auditEntries(jobId: string): Promise<AuditChange[]> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
-        ExpressionAttributeValues: { ':pk': `sync-job#${jobId}`, ':a': 'audit#' },
-        ConsistentRead: true,
-      }),
-    );
-    return (out.Items ?? []).flatMap((item) =>
+    const items = await this.queryAll(`sync-job#${jobId}`, 'audit#');
+    return items.flatMap((item) =>
       (item.changes as Array<{ e: AuditChange['entity']; id: string; a: AuditChange['action']; h: string; f: string[] }>).map((c) => ({
         entity: c.e,
         sourceId: c.id,
@@ -306,10 +299,7 @@ export class DynamoSyncJobs implements JobLedger {
   }
 
   async reviews(): Promise<Array<ReviewItem & { jobId: string; status: string; at: string; resolution?: string }>> {
-    const out = await this.db.send(
-      new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'buildium-review' }, ConsistentRead: true }),
-    );
-    return (out.Items ?? []).map((i) => ({
+    return (await this.queryAll('buildium-review', '')).map((i) => ({
       entity: i.entity,
       sourceId: i.sourceId,
       hubspotType: i.hubspotType,
@@ -386,15 +376,27 @@ export class DynamoSyncJobs implements JobLedger {
   }
 
   async errors(jobId: string): Promise<SyncError[]> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :error)',
-        ExpressionAttributeValues: { ':pk': `sync-job#${jobId}`, ':error': 'error#' },
-        ConsistentRead: true,
-      }),
-    );
-    return (out.Items ?? []).map((item) => ErrorItem.parse(item));
+    return (await this.queryAll(`sync-job#${jobId}`, 'error#')).map((item) => ErrorItem.parse(item));
+  }
+
+  /** Every item of a partition whose sort key starts with `prefix`, page after page (1 MB each). */
+  private async queryAll(pk: string, prefix: string): Promise<Record<string, any>[]> {
+    const items: Record<string, any>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: prefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk, ...(prefix ? { ':prefix': prefix } : {}) },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
   }
 }
 

@@ -18,7 +18,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SANDBOX_PORTAL_ID, startLocalStack, type LocalStack } from '../../lib/local/stack.js';
 
-const SIZE = { properties: 2000, unitsPerProperty: 5, tenants: 10_000, leases: 8000 };
+/** BUILDIUM_BENCH_SCALE=0.1 runs a tenth of the portfolio (a quick look, not the figure). */
+const SCALE = Number(process.env.BUILDIUM_BENCH_SCALE ?? 1);
+const SIZE = { properties: Math.round(2000 * SCALE), unitsPerProperty: 5, tenants: Math.round(10_000 * SCALE), leases: Math.round(8000 * SCALE) };
 const RATE = { max: 100, intervalMs: 10_000 };
 const CHANGED = { tenants: 100, properties: 20, units: 100, leases: 80 };
 
@@ -30,15 +32,16 @@ interface Job {
   counts: { processed: number; created: number; updated: number; skipped: number; failed: number };
 }
 
-async function runJob(stack: LocalStack, mode: 'full' | 'incremental', onTick?: () => void): Promise<{ job: Job; seconds: number }> {
+async function runJob(stack: LocalStack, mode: 'full' | 'incremental', onTick?: () => void): Promise<{ job: Job; jobId: string; seconds: number; startedAt: number; endedAt: number }> {
   const started = performance.now();
+  const startedAt = Date.now();
   const opened = await fetch(`${stack.apiUrl}/sync/buildium`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode }) });
   if (opened.status !== 202) throw new Error(`POST /sync/buildium answered ${opened.status}: ${await opened.text()}`);
   const { jobId } = (await opened.json()) as { jobId: string };
   for (;;) {
     onTick?.();
     const job = (await (await fetch(`${stack.apiUrl}/sync/jobs/${jobId}`)).json()) as Job;
-    if (job.status === 'completed') return { job, seconds: (performance.now() - started) / 1000 };
+    if (job.status === 'completed') return { job, jobId, seconds: (performance.now() - started) / 1000, startedAt, endedAt: Date.now() };
     if (job.status === 'failed') {
       const errors = await (await fetch(`${stack.apiUrl}/sync/jobs/${jobId}/errors`)).text();
       throw new Error(`${mode} job failed: ${errors.slice(0, 1000)}`);
@@ -49,6 +52,21 @@ async function runJob(stack: LocalStack, mode: 'full' | 'incremental', onTick?: 
 
 function crmCalls(stack: LocalStack): number {
   return stack.hubspot.sandbox!.requests().filter((r) => r.path.startsWith('/crm')).length;
+}
+
+/** Where the time went: before the first HubSpot call, idle gaps between calls, after the last. */
+function gaps(stack: LocalStack, startedAt: number, endedAt: number): Record<string, number> {
+  const at = stack.hubspot.sandbox!.requests().filter((r) => r.path.startsWith('/crm')).map((r) => r.at).sort((a, b) => a - b);
+  if (at.length === 0) return {};
+  let idle = 0;
+  for (let i = 1; i < at.length; i++) if (at[i]! - at[i - 1]! > 300) idle += at[i]! - at[i - 1]!;
+  const perSecond: number[] = [];
+  for (const t of at) {
+    const s = Math.floor((t - startedAt) / 1000);
+    while (perSecond.length <= s) perSecond.push(0);
+    perSecond[s]! += 1;
+  }
+  return { firstCallAfterMs: at[0]! - startedAt, idleGapsOver300msMs: idle, afterLastCallMs: endedAt - at.at(-1)!, spanMs: at.at(-1)! - at[0]!, perSecond: perSecond.join(',') as unknown as number };
 }
 
 function callsByKind(stack: LocalStack): Record<string, number> {
@@ -89,6 +107,7 @@ export async function buildiumBench(row: Row, fmt: Fmt, progress: (m: string) =>
     const full = await runJob(stack, 'full');
     clearInterval(sample);
     const fullCalls = crmCalls(stack);
+    const timeline = gaps(stack, full.startedAt, full.endedAt);
     const fullKinds = callsByKind(stack);
     const bound = fullCalls / (RATE.max / (RATE.intervalMs / 1000));
 
@@ -99,7 +118,10 @@ export async function buildiumBench(row: Row, fmt: Fmt, progress: (m: string) =>
     if (units.length !== SIZE.properties * SIZE.unitsPerProperty) throw new Error(`${units.length} unit objects for ${SIZE.properties * SIZE.unitsPerProperty} units`);
     const tenantIds = hubspot.contacts().map((c) => c.properties.buildium_tenant_id).filter((v): v is string => Boolean(v));
     if (new Set(tenantIds).size !== tenantIds.length) throw new Error('two contacts carry one buildium_tenant_id');
-    if (full.job.counts.processed !== records) throw new Error(`full job processed ${full.job.counts.processed} of ${records} records`);
+    if (full.job.counts.processed !== records) {
+      const errors = await (await fetch(`${stack.apiUrl}/sync/jobs/${full.jobId}/errors`)).text();
+      throw new Error(`full job processed ${full.job.counts.processed} of ${records} records: ${JSON.stringify(full.job)} ${errors.slice(0, 2000)}`);
+    }
 
     // 2. Incremental with 1% changed.
     progress('buildium incremental: 1% changed');
@@ -136,6 +158,7 @@ export async function buildiumBench(row: Row, fmt: Fmt, progress: (m: string) =>
     row('Buildium incremental 1%: elapsed (s)', fmt(incremental.seconds, 1), '', '');
     row('Buildium incremental, nothing changed: HubSpot calls', fmt(idleCalls, 0), 'target 0', `${fmt(idle.seconds, 1)} s`);
     progress(`buildium full calls by kind: ${JSON.stringify(fullKinds)}`);
+    progress(`buildium full timeline: ${JSON.stringify(timeline)}`);
     progress(`buildium incremental calls by kind: ${JSON.stringify(incKinds)}; counts ${JSON.stringify(incremental.job.counts)}`);
   } finally {
     await stack.stop();

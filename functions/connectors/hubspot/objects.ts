@@ -38,13 +38,17 @@ export const LABEL_NAMES: Readonly<Record<LabelName, string>> = {
   emergency_contact: 'emergency_contact',
 };
 
+/** Association label type ids per `from|to` pair of object types, as read from HubSpot. */
+export type LabelCache = Map<string, Promise<Map<LabelName, number>>>;
+
 export class HubSpotObjectsAdapter implements HubSpotObjects {
   calls = 0;
-  private readonly labelIds = new Map<string, number>();
 
   constructor(
     private readonly client: HubSpotClient,
     private readonly options: CallOptions = { maxWaitMs: 10_000, timeoutMs: 10_000 },
+    /** Label type ids by from|to; pass one map per process so labels are read once. */
+    private readonly labelIds: LabelCache = new Map(),
   ) {}
 
   async upsert(objectType: string, idProperty: string, inputs: readonly { key: string; properties: Readonly<Record<string, string>> }[]): Promise<ObjectWriteResult> {
@@ -132,25 +136,36 @@ export class HubSpotObjectsAdapter implements HubSpotObjects {
     }));
   }
 
-  /** A label's type id, read once per process (only when an association is to be written). */
+  /** A label's type id, read once per process and pair of types (only when an association is to be written). */
   private async labelTypeId(from: string, to: string, label: LabelName): Promise<number> {
-    const key = `${from}|${to}|${label}`;
-    const known = this.labelIds.get(key);
-    if (known !== undefined) return known;
+    const key = `${from}|${to}`;
+    let labels = this.labelIds.get(key);
+    if (!labels) {
+      labels = this.readLabels(from, to);
+      this.labelIds.set(key, labels);
+      // A failed read is not remembered: the next message reads again.
+      labels.catch(() => this.labelIds.delete(key));
+    }
+    const id = (await labels).get(label);
+    if (id === undefined) {
+      this.labelIds.delete(key);
+      throw new PermanentError(`HubSpot has no "${labelText(label)}" association label (${LABEL_NAMES[label]}) from ${from} to ${to}: run \`npm run sync -- setup hubspot\``);
+    }
+    return id;
+  }
+
+  private async readLabels(from: string, to: string): Promise<Map<LabelName, number>> {
     this.calls += 1;
     const response = await this.client.send('GET', `/crm/associations/v4/${from}/${to}/labels`, undefined, this.options);
     const parsed = LabelsSchema.safeParse(response.body);
     if (!parsed.success) throw new RetryableError(`HubSpot association labels answered an unexpected shape: ${parsed.error.issues[0]?.message ?? ''}`);
-    const wantedName = LABEL_NAMES[label];
+    const found = new Map<LabelName, number>();
     for (const t of parsed.data.results) {
       if (t.category !== 'USER_DEFINED') continue;
-      const name = t.name ?? t.label ?? '';
-      const found = (Object.keys(LABEL_NAMES) as LabelName[]).find((l) => LABEL_NAMES[l] === name || labelText(l) === t.label);
-      if (found) this.labelIds.set(`${from}|${to}|${found}`, t.typeId);
+      const label = (Object.keys(LABEL_NAMES) as LabelName[]).find((l) => LABEL_NAMES[l] === t.name || labelText(l) === t.label);
+      if (label) found.set(label, t.typeId);
     }
-    const id = this.labelIds.get(key);
-    if (id === undefined) throw new PermanentError(`HubSpot has no "${labelText(label)}" association label (${wantedName}) from ${from} to ${to}: run \`npm run sync -- setup hubspot\``);
-    return id;
+    return found;
   }
 
   private async pairCalls(path: string, pairs: readonly AssociationPair[], input: (p: AssociationPair) => unknown): Promise<Map<AssociationPair, string>> {
