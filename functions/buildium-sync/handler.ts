@@ -20,7 +20,7 @@ import { HubSpotObjectsAdapter, type LabelCache } from '../connectors/hubspot/ob
 import { RollingWindowBudget } from '../connectors/hubspot/rate-budget.js';
 import { effectiveConfig } from '../core/buildium-config.js';
 import { BUILDIUM_CURSOR, handleSyncMessage, SyncMessageSchema, type BuildiumReader, type JobDeps, type ListKind, type SyncMessage } from '../core/buildium-jobs.js';
-import type { ConflictStrategy } from '../core/buildium-records.js';
+import type { ConflictStrategy, LinkCache } from '../core/buildium-records.js';
 import { RetryableError } from '../core/errors.js';
 import { backoffSeconds } from '../core/retry-policy.js';
 import { ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
@@ -49,6 +49,8 @@ export interface BuildiumSyncParts {
   readonly unitObjectType: () => Promise<string>;
   /** HubSpot association label type ids, read once per process. */
   readonly labelIds: LabelCache;
+  /** HubSpot ids of records this process wrote lately (core/buildium-records.ts). */
+  readonly links: LinkCache;
   readonly defaultStrategy: ConflictStrategy;
   readonly maxReceiveCount: number;
 }
@@ -77,6 +79,7 @@ export function composeFromEnvironment(): BuildiumSyncParts {
     queue: new SqsQueue(new SQSClient({}), { queueUrl: env.required(ENV.buildiumSyncQueueUrl) }),
     // A custom object's fully qualified name is p<portalId>_<name> (HubSpot CRM objects API).
     labelIds: new Map(),
+    links: new Map(),
     unitObjectType: async () => (unitName.startsWith('2-') ? unitName : `p${await portalId()}_${unitName}`),
     defaultStrategy: (env.optional(ENV.buildiumConflictStrategy) as ConflictStrategy | undefined) ?? 'buildium_wins',
     maxReceiveCount: env.integer(ENV.buildiumSyncMaxReceiveCount, 8),
@@ -129,6 +132,7 @@ export function makeHandler(getParts: () => BuildiumSyncParts) {
         mappings: parts.mappings,
         config: effectiveConfig(await parts.config.get(), parts.defaultStrategy),
         unitObjectType: await parts.unitObjectType(),
+        links: parts.links,
       }),
       log: logger,
     };

@@ -160,6 +160,49 @@ export interface RecordDeps {
   readonly unitObjectType: string;
   /** Records to write whatever their hash says (a manual review resolved for Buildium, a forced resync). */
   readonly force?: boolean;
+  /**
+   * HubSpot ids of records this process wrote or read lately (a listing for its units, a unit and
+   * tenants for their leases), so a job's later phases do not read back what its earlier phases
+   * just wrote. Entries live LINK_TTL_MS; a stale one costs at most a refused association, which
+   * is recorded and tried again.
+   */
+  readonly links?: LinkCache;
+  readonly clock?: () => number;
+}
+
+export type LinkCache = Map<string, { readonly hubspotId: string; readonly at: number }>;
+export const LINK_TTL_MS = 10 * 60 * 1000;
+/** Bounded: a process keeps at most this many links (oldest dropped first). */
+const LINK_CACHE_MAX = 200_000;
+
+/** HubSpot ids by source id: from the link cache where fresh, the mapping table for the rest. */
+async function linkedIds(type: MappingType, sourceIds: readonly string[], deps: RecordDeps): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const now = (deps.clock ?? Date.now)();
+  const missing: string[] = [];
+  for (const id of new Set(sourceIds)) {
+    const hit = deps.links?.get(`${type}#${id}`);
+    if (hit && now - hit.at < LINK_TTL_MS) out.set(id, hit.hubspotId);
+    else missing.push(id);
+  }
+  if (missing.length > 0) {
+    const read = await deps.mappings.getMany(type, missing);
+    for (const [id, m] of read) {
+      if (!m.hubspotId) continue;
+      out.set(id, m.hubspotId);
+      remember(type, id, m.hubspotId, deps);
+    }
+  }
+  return out;
+}
+
+function remember(type: MappingType, sourceId: string, hubspotId: string, deps: RecordDeps): void {
+  const links = deps.links;
+  if (!links || !hubspotId) return;
+  const key = `${type}#${sourceId}`;
+  links.delete(key);
+  links.set(key, { hubspotId, at: (deps.clock ?? Date.now)() });
+  if (links.size > LINK_CACHE_MAX) links.delete(links.keys().next().value!);
 }
 
 export const LISTING_OBJECT = '0-420';
@@ -291,6 +334,7 @@ async function writeObjects(spec: ObjectSpec, candidates: readonly Candidate[], 
 
   async function record(settled: Array<{ c: Candidate; id: string; created: boolean; sent: Record<string, string> }>, written = true): Promise<void> {
     if (settled.length === 0) return;
+    for (const s of settled) remember(spec.type, s.c.sourceId, s.id, deps);
     for (const s of written ? settled : []) {
       outcomes.set(s.c.sourceId, { outcome: s.created ? 'created' : 'updated', hubspotId: s.id });
       report.audit.push({ entity: spec.type, sourceId: s.c.sourceId, action: s.created ? 'create' : 'update', hubspotId: s.id, fields: Object.keys(s.sent).sort() });
@@ -396,42 +440,73 @@ export async function syncRentals(records: readonly RentalRecord[], deps: Record
   const report = new Report();
   report.processed = records.length;
   const mapping = rows('property', deps.config);
-  const ids = records.map((r) => String(r.Id));
-  const known = await deps.mappings.getMany('property', ids);
-  const candidates = records.map((r) => {
-    const properties = { ...mapRecord(r, mapping), buildium_property_id: String(r.Id) };
-    return { sourceId: String(r.Id), key: String(r.Id), properties, hash: hashProperties(properties), ...withMapping(known.get(String(r.Id))) };
+  const spec: ObjectSpec = { type: 'property', objectType: LISTING_OBJECT, idProperty: 'buildium_property_id' };
+  const { candidates, outcomes } = await writeInChunks(records, spec, deps, report, async (chunk) => {
+    const known = await deps.mappings.getMany('property', chunk.map((r) => String(r.Id)));
+    return chunk.map((r) => {
+      const properties = { ...mapRecord(r, mapping), buildium_property_id: String(r.Id) };
+      return { sourceId: String(r.Id), key: String(r.Id), properties, hash: hashProperties(properties), ...withMapping(known.get(String(r.Id))) };
+    });
   });
-  const outcomes = await writeObjects({ type: 'property', objectType: LISTING_OBJECT, idProperty: 'buildium_property_id' }, candidates, deps, report);
   for (const c of candidates) report.count(outcomes.get(c.sourceId)?.outcome ?? 'skipped');
   return report.done();
+}
+
+/**
+ * Records 100 at a time, so a page's first HubSpot call goes out after 100 records' reads, not
+ * 1,000's, and its mapping writes overlap the next chunk's call.
+ */
+async function writeInChunks<T>(
+  records: readonly T[],
+  spec: ObjectSpec,
+  deps: RecordDeps,
+  report: Report,
+  prepare: (chunk: readonly T[]) => Promise<Candidate[]>,
+): Promise<{ candidates: Candidate[]; outcomes: Map<string, WriteOutcome> }> {
+  const candidates: Candidate[] = [];
+  const outcomes = new Map<string, WriteOutcome>();
+  const chunks: T[][] = [];
+  for (let i = 0; i < records.length; i += BATCH) chunks.push(records.slice(i, i + BATCH));
+  let next = 0;
+  const lane = async () => {
+    while (next < chunks.length) {
+      const prepared = await prepare(chunks[next++]!);
+      candidates.push(...prepared);
+      for (const [k, v] of await writeObjects(spec, prepared, deps, report)) outcomes.set(k, v);
+    }
+  };
+  await lane();
+  return { candidates, outcomes };
 }
 
 export async function syncUnits(records: readonly UnitRecord[], deps: RecordDeps): Promise<PageReport> {
   const report = new Report();
   report.processed = records.length;
   const mapping = rows('unit', deps.config);
-  const [known, listings] = await Promise.all([
-    deps.mappings.getMany('unit', records.map((r) => String(r.Id))),
-    deps.mappings.getMany('property', records.map((r) => String(r.PropertyId))),
-  ]);
-  const candidates = records.map((r) => {
-    const properties = { ...mapRecord(r, mapping), buildium_unit_id: String(r.Id) };
-    const listing = listings.get(String(r.PropertyId))?.hubspotId;
-    // The listing is part of the hash, so a unit whose listing appears later is written (and associated) again.
-    return { sourceId: String(r.Id), key: String(r.Id), properties, hash: hashProperties({ ...properties, '@listing': listing ?? '' }), ...withMapping(known.get(String(r.Id))), extra: listing ? { linkedTo: listing } : {} };
+  const propertyOf = new Map(records.map((r) => [String(r.Id), r.PropertyId]));
+  const spec: ObjectSpec = { type: 'unit', objectType: deps.unitObjectType, idProperty: 'buildium_unit_id' };
+  const { candidates, outcomes } = await writeInChunks(records, spec, deps, report, async (chunk) => {
+    const [known, listings] = await Promise.all([
+      deps.mappings.getMany('unit', chunk.map((r) => String(r.Id))),
+      linkedIds('property', chunk.map((r) => String(r.PropertyId)), deps),
+    ]);
+    return chunk.map((r) => {
+      const properties = { ...mapRecord(r, mapping), buildium_unit_id: String(r.Id) };
+      const listing = listings.get(String(r.PropertyId));
+      // The listing is part of the hash, so a unit whose listing appears later is written (and associated) again.
+      return { sourceId: String(r.Id), key: String(r.Id), properties, hash: hashProperties({ ...properties, '@listing': listing ?? '' }), ...withMapping(known.get(String(r.Id))), extra: listing ? { linkedTo: listing } : {} };
+    });
   });
-  const outcomes = await writeObjects({ type: 'unit', objectType: deps.unitObjectType, idProperty: 'buildium_unit_id' }, candidates, deps, report);
 
   // Unit ↔ listing: for every unit in HubSpot whose listing is new to it (created, moved, or its
   // listing has only now appeared).
   const pairs: Array<AssociationPair & { candidate: Candidate }> = [];
-  for (const [i, c] of candidates.entries()) {
+  for (const c of candidates) {
     const o = outcomes.get(c.sourceId);
     if (!o?.hubspotId || o.outcome === 'failed') continue;
-    const listing = c.extra.linkedTo;
+    const listing = c.extra?.linkedTo;
     if (!listing) {
-      report.error('unit', c.sourceId, 'mapping_error', `rental property ${records[i]!.PropertyId} is not in HubSpot yet; the unit is associated with its listing once it is`);
+      report.error('unit', c.sourceId, 'mapping_error', `rental property ${propertyOf.get(c.sourceId)} is not in HubSpot yet; the unit is associated with its listing once it is`);
       continue;
     }
     // A new link, or a unit HubSpot lost and that was written again under a new id.
@@ -478,9 +553,8 @@ export async function syncTenants(records: readonly TenantRecord[], deps: Record
   const report = new Report();
   report.processed = records.length;
   const mapping = rows('tenant', deps.config);
-  const known = await deps.mappings.getMany('tenant', records.map((r) => String(r.Id)));
   const byEmail = new Map<string, string>();
-  const candidates: Candidate[] = [];
+  const valid: Candidate[] = [];
   for (const r of [...records].sort((a, b) => a.Id - b.Id)) {
     const sourceId = String(r.Id);
     const properties: Record<string, string> = { ...mapRecord(r, mapping), buildium_tenant_id: sourceId, lead_source_system: 'buildium' };
@@ -501,23 +575,26 @@ export async function syncTenants(records: readonly TenantRecord[], deps: Record
       continue;
     }
     byEmail.set(email, sourceId);
-    candidates.push({ sourceId, key: email, properties, hash: hashProperties(properties), ...withMapping(known.get(sourceId)) });
+    valid.push({ sourceId, key: email, properties, hash: hashProperties(properties), extra: {} });
   }
-  // Across pages and jobs: a new tenant whose email another tenant's contact holds is a duplicate
-  // too. Claimed before the upsert, which would otherwise write over that tenant's contact.
-  const fresh = candidates.filter((c) => !c.mapping);
-  if (fresh.length > 0) {
+  const spec: ObjectSpec = { type: 'tenant', objectType: 'contacts', idProperty: 'email' };
+  const { candidates, outcomes } = await writeInChunks(valid, spec, deps, report, async (chunk) => {
+    const known = await deps.mappings.getMany('tenant', chunk.map((c) => c.sourceId));
+    const prepared = chunk.map((c) => ({ ...c, ...withMapping(known.get(c.sourceId)) }));
+    // Across pages and jobs: a new tenant whose email another tenant's contact holds is a
+    // duplicate too. Claimed before the upsert, which would otherwise write over that contact.
+    const fresh = prepared.filter((c) => !c.mapping);
+    if (fresh.length === 0) return prepared;
     const owners = await deps.mappings.claim('tenant-email', fresh.map((c) => ({ key: c.key, owner: c.sourceId })));
-    for (const c of fresh) {
-      const owner = owners.get(c.key);
-      if (owner === undefined || owner === c.sourceId) continue;
+    return prepared.filter((c) => {
+      const owner = c.mapping ? undefined : owners.get(c.key);
+      if (owner === undefined || owner === c.sourceId) return true;
       report.duplicateEmails += 1;
       report.count('failed');
       report.error('tenant', c.sourceId, 'validation_error', `email: shared with tenant ${owner}; HubSpot keeps one contact per email`);
-      candidates.splice(candidates.indexOf(c), 1);
-    }
-  }
-  const outcomes = await writeObjects({ type: 'tenant', objectType: 'contacts', idProperty: 'email' }, candidates, deps, report);
+      return false;
+    });
+  });
   for (const c of candidates) report.count(outcomes.get(c.sourceId)?.outcome ?? 'skipped');
 
   // Emergency contacts, once their tenant's contact exists.
@@ -579,8 +656,8 @@ export async function syncLeases(records: readonly LeaseRecord[], deps: RecordDe
   const tenantIds = [...new Set(records.flatMap((l) => (l.Tenants ?? []).map((t) => String(t.Id))))];
   const [known, units, tenants] = await Promise.all([
     deps.mappings.getMany('lease', records.map((l) => String(l.Id))),
-    deps.mappings.getMany('unit', records.map((l) => String(l.UnitId))),
-    deps.mappings.getMany('tenant', tenantIds),
+    linkedIds('unit', records.map((l) => String(l.UnitId)), deps),
+    linkedIds('tenant', tenantIds, deps),
   ]);
 
   interface Plan {
@@ -592,13 +669,13 @@ export async function syncLeases(records: readonly LeaseRecord[], deps: RecordDe
   }
   const plans: Plan[] = [];
   for (const lease of records) {
-    const unit = units.get(String(lease.UnitId))?.hubspotId;
+    const unit = units.get(String(lease.UnitId));
     const label = leaseLabel(lease.LeaseStatus);
     const missing: string[] = [];
     if (!unit) missing.push(`unit ${lease.UnitId}`);
     const desired: LeasePair[] = [];
     for (const t of lease.Tenants ?? []) {
-      const contact = tenants.get(String(t.Id))?.hubspotId;
+      const contact = tenants.get(String(t.Id));
       if (!contact) missing.push(`tenant ${t.Id}`);
       else if (unit) desired.push({ contactId: contact, unitId: unit, label });
     }

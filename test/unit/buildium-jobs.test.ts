@@ -50,8 +50,8 @@ function portfolio() {
   };
 }
 
-function setup() {
-  const reader = new FakeBuildiumReader(portfolio());
+function setup(records: ConstructorParameters<typeof FakeBuildiumReader>[0] = portfolio()) {
+  const reader = new FakeBuildiumReader(records);
   const ledger = new InMemoryJobLedger(() => NOW);
   const queue = new RecordingSyncQueue();
   const cursors = new InMemoryCursors();
@@ -259,5 +259,20 @@ describe('Buildium webhook events', () => {
     const result = BuildiumWebhookEventSchema.safeParse({ EventName: 'Rental.Updated', ...at });
     expect(result.success).toBe(false);
     expect(result.error?.issues).toMatchObject([{ path: ['EventName'], message: expect.stringMatching(/PropertyId, UnitId, LeaseId or TenantId/) }]);
+  });
+});
+
+describe('paging edges (Buildium pages of up to 1,000)', () => {
+  it.each([0, 1, 1000, 1001])('syncs %i tenants in ceil(n/1000) page reads, each once', async (n) => {
+    // Prepare
+    const { reader, ledger, hubspot, open, drain } = setup({ tenants: Array.from({ length: n }, (_, i) => tenantMessage(200001 + i)) });
+    // Act
+    await open('full', 1000);
+    await drain();
+    // Assess
+    const tenantReads = reader.reads.filter((r) => r.list === 'tenants');
+    expect(tenantReads.map((r) => r.offset)).toEqual(Array.from({ length: Math.ceil(n / 1000) }, (_, i) => i * 1000));
+    expect(await ledger.get(JOB)).toMatchObject({ status: 'completed', counts: { processed: n, created: n } });
+    expect(hubspot.all('contacts')).toHaveLength(n);
   });
 });
