@@ -87,7 +87,7 @@ export async function buildiumBench(row: Row, fmt: Fmt, progress: (m: string) =>
     schedules: false,
     hubspot: { webhooks: false, rateLimit: RATE },
     buildium: { seed: SIZE, webhooks: false },
-    logLevel: process.env.BENCH_LOG_LEVEL ?? 'ERROR',
+    logLevel: process.env.BENCH_LOG_LEVEL ?? 'WARN',
   });
   try {
     const hubspot = stack.hubspot.sandbox!;
