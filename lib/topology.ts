@@ -477,6 +477,7 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
       { method: 'POST', path: '/sync/buildium', function: 'buildium-scheduler', auth: 'iam' },
       { method: 'GET', path: '/sync/jobs/{jobId}', function: 'buildium-scheduler', auth: 'iam' },
       { method: 'GET', path: '/sync/jobs/{jobId}/errors', function: 'buildium-scheduler', auth: 'iam' },
+      { method: 'POST', path: '/sync/jobs/{jobId}/errors/{entity}/{sourceId}/resolve', function: 'buildium-scheduler', auth: 'iam' },
       { method: 'GET', path: '/sync/buildium/config', function: 'buildium-scheduler', auth: 'iam' },
       { method: 'PUT', path: '/sync/buildium/config', function: 'buildium-scheduler', auth: 'iam' },
       { method: 'GET', path: '/sync/buildium/reviews', function: 'buildium-scheduler', auth: 'iam' },

@@ -5,6 +5,7 @@
  * - `POST /sync/buildium` `{"mode":"incremental"|"full"}` → 202 `{"jobId"}`;
  * - `GET /sync/jobs/{jobId}` (the contract's job) and `GET /sync/jobs/{jobId}/errors` (its sync
  *   errors with retry counts and resolved flags, and the data-quality summary);
+ *   `POST /sync/jobs/{jobId}/errors/{entity}/{sourceId}/resolve` marks one resolved;
  * - `POST /webhooks/buildium`: Buildium's signature (bare 401 when it fails, nothing queued), the
  *   event (400 naming the field), the named records queued → 200;
  * - `GET|PUT /sync/buildium/config`: field-mapping overrides and the conflict strategy, applied
@@ -130,6 +131,16 @@ export function makeHandler(getDeps: () => BuildiumSchedulerDeps) {
     });
   }
 
+  /** An operator marks a sync error handled (seed 002 `sync_errors.resolved`). */
+  async function resolveError(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+    const deps = getDeps();
+    const { jobId = '', entity = '', sourceId = '' } = event.pathParameters ?? {};
+    const known = (await deps.jobs.errors(jobId)).find((e) => e.entity === entity && e.sourceId === sourceId);
+    if (!known) throw new NotFoundError(`No sync error for ${entity} ${sourceId} in job ${jobId}`);
+    await deps.jobs.resolveError(jobId, entity, sourceId);
+    return json(200, { jobId, entity, sourceId, resolved: true });
+  }
+
   async function webhook(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
     const deps = getDeps();
     const body = rawBody(event);
@@ -188,6 +199,7 @@ export function makeHandler(getDeps: () => BuildiumSchedulerDeps) {
     'POST /sync/buildium': postSync,
     'GET /sync/jobs/{jobId}': getJob,
     'GET /sync/jobs/{jobId}/errors': getJobErrors,
+    'POST /sync/jobs/{jobId}/errors/{entity}/{sourceId}/resolve': resolveError,
     'POST /webhooks/buildium': webhook,
     'GET /sync/buildium/config': getConfig,
     'PUT /sync/buildium/config': putConfig,

@@ -3,6 +3,7 @@
  * override turns them on (and redacted for logs); overrides validated; seed §5.1 validation and
  * §5.3 duplicate emails.
  */
+import { BUILDIUM_UNIT_BATHROOMS, BUILDIUM_UNIT_BEDROOMS } from '../../functions/connectors/buildium/schemas.js';
 import { describe, expect, it } from 'vitest';
 import {
   duplicateEmails,
@@ -136,5 +137,38 @@ describe('overrides, validation, data quality', () => {
     ]);
     expect(validateContact(mapRecord(tenant, effectiveMapping('tenant')))).toEqual([]);
     expect(duplicateEmails([{ email: 'a@x.com' }, { email: 'b@x.com' }, { email: 'a@x.com' }, {}])).toEqual(new Map([['a@x.com', 2]]));
+  });
+});
+
+describe("every room value of Buildium's document", () => {
+  const expected: Record<string, number | undefined> = {
+    NotSet: undefined,
+    Studio: 0,
+    OneBed: 1,
+    TwoBed: 2,
+    ThreeBed: 3,
+    FourBed: 4,
+    FiveBed: 5,
+    SixBed: 6,
+    SevenBed: 7,
+    EightBed: 8,
+    NineBedPlus: 9,
+    OneBath: 1,
+    OnePointFiveBath: 1.5,
+    TwoBath: 2,
+    TwoPointFiveBath: 2.5,
+    ThreeBath: 3,
+    ThreePointFiveBath: 3.5,
+    FourBath: 4,
+    FourPointFiveBath: 4.5,
+    FiveBath: 5,
+    FivePlusBath: 5,
+  };
+
+  it.each([...BUILDIUM_UNIT_BEDROOMS, ...BUILDIUM_UNIT_BATHROOMS])('%s becomes the number HubSpot gets (or nothing for NotSet)', (value) => {
+    expect(value in expected, `${value} has no expected number in this test`).toBe(true);
+    expect(roomCount(value)).toBe(expected[value]);
+    const sent = mapRecord({ Id: 1, UnitBedrooms: value }, effectiveMapping('unit'));
+    expect(sent.bedrooms).toBe(expected[value]?.toString());
   });
 });

@@ -157,6 +157,24 @@ describe('GET /sync/jobs/{jobId}/errors', () => {
   });
 });
 
+describe('POST /sync/jobs/{jobId}/errors/{entity}/{sourceId}/resolve', () => {
+  it('marks a sync error resolved, and answers 404 for one the job does not have', async () => {
+    // Prepare
+    const { call, jobs } = setup();
+    await jobs.open(JOB, 'full');
+    await jobs.recordErrors(JOB, [{ entity: 'tenant', sourceId: '100007', errorType: 'validation_error', reason: 'email: Valid email required' }]);
+    const resolve = (sourceId: string) =>
+      call({ method: 'POST', route: '/sync/jobs/{jobId}/errors/{entity}/{sourceId}/resolve', path: `/sync/jobs/${JOB}/errors/tenant/${sourceId}/resolve`, pathParameters: { jobId: JOB, entity: 'tenant', sourceId } });
+    // Act
+    const missing = await resolve('100008');
+    const done = await resolve('100007');
+    // Assess
+    expect(missing.statusCode).toBe(404);
+    expect(done).toMatchObject({ statusCode: 200, body: { resolved: true } });
+    expect(await jobs.errors(JOB)).toEqual([expect.objectContaining({ sourceId: '100007', resolved: true, retries: 1 })]);
+  });
+});
+
 describe('POST /webhooks/buildium', () => {
   const event = { EventName: 'LeaseTenant.Updated', EventDateTime: '2025-10-12T09:59:12.4310000Z', AccountId: 123456, TenantId: 100042 };
   const BODY = JSON.stringify(event);

@@ -181,7 +181,8 @@ describe('function entries', () => {
                 setStatus: async () => undefined,
                 get: async () => job,
                 state: async () => ({ ...job, phase: 0, pagesPending: 0, plan: {}, windowTo: T0.toISOString(), pageSize: 1000, quality: { invalid: 0, duplicateEmails: 0 } }),
-                errors: async () => [],
+                errors: async () => [{ entity: 'tenant', sourceId: '7', reason: 'email: Valid email required', errorType: 'validation_error', retries: 1, resolved: false, jobId: 'job-1', firstSeenAt: T0.toISOString(), lastSeenAt: T0.toISOString() }],
+                resolveError: async () => undefined,
                 reviews: async () => [review],
                 resolveReview: async () => true,
               },
@@ -215,7 +216,7 @@ describe('function entries', () => {
           : route.path.includes('{eventId}')
             ? { eventId: 'evt_t' }
             : route.path.includes('{jobId}')
-              ? { jobId: 'job-1' }
+              ? { jobId: 'job-1', entity: 'tenant', sourceId: '7' }
               : route.path.includes('{entity}')
                 ? { entity: 'tenant', sourceId: '7' }
                 : route.path.includes('{sourceId}')

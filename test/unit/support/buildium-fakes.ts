@@ -393,6 +393,12 @@ export class InMemoryJobLedger implements JobLedger {
     return [...this.errorItems.values()].filter((e) => e.jobId === jobId);
   }
 
+  async resolveError(jobId: string, entity: string, sourceId: string): Promise<void> {
+    const key = `${jobId}|${entity}|${sourceId}`;
+    const found = this.errorItems.get(key);
+    if (found) this.errorItems.set(key, { ...found, resolved: true });
+  }
+
   async audit(jobId: string, pageKey: string, changes: readonly AuditChange[]): Promise<void> {
     this.auditEntries.push({ jobId, pageKey, changes: structuredClone([...changes]) });
   }
