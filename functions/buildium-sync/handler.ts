@@ -136,7 +136,7 @@ export function makeHandler(getParts: () => BuildiumSyncParts) {
       }),
       log: logger,
     };
-    const outcome = await handleSyncMessage(message, deps);
+    const outcome = await handleSyncMessage(message, deps, record.messageId);
     if (outcome.report) {
       logger.info('Buildium records synced', { kind: message.kind, jobId: message.jobId, ...outcome.report, hubspotCalls: hubspot.calls, receiveCount: receiveCount(record) });
     }

@@ -105,6 +105,8 @@ export interface JobState {
   readonly pagesPending: number;
   /** Pages planned per listing for the current phase. */
   readonly plan: Readonly<Partial<Record<ListKind, number>>>;
+  /** The delivery (SQS message id) of the step that started the current phase. */
+  readonly startedBy?: string;
   readonly windowFrom?: string;
   readonly windowTo: string;
   readonly pageSize: number;
@@ -135,8 +137,10 @@ export interface PageCounts {
 
 export interface JobLedger {
   state(jobId: string): Promise<JobState | undefined>;
-  /** Sets phase p with its plan if the job is at phase p-1 with nothing pending; false otherwise. */
-  startPhase(jobId: string, phase: number, plan: Partial<Record<ListKind, number>>, pages: number): Promise<boolean>;
+  /** Sets phase p with its plan (and who started it) if the job is at phase p-1 with nothing pending; false otherwise. */
+  startPhase(jobId: string, phase: number, plan: Partial<Record<ListKind, number>>, pages: number, startedBy?: string): Promise<boolean>;
+  /** Whether a page was done already (its marker exists). */
+  pageDone(jobId: string, pageKey: string): Promise<boolean>;
   /** Marks a page done, adds its counts and takes one pending page (plus `morePages`); false when it was done already. */
   completePage(jobId: string, pageKey: string, counts: PageCounts, options?: { morePages?: number; pending?: boolean }): Promise<boolean>;
   setStatus(jobId: string, status: 'running' | 'completed' | 'failed'): Promise<void>;
@@ -171,10 +175,15 @@ export function windowOf(job: JobState): Window {
   return { ...(job.windowFrom ? { from: job.windowFrom } : {}), to: job.windowTo };
 }
 
-export async function handleSyncMessage(message: SyncMessage, deps: JobDeps): Promise<MessageOutcome> {
+/**
+ * `deliveryId` is the SQS message id, the same on every redelivery of one message: the step that
+ * started a phase queues its pages again when it is redelivered (it may have died before queueing
+ * them), while the other pages' copies of that step do not (they would queue every page twice).
+ */
+export async function handleSyncMessage(message: SyncMessage, deps: JobDeps, deliveryId?: string): Promise<MessageOutcome> {
   switch (message.kind) {
     case 'advance':
-      await advance(message.jobId, message.phase, deps);
+      await advance(message.jobId, message.phase, deps, deliveryId);
       return {};
     case 'page':
       return runPage(message, deps);
@@ -183,7 +192,7 @@ export async function handleSyncMessage(message: SyncMessage, deps: JobDeps): Pr
   }
 }
 
-async function advance(jobId: string, phase: number, deps: JobDeps): Promise<void> {
+async function advance(jobId: string, phase: number, deps: JobDeps, deliveryId?: string): Promise<void> {
   let p = phase;
   for (;;) {
     const job = await deps.jobs.state(jobId);
@@ -194,8 +203,13 @@ async function advance(jobId: string, phase: number, deps: JobDeps): Promise<voi
     if (job.status === 'completed' || job.phase > p) return;
     if (p >= PHASES.length) return finish(job, deps);
     if (job.phase === p) {
-      // A redelivered advance: queue the recorded plan again (pages already done are skipped).
-      await queuePages(job, p, job.plan, deps);
+      if (job.pagesPending === 0) {
+        // Started with nothing to read, and whoever started it stopped there: on to the next.
+        p += 1;
+        continue;
+      }
+      // The starting step redelivered: queue the recorded plan again (pages done are skipped).
+      if (deliveryId === undefined || job.startedBy === deliveryId) await queuePages(job, p, job.plan, deps);
       return;
     }
     if (job.phase !== p - 1 || job.pagesPending > 0) return;
@@ -209,7 +223,7 @@ async function advance(jobId: string, phase: number, deps: JobDeps): Promise<voi
     }
     const pages = Object.values(plan).reduce((sum, n) => sum + Math.abs(n), 0);
     // Another delivery of this advance started the phase first: look again (same phase).
-    if (!(await deps.jobs.startPhase(jobId, p, plan, pages))) continue;
+    if (!(await deps.jobs.startPhase(jobId, p, plan, pages, deliveryId))) continue;
     deps.log.info('Buildium sync phase started', { jobId, phase: p, lists: PHASES[p], plan });
     if (pages > 0) {
       await queuePages({ ...job, phase: p, plan }, p, plan, deps);
@@ -236,6 +250,11 @@ async function runPage(message: Extract<SyncMessage, { kind: 'page' }>, deps: Jo
     return {};
   }
   const pageKey = `${message.phase}#${message.list}#${message.offset}`;
+  if (await deps.jobs.pageDone(job.jobId, pageKey)) {
+    // A copy of a page already done (SQS delivers at least once): no second read or count.
+    await afterPage(job.jobId, message.phase, deps);
+    return {};
+  }
   const records = await deps.reader.page(message.list, message.offset, message.limit, windowOf(job));
   const recordDeps = await deps.records();
   const report = await SYNC[message.list](records, recordDeps);

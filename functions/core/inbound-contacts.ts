@@ -43,11 +43,15 @@ export type SkipReason =
   | 'no_email'
   | 'echo'
   | 'platform_origin'
+  | 'integration_origin'
   | 'contact_not_found'
   | 'stale'
   | 'platform_wins'
   | 'older_than_platform'
   | 'not_linked';
+
+/** `lead_source_system` values of contacts the Buildium and TurboTenant flows write (CONTRACT.md). */
+export const INTEGRATION_ORIGINS: ReadonlySet<string> = new Set(['buildium', 'turbotenant']);
 
 export type ProcessedAction = 'created' | 'updated' | 'unlinked' | 'erased' | 'repointed';
 
@@ -212,6 +216,9 @@ async function applyContact(contact: ContactState, deps: InboundDeps): Promise<E
   if (leads.length === 0) {
     // Uploaded by the platform and no lead knows it: bringing it back would duplicate a lead.
     if (contact.properties[ORIGIN_PROPERTY] === deps.platformSource) return { status: 'skipped', reason: 'platform_origin' };
+    // Written by this product's other flows (a Buildium tenant, a TurboTenant landlord): not a
+    // lead a person entered. A lead of the same person (same email) still takes its changes.
+    if (INTEGRATION_ORIGINS.has(contact.properties[ORIGIN_PROPERTY] ?? '')) return { status: 'skipped', reason: 'integration_origin' };
     const created = newLead({ email, ...withoutEmail(fields) }, deps.newId(), deps.now());
     await deps.leads.create({
       ...created,

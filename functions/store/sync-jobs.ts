@@ -47,6 +47,7 @@ const JobItem = z.object({
   windowFrom: z.string().optional(),
   windowTo: z.string().optional(),
   pageSize: z.number().default(1000),
+  startedBy: z.string().optional(),
 });
 
 /** The job as `GET /sync/jobs/{jobId}` shows it (CONTRACT.md). */
@@ -189,21 +190,27 @@ export class DynamoSyncJobs implements JobLedger {
       plan: item.plan as Partial<Record<ListKind, number>>,
       windowTo: item.windowTo ?? item.startedAt,
       pageSize: item.pageSize,
+      ...(item.startedBy ? { startedBy: item.startedBy } : {}),
       ...(item.windowFrom ? { windowFrom: item.windowFrom } : {}),
       quality: { invalid: item.invalid, duplicateEmails: item.duplicateEmails },
     };
   }
 
-  async startPhase(jobId: string, phase: number, plan: Partial<Record<ListKind, number>>, pages: number): Promise<boolean> {
+  async pageDone(jobId: string, pageKey: string): Promise<boolean> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { pk: `sync-job#${jobId}`, sk: `page#${pageKey}` }, ConsistentRead: true }));
+    return Item !== undefined;
+  }
+
+  async startPhase(jobId: string, phase: number, plan: Partial<Record<ListKind, number>>, pages: number, startedBy?: string): Promise<boolean> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: jobKey(jobId),
-          UpdateExpression: 'SET phase = :p, pagesPending = :n, #plan = :plan',
+          UpdateExpression: `SET phase = :p, pagesPending = :n, #plan = :plan${startedBy ? ', startedBy = :by' : ' REMOVE startedBy'}`,
           ConditionExpression: 'attribute_exists(pk) AND phase = :prev AND pagesPending = :zero',
           ExpressionAttributeNames: { '#plan': 'plan' },
-          ExpressionAttributeValues: { ':p': phase, ':n': pages, ':plan': plan, ':prev': phase - 1, ':zero': 0 },
+          ExpressionAttributeValues: { ':p': phase, ':n': pages, ':plan': plan, ':prev': phase - 1, ':zero': 0, ...(startedBy ? { ':by': startedBy } : {}) },
         }),
       );
       return true;

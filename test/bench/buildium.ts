@@ -17,6 +17,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SANDBOX_PORTAL_ID, startLocalStack, type LocalStack } from '../../lib/local/stack.js';
+import { localDynamoDbClient } from '../../lib/local/dynamodb.js';
+import { createDocumentClient } from '../../functions/store/dynamo-client.js';
+import { DynamoBuildiumMappings } from '../../functions/store/buildium-mappings.js';
 
 /** BUILDIUM_BENCH_SCALE=0.1 runs a tenth of the portfolio (a quick look, not the figure). */
 const SCALE = Number(process.env.BUILDIUM_BENCH_SCALE ?? 1);
@@ -48,6 +51,34 @@ async function runJob(stack: LocalStack, mode: 'full' | 'incremental', onTick?: 
     }
     await sleep(50);
   }
+}
+
+/**
+ * DynamoDB Local's own pace on this machine, for the mapping items a sync reads and writes:
+ * 5,000 new mappings written (batches of 25, 8 at once), 5,000 conditional claims (transactions
+ * of 100), and 5,000 read back (100 per call), as the sync's store does it.
+ */
+async function dynamoPace(stack: LocalStack): Promise<{ readsPerSecond: number; writesPerSecond: number; conditionalPerSecond: number }> {
+  const store = new DynamoBuildiumMappings(createDocumentClient(localDynamoDbClient(stack.endpoints.dynamodb)), stack.tables.mappings!);
+  const N = 5000;
+  const ids = Array.from({ length: N }, (_, i) => `bench-${i}`);
+  const write = (type: 'unit' | 'tenant-email') => ids.map((id) => ({ sourceId: id, hubspotType: 'contacts', hubspotId: id, syncHash: 'x'.repeat(32), extra: { fields: Object.fromEntries(Array.from({ length: 12 }, (_, k) => [`property_${k}`, 'abcdefabcdef'])) }, expectedVersion: 0 }));
+  const lanes = async <T>(items: T[], size: number, run: (chunk: T[]) => Promise<unknown>) => {
+    const chunks: T[][] = [];
+    for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+    let next = 0;
+    await Promise.all(Array.from({ length: 4 }, async () => { while (next < chunks.length) await run(chunks[next++]!); }));
+  };
+  let t = performance.now();
+  await lanes(write('unit'), 1000, (chunk) => store.putMany('unit', chunk));
+  const writesPerSecond = N / ((performance.now() - t) / 1000);
+  t = performance.now();
+  await lanes(ids.map((id) => ({ key: id, owner: id })), 1000, (chunk) => store.claim('tenant-email', chunk));
+  const conditionalPerSecond = N / ((performance.now() - t) / 1000);
+  t = performance.now();
+  await lanes(ids, 1000, (chunk) => store.getMany('unit', chunk));
+  const readsPerSecond = N / ((performance.now() - t) / 1000);
+  return { readsPerSecond, writesPerSecond, conditionalPerSecond };
 }
 
 function crmCalls(stack: LocalStack): number {
@@ -94,6 +125,8 @@ export async function buildiumBench(row: Row, fmt: Fmt, progress: (m: string) =>
     const buildium = stack.buildium.sandbox!;
     const records = SIZE.properties + SIZE.properties * SIZE.unitsPerProperty + SIZE.tenants + SIZE.leases;
 
+    const pace = await dynamoPace(stack);
+
     // 1. Full sync.
     progress('buildium full sync');
     hubspot.clearRequests();
@@ -109,6 +142,7 @@ export async function buildiumBench(row: Row, fmt: Fmt, progress: (m: string) =>
     const fullCalls = crmCalls(stack);
     const timeline = gaps(stack, full.startedAt, full.endedAt);
     const fullKinds = callsByKind(stack);
+    const buildiumReads = buildium.requests().filter((r) => r.at >= full.startedAt && r.at <= full.endedAt).length;
     const bound = fullCalls / (RATE.max / (RATE.intervalMs / 1000));
 
     // Correctness before any figure.
@@ -138,6 +172,8 @@ export async function buildiumBench(row: Row, fmt: Fmt, progress: (m: string) =>
     hubspot.clearRequests();
     const incremental = await runJob(stack, 'incremental');
     const incCalls = crmCalls(stack);
+    const incTimeline = gaps(stack, incremental.startedAt, incremental.endedAt);
+    const bdRequests = buildium.requests().filter((r) => r.at >= incremental.startedAt).map((r) => `${r.at - incremental.startedAt}:${r.path.split('/').pop()}:${r.status}`);
     const incKinds = callsByKind(stack);
     // Target: ceil(changed/100) per object type (contacts, listings, units) plus associations
     // (per label: one add, one removal) and the label lookup a process makes once.
@@ -153,12 +189,26 @@ export async function buildiumBench(row: Row, fmt: Fmt, progress: (m: string) =>
     row('Buildium full sync: elapsed (s)', fmt(full.seconds, 1), `bound ${fmt(bound, 1)}`, `≤ ${fmt(bound * 1.15, 1)} (1.15× bound)`);
     row('Buildium full sync: elapsed / bound', fmt(full.seconds / bound, 3), '1.000', '≤ 1.15');
     row('Buildium full sync: HubSpot calls', fmt(fullCalls, 0), `${fmt((fullCalls / records) * 100, 2)} per 100 records`, '');
+    row('Buildium full sync: Buildium requests (counts + pages)', fmt(buildiumReads, 0), '', `${SIZE.properties * 0 + 4} counts + ${Math.ceil(SIZE.properties / 1000) + Math.ceil(SIZE.tenants / 1000) + Math.ceil((SIZE.properties * SIZE.unitsPerProperty) / 1000) + Math.ceil(SIZE.leases / 1000)} pages`);
+    // What the sync's store does for this portfolio (first sync: every mapping new): reads of each
+    // record's mapping (and a claim per tenant), writes of each mapping, a conditional claim per tenant.
+    const tenantsWithEmergency = buildium.tenants().filter((t) => t.EmergencyContact?.Email).length;
+    const reads = SIZE.properties + 2 * SIZE.tenants + tenantsWithEmergency + SIZE.properties * SIZE.unitsPerProperty + SIZE.leases;
+    const writes = SIZE.properties + SIZE.tenants + tenantsWithEmergency + SIZE.properties * SIZE.unitsPerProperty + SIZE.leases;
+    const dynamoSeconds = reads / pace.readsPerSecond + writes / pace.writesPerSecond + SIZE.tenants / pace.conditionalPerSecond;
+    row(
+      'DynamoDB Local here: mapping reads / writes / conditional claims per s',
+      `${fmt(pace.readsPerSecond, 0)} / ${fmt(pace.writesPerSecond, 0)} / ${fmt(pace.conditionalPerSecond, 0)}`,
+      '',
+      `the full sync's ${fmt(reads, 0)} reads, ${fmt(writes, 0)} writes, ${fmt(SIZE.tenants, 0)} claims: ≥ ${fmt(dynamoSeconds, 1)} s of DynamoDB Local`,
+    );
     row('Buildium full sync: peak RSS / heap (MB, whole stack)', `${fmt(peakRss / 2 ** 20, 0)} / ${fmt(peakHeap / 2 ** 20, 0)}`, '', '');
     row('Buildium incremental 1%: HubSpot calls', fmt(incCalls, 0), `target ≤ ${target}`, `changed: ${Object.values(CHANGED).reduce((a, b) => a + b, 0)}`);
     row('Buildium incremental 1%: elapsed (s)', fmt(incremental.seconds, 1), '', '');
     row('Buildium incremental, nothing changed: HubSpot calls', fmt(idleCalls, 0), 'target 0', `${fmt(idle.seconds, 1)} s`);
     progress(`buildium full calls by kind: ${JSON.stringify(fullKinds)}`);
     progress(`buildium full timeline: ${JSON.stringify(timeline)}`);
+    progress(`buildium incremental timeline: ${JSON.stringify(incTimeline)}; Buildium requests (ms after start): ${bdRequests.join(' ')}`);
     progress(`buildium incremental calls by kind: ${JSON.stringify(incKinds)}; counts ${JSON.stringify(incremental.job.counts)}`);
   } finally {
     await stack.stop();

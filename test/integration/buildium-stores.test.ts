@@ -112,10 +112,13 @@ describe('DynamoSyncJobs as the Buildium job ledger', () => {
   it('keeps the pending pages when a page queues its successor, and when records are not a planned page', async () => {
     const jobId = randomUUID();
     await jobs.open(jobId, 'full', { windowTo: NOW.toISOString(), pageSize: 1000 });
-    expect(await jobs.startPhase(jobId, 0, { rentals: 1, tenants: 1 }, 2)).toBe(true);
+    expect(await jobs.startPhase(jobId, 0, { rentals: 1, tenants: 1 }, 2, 'msg-7c1e')).toBe(true);
+    expect((await jobs.state(jobId))?.startedBy).toBe('msg-7c1e');
+    expect(await jobs.pageDone(jobId, '0#tenants#0')).toBe(false);
 
     // Buildium sent no X-Total-Count and the page was full: it queues the next page in its place.
     expect(await jobs.completePage(jobId, '0#tenants#0', page({ processed: 1000, updated: 1000 }), { morePages: 1 })).toBe(true);
+    expect(await jobs.pageDone(jobId, '0#tenants#0')).toBe(true);
     expect((await jobs.state(jobId))?.pagesPending).toBe(2);
     // Records from a webhook or a resolved review: counted, never a pending page.
     expect(await jobs.completePage(jobId, 'records#3f6c2a9e', page({ processed: 1, updated: 1 }), { pending: false })).toBe(true);

@@ -99,6 +99,32 @@ function setup(records: ConstructorParameters<typeof FakeBuildiumReader>[0] = po
 }
 
 describe('a Buildium sync job, message by message', () => {
+  it('queues a phase\'s pages once when several pages each send its start, and again only when the starting step itself is redelivered', async () => {
+    // Prepare: run until the step that starts the leases is queued.
+    const { queue, deps, open } = setup();
+    await open('full', 2);
+    let step: SyncMessage | undefined;
+    for (let message = queue.take(); message; message = queue.take()) {
+      if (message.kind === 'advance' && message.phase === 2) {
+        step = message;
+        break;
+      }
+      await handleSyncMessage(message, deps, `delivery-${Math.random()}`);
+    }
+    const leasePages = () => queue.messages.filter((m) => m.kind === 'page' && m.list === 'leases').length;
+    // Act: the step as sent by the last page, then a copy another page sent (another message id).
+    await handleSyncMessage(step!, deps, 'sent-by-page-A');
+    const once = leasePages();
+    await handleSyncMessage(structuredClone(step!), deps, 'sent-by-page-B');
+    const afterCopy = leasePages();
+    // The first one redelivered (it might have died before queueing): its pages again.
+    await handleSyncMessage(step!, deps, 'sent-by-page-A');
+    // Assess
+    expect(once).toBe(1);
+    expect(afterCopy).toBe(1);
+    expect(leasePages()).toBe(2);
+  });
+
   it('does not complete a job when two deliveries of one phase step race (the later one must not skip to the end)', async () => {
     // Prepare: run until the step that starts the leases phase is queued.
     const { ledger, queue, deps, open } = setup();

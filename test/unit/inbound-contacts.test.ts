@@ -75,6 +75,23 @@ describe('applyContactEvents', () => {
     expect(store.leads.size).toBe(0);
   });
 
+  it.each(['buildium', 'turbotenant'])('does not make a lead of a contact the %s flow wrote, but updates a lead of the same person', async (origin) => {
+    // Prepare
+    const { store, contacts, deps } = setup();
+    contacts.put('903', { email: 'tenant@example.com', firstname: 'Ten', lead_source_system: origin });
+    // Act
+    const report = await applyContactEvents([event('contact.creation', 903)], deps);
+    // Assess: not a lead...
+    expect(report.skipped).toEqual({ integration_origin: 1 });
+    expect(store.leads.size).toBe(0);
+    // ...but a person's lead with that email follows the contact (here: linked by the creation).
+    const lead = syncedPlatformLead();
+    await store.create({ ...lead, email: 'tenant2@example.com', hubspot: { ...lead.hubspot, id: '904' } });
+    contacts.put('904', { email: 'tenant2@example.com', firstname: 'Renamed', lastname: lead.lastName ?? 'Ruiz', lead_source_system: origin });
+    const second = await applyContactEvents([event('contact.propertyChange', 904, 2)], deps);
+    expect(second.skipped).not.toHaveProperty('integration_origin');
+  });
+
   it('recognises the echo of the platform\'s own write and changes nothing', async () => {
     // Prepare: HubSpot announces the very values the outbound consumer wrote.
     const lead = syncedPlatformLead();

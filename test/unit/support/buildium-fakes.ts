@@ -283,6 +283,7 @@ interface JobItem {
   phase: number;
   pagesPending: number;
   plan: Partial<Record<ListKind, number>>;
+  startedBy?: string;
   windowFrom?: string;
   windowTo: string;
   pageSize: number;
@@ -339,6 +340,7 @@ export class InMemoryJobLedger implements JobLedger {
       phase: job.phase,
       pagesPending: job.pagesPending,
       plan: { ...job.plan },
+      ...(job.startedBy ? { startedBy: job.startedBy } : {}),
       windowTo: job.windowTo,
       pageSize: job.pageSize,
       ...(job.windowFrom ? { windowFrom: job.windowFrom } : {}),
@@ -354,11 +356,15 @@ export class InMemoryJobLedger implements JobLedger {
     return { jobId, mode: job.mode, status: job.status, startedAt: job.startedAt, completedAt: job.completedAt ?? null, counts: { processed, created, updated, skipped, failed } };
   }
 
-  async startPhase(jobId: string, phase: number, plan: Partial<Record<ListKind, number>>, pages: number): Promise<boolean> {
+  async startPhase(jobId: string, phase: number, plan: Partial<Record<ListKind, number>>, pages: number, startedBy?: string): Promise<boolean> {
     const job = this.jobs.get(jobId);
     if (!job || job.phase !== phase - 1 || job.pagesPending !== 0) return false;
-    Object.assign(job, { phase, plan: { ...plan }, pagesPending: pages });
+    Object.assign(job, { phase, plan: { ...plan }, pagesPending: pages, startedBy });
     return true;
+  }
+
+  async pageDone(jobId: string, pageKey: string): Promise<boolean> {
+    return this.pagesDone.includes(`${jobId}|${pageKey}`);
   }
 
   async completePage(jobId: string, pageKey: string, counts: PageCounts, options: { morePages?: number; pending?: boolean } = {}): Promise<boolean> {
