@@ -30,6 +30,11 @@ export interface QueueBinding {
   readonly accessMode: QueueAccess;
 }
 
+
+/** DynamoDB actions a reader uses: GetCommand, BatchGetCommand, QueryCommand (tables and their indexes). */
+export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] as const;
+/** And a writer: PutCommand, UpdateCommand, BatchWriteCommand, TransactWriteCommand's puts and updates, Powertools idempotency's DeleteItem. */
+export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'] as const;
 /**
  * One topology function: the shared runtime and bundling settings, its own log group and a role
  * that may write only there. Every `bind*` method sets the environment variable and the IAM
@@ -115,8 +120,9 @@ export class FunctionWithLogGroup extends Construct {
 
   bindTable({ table, accessMode }: TableBinding): void {
     this.setEnvironment(table.spec.envVar, table.table.tableName);
-    if (accessMode === 'read') table.table.grantReadData(this.function);
-    else table.table.grantReadWriteData(this.function);
+    // The item actions the code calls, not CDK's grantRead/WriteData (which add Scan, DescribeTable
+    // and the stream actions nothing here uses). Transactions are authorized per contained action.
+    table.table.grant(this.function, ...(accessMode === 'read' ? TABLE_READ_ACTIONS : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS]));
 
     if (table.spec.indexes.length > 0) {
       // Queries on a GSI are authorized against `<table ARN>/index/<name>`; CDK grants the
