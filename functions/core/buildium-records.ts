@@ -285,7 +285,18 @@ class Report {
  * Writes the candidates that changed, 100 per call, applying the conflict strategy to known ones;
  * writes their mappings after each call. Returns each candidate's outcome by source id.
  */
-async function writeObjects(spec: ObjectSpec, candidates: readonly Candidate[], deps: RecordDeps, report: Report): Promise<Map<string, WriteOutcome>> {
+/**
+ * `defer`: collect the mapping writes instead of making them, for records whose links are made
+ * after them (units, emergency contacts): a mapping is written only once its record's link is,
+ * so a failure in between leaves the record unmapped and the next try makes the link.
+ */
+async function writeObjects(
+  spec: ObjectSpec,
+  candidates: readonly Candidate[],
+  deps: RecordDeps,
+  report: Report,
+  defer?: MappingWrite[],
+): Promise<Map<string, WriteOutcome>> {
   const outcomes = new Map<string, WriteOutcome>();
   const pending: Candidate[] = [];
   for (const c of candidates) {
@@ -339,18 +350,20 @@ async function writeObjects(spec: ObjectSpec, candidates: readonly Candidate[], 
       outcomes.set(s.c.sourceId, { outcome: s.created ? 'created' : 'updated', hubspotId: s.id });
       report.audit.push({ entity: spec.type, sourceId: s.c.sourceId, action: s.created ? 'create' : 'update', hubspotId: s.id, fields: Object.keys(s.sent).sort() });
     }
-    const stale = await deps.mappings.putMany(
-      spec.type,
-      settled.map((s) => ({
-        sourceId: s.c.sourceId,
-        hubspotType: spec.objectType,
-        hubspotId: s.id,
-        // Fields HubSpot kept (a conflict it won) keep HubSpot's hash, so they are not flagged again.
-        syncHash: s.c.hash,
-        extra: { ...s.c.extra, fields: { ...fieldHashes(s.c.properties), ...keptFields(s.c, s.sent) } },
-        expectedVersion: s.c.mapping?.version ?? 0,
-      })),
-    );
+    const writes = settled.map((s) => ({
+      sourceId: s.c.sourceId,
+      hubspotType: spec.objectType,
+      hubspotId: s.id,
+      // Fields HubSpot kept (a conflict it won) keep HubSpot's hash, so they are not flagged again.
+      syncHash: s.c.hash,
+      extra: { ...s.c.extra, fields: { ...fieldHashes(s.c.properties), ...keptFields(s.c, s.sent) } },
+      expectedVersion: s.c.mapping?.version ?? 0,
+    }));
+    if (defer) {
+      defer.push(...writes);
+      return;
+    }
+    const stale = await deps.mappings.putMany(spec.type, writes);
     // Another consumer wrote these first (a duplicate delivery): both wrote the same record by its key.
     if (stale.length > 0) report.error(spec.type, stale.join(','), 'mapping_error', `mapping written concurrently for ${stale.length} record(s); the next sync compares again`);
   }
@@ -462,6 +475,7 @@ async function writeInChunks<T>(
   deps: RecordDeps,
   report: Report,
   prepare: (chunk: readonly T[]) => Promise<Candidate[]>,
+  defer?: MappingWrite[],
 ): Promise<{ candidates: Candidate[]; outcomes: Map<string, WriteOutcome> }> {
   const candidates: Candidate[] = [];
   const outcomes = new Map<string, WriteOutcome>();
@@ -472,7 +486,7 @@ async function writeInChunks<T>(
     while (next < chunks.length) {
       const prepared = await prepare(chunks[next++]!);
       candidates.push(...prepared);
-      for (const [k, v] of await writeObjects(spec, prepared, deps, report)) outcomes.set(k, v);
+      for (const [k, v] of await writeObjects(spec, prepared, deps, report, defer)) outcomes.set(k, v);
     }
   };
   await lane();
@@ -485,6 +499,7 @@ export async function syncUnits(records: readonly UnitRecord[], deps: RecordDeps
   const mapping = rows('unit', deps.config);
   const propertyOf = new Map(records.map((r) => [String(r.Id), r.PropertyId]));
   const spec: ObjectSpec = { type: 'unit', objectType: deps.unitObjectType, idProperty: 'buildium_unit_id' };
+  const deferred: MappingWrite[] = [];
   const { candidates, outcomes } = await writeInChunks(records, spec, deps, report, async (chunk) => {
     const [known, listings] = await Promise.all([
       deps.mappings.getMany('unit', chunk.map((r) => String(r.Id))),
@@ -496,7 +511,7 @@ export async function syncUnits(records: readonly UnitRecord[], deps: RecordDeps
       // The listing is part of the hash, so a unit whose listing appears later is written (and associated) again.
       return { sourceId: String(r.Id), key: String(r.Id), properties, hash: hashProperties({ ...properties, '@listing': listing ?? '' }), ...withMapping(known.get(String(r.Id))), extra: listing ? { linkedTo: listing } : {} };
     });
-  });
+  }, deferred);
 
   // Unit ↔ listing: for every unit in HubSpot whose listing is new to it (created, moved, or its
   // listing has only now appeared).
@@ -513,40 +528,44 @@ export async function syncUnits(records: readonly UnitRecord[], deps: RecordDeps
     if (c.mapping?.extra.linkedTo !== listing || c.mapping.hubspotId !== o.hubspotId) pairs.push({ fromId: o.hubspotId, toId: listing, candidate: c });
   }
   const refused = await deps.hubspot.associateDefault(deps.unitObjectType, LISTING_OBJECT, pairs);
-  await unlink('unit', deps.unitObjectType, refused as Map<AssociationPair & { candidate: Candidate }, string>, outcomes, deps, report);
+  await writeLinked('unit', deps.unitObjectType, deferred, refused as Map<AssociationPair & { candidate: Candidate }, string>, deps, report);
   for (const c of candidates) report.count(outcomes.get(c.sourceId)?.outcome ?? 'skipped');
   return report.done();
 }
 
 /**
- * Associations HubSpot refused: the error is recorded and the mapping (written just before with
- * the association in it) is marked incomplete, so the next sync tries again.
+ * The mappings of records with links, written once the link calls are done. A link HubSpot
+ * refused is recorded as an error and its record's mapping keeps its old link and an incomplete
+ * hash, so the next sync tries again. (A link call that fails outright writes no mapping at all:
+ * the retried page finds the records unmapped, upserts them again by their key, and links them.)
  */
-async function unlink(
+async function writeLinked(
   type: MappingType,
   objectType: string,
+  deferred: MappingWrite[],
   refused: ReadonlyMap<AssociationPair & { candidate: Candidate }, string>,
-  outcomes: ReadonlyMap<string, WriteOutcome>,
   deps: RecordDeps,
   report: Report,
 ): Promise<void> {
-  if (refused.size === 0) return;
-  const writes: MappingWrite[] = [];
   for (const [pair, reason] of refused) {
     const c = pair.candidate;
     report.error(type, c.sourceId, 'api_error', `association refused: ${reason}`);
-    const o = outcomes.get(c.sourceId);
-    const written = !(o?.outcome === 'skipped' && c.mapping?.syncHash === c.hash);
-    writes.push({
+    const previous = c.mapping?.extra.linkedTo;
+    const write = deferred.find((w) => w.sourceId === c.sourceId);
+    const incomplete = {
       sourceId: c.sourceId,
       hubspotType: objectType,
-      hubspotId: o?.hubspotId ?? '',
+      hubspotId: pair.fromId === c.extra?.linkedTo ? pair.toId : pair.fromId,
       syncHash: `incomplete:${c.hash}`,
-      extra: { ...c.mapping?.extra, ...(c.mapping?.extra.linkedTo ? { linkedTo: c.mapping.extra.linkedTo } : { linkedTo: undefined }), fields: c.mapping?.extra.fields ?? {} },
-      expectedVersion: (c.mapping?.version ?? 0) + (written ? 1 : 0),
-    });
+      extra: { ...(write?.extra ?? c.mapping?.extra ?? {}), linkedTo: previous },
+      expectedVersion: write?.expectedVersion ?? c.mapping?.version ?? 0,
+    };
+    if (write) deferred.splice(deferred.indexOf(write), 1, incomplete);
+    else deferred.push(incomplete);
   }
-  await deps.mappings.putMany(type, writes);
+  if (deferred.length === 0) return;
+  const stale = await deps.mappings.putMany(type, deferred);
+  if (stale.length > 0) report.error(type, stale.join(','), 'mapping_error', `mapping written concurrently for ${stale.length} record(s); the next sync compares again`);
 }
 
 export async function syncTenants(records: readonly TenantRecord[], deps: RecordDeps): Promise<PageReport> {
@@ -634,7 +653,8 @@ async function syncEmergencyContacts(
     candidates.push({ sourceId: String(t.Id), key: email, properties, hash: hashProperties({ ...properties, '@tenant': tenantContact }), ...withMapping(known.get(String(t.Id))), extra: { linkedTo: tenantContact } });
   }
   // Upserted by email: an emergency contact is often someone already in the CRM.
-  const outcomes = await writeObjects({ type: 'emergency-contact', objectType: 'contacts', idProperty: 'email' }, candidates, deps, report);
+  const deferred: MappingWrite[] = [];
+  const outcomes = await writeObjects({ type: 'emergency-contact', objectType: 'contacts', idProperty: 'email' }, candidates, deps, report, deferred);
   const pairs: Array<AssociationPair & { candidate: Candidate }> = [];
   for (const c of candidates) {
     const o = outcomes.get(c.sourceId);
@@ -642,7 +662,7 @@ async function syncEmergencyContacts(
     if (o?.hubspotId && o.outcome !== 'failed' && relink) pairs.push({ fromId: c.extra!.linkedTo!, toId: o.hubspotId, candidate: c });
   }
   const refused = await deps.hubspot.associateLabeled('contacts', 'contacts', 'emergency_contact', pairs);
-  await unlink('emergency-contact', 'contacts', refused as Map<AssociationPair & { candidate: Candidate }, string>, outcomes, deps, report);
+  await writeLinked('emergency-contact', 'contacts', deferred, refused as Map<AssociationPair & { candidate: Candidate }, string>, deps, report);
 }
 
 /** The label a lease gives its tenants' contacts on the unit. */

@@ -345,6 +345,23 @@ describe('units and their listings', () => {
     expect(hubspot.callsOf('update')).toMatchObject([{ objectType: UNIT_TYPE, inputs: unitIds.map((id) => ({ id, properties: { market_rent: '1925' } })) }]);
   });
 
+  it('links the units when the page is retried after the link call failed outright (their mappings wait for the link)', async () => {
+    // Prepare
+    const { hubspot, mappings, deps } = setup();
+    const { rentals, units } = portfolio();
+    await syncRentals(rentals, deps());
+    hubspot.interrupt('associateDefault', 1);
+    // Act: the units are written, then the link call fails (a 500, a timeout): the page throws...
+    await expect(syncUnits(units, deps())).rejects.toThrow();
+    expect(units.every((u) => mappings.get('unit', u.Id) === undefined)).toBe(true);
+    // ...and SQS hands it back.
+    await syncUnits(units, deps());
+    // Assess: one object per unit, each linked.
+    const listing = mappings.get('property', 1001)!.hubspotId;
+    expect(hubspot.all(UNIT_TYPE)).toHaveLength(units.length);
+    expect(hubspot.associated(UNIT_TYPE, LISTING_OBJECT)).toEqual(units.map((u) => `${mappings.get('unit', u.Id)!.hubspotId}|${listing}`).sort());
+  });
+
   it('writes a unit whose rental is not in HubSpot yet and reports a mapping_error', async () => {
     // Prepare
     const { hubspot, deps } = setup();
