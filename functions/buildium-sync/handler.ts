@@ -22,6 +22,7 @@ import { effectiveConfig } from '../core/buildium-config.js';
 import { BUILDIUM_CURSOR, handleSyncMessage, SyncMessageSchema, type BuildiumReader, type JobDeps, type ListKind, type SyncMessage } from '../core/buildium-jobs.js';
 import type { ConflictStrategy, LinkCache } from '../core/buildium-records.js';
 import { RetryableError } from '../core/errors.js';
+import { maskEmailsIn } from '../core/privacy.js';
 import { backoffSeconds } from '../core/retry-policy.js';
 import { ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
 import { observability, once } from '../runtime/observability.js';
@@ -138,7 +139,21 @@ export function makeHandler(getParts: () => BuildiumSyncParts) {
     };
     const outcome = await handleSyncMessage(message, deps, record.messageId);
     if (outcome.report) {
-      logger.info('Buildium records synced', { kind: message.kind, jobId: message.jobId, ...outcome.report, hubspotCalls: hubspot.calls, receiveCount: receiveCount(record) });
+      // Counts only: the errors themselves (HubSpot's texts may quote an email) are in the job's errors.
+      const { processed, created, updated, skipped, failed, invalid, duplicateEmails } = outcome.report;
+      logger.info('Buildium records synced', {
+        kind: message.kind,
+        jobId: message.jobId,
+        processed,
+        created,
+        updated,
+        skipped,
+        failed,
+        invalid,
+        duplicateEmails,
+        hubspotCalls: hubspot.calls,
+        receiveCount: receiveCount(record),
+      });
     }
     return hubspot.calls;
   }
@@ -158,12 +173,12 @@ export function makeHandler(getParts: () => BuildiumSyncParts) {
           const reason = error instanceof Error ? error.message : String(error);
           if (received >= parts.maxReceiveCount) {
             // Its last try: park it (the DLQ), fail the job so its cursor stays, say why.
-            logger.error('Buildium sync message failed for good; parked in the DLQ', { jobId: message.jobId, kind: message.kind, reason });
+            logger.error('Buildium sync message failed for good; parked in the DLQ', { jobId: message.jobId, kind: message.kind, reason: maskEmailsIn(reason) });
             await parts.jobs.recordError(message.jobId, message.kind, describe(message), reason, 'api_error').catch(() => undefined);
             await parts.jobs.setStatus(message.jobId, 'failed').catch(() => undefined);
           } else {
             const delaySeconds = backoffSeconds(received, Math.random, error instanceof RetryableError ? error.retryAfterMs : undefined);
-            logger.warn('Buildium sync message will be retried', { jobId: message.jobId, kind: message.kind, reason, delaySeconds });
+            logger.warn('Buildium sync message will be retried', { jobId: message.jobId, kind: message.kind, reason: maskEmailsIn(reason), delaySeconds });
             await parts.queue.retryAfter([{ receiptHandle: record.receiptHandle, delaySeconds }]).catch(() => undefined);
           }
           metrics.addMetric('BuildiumSyncMessagesFailed', MetricUnit.Count, 1);

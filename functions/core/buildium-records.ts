@@ -604,9 +604,10 @@ export async function syncTenants(records: readonly TenantRecord[], deps: Record
     // duplicate too. Claimed before the upsert, which would otherwise write over that contact.
     const fresh = prepared.filter((c) => !c.mapping);
     if (fresh.length === 0) return prepared;
-    const owners = await deps.mappings.claim('tenant-email', fresh.map((c) => ({ key: c.key, owner: c.sourceId })));
+    // Keyed by a hash of the email: the claim table holds no address.
+    const owners = await deps.mappings.claim('tenant-email', fresh.map((c) => ({ key: digest(c.key, 32), owner: c.sourceId })));
     return prepared.filter((c) => {
-      const owner = c.mapping ? undefined : owners.get(c.key);
+      const owner = c.mapping ? undefined : owners.get(digest(c.key, 32));
       if (owner === undefined || owner === c.sourceId) return true;
       report.duplicateEmails += 1;
       report.count('failed');

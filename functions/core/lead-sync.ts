@@ -8,7 +8,7 @@
  */
 import { contactProperties, propertiesHash } from './contact-mapping.js';
 import { PermanentError, RateLimitedError, RetryableError } from './errors.js';
-import { maskEmail } from './privacy.js';
+import { maskEmail, maskEmailsIn } from './privacy.js';
 import type { Lead } from './lead.js';
 import type { ContactInput, HubSpotContacts, LeadStore, LeadSyncResult, Log, MessageRetries } from './ports.js';
 import { backoffSeconds } from './retry-policy.js';
@@ -156,7 +156,7 @@ export async function syncLeadBatch(messages: readonly LeadSyncMessage[], deps: 
         case 'rejected':
           results.push({ kind: 'failed', leadId, error: outcome.message, failureKind: 'rejected', at });
           report.counts.rejected += 1;
-          deps.log.warn('HubSpot rejected the lead', { leadId, email: maskEmail(email), error: outcome.message });
+          deps.log.warn('HubSpot rejected the lead', { leadId, email: maskEmail(email), error: maskEmailsIn(outcome.message) });
           break;
         case 'retry': {
           for (const m of item.messages) report.failedMessageIds.add(m.messageId);
