@@ -27,7 +27,7 @@ import { SyncConfigSchema } from '../core/buildium-config.js';
 import { BUILDIUM_CURSOR, BuildiumWebhookEventSchema, LIST_OF_ENTITY, openJob, webhookRefs, type SyncMessage } from '../core/buildium-jobs.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { ENV, env } from '../runtime/config.js';
-import { errorResponse, header, json, rawBody, readJsonBody, validate, rejectSignature } from '../runtime/http.js';
+import { errorResponse, header, json, rawBody, readJsonBody, validate, rejectSignature, pathParams } from '../runtime/http.js';
 import { observability, once } from '../runtime/observability.js';
 import { BUILDIUM_SECRET, secretField } from '../runtime/secrets.js';
 import { SqsQueue } from '../runtime/sqs-queue.js';
@@ -112,7 +112,7 @@ export function makeHandler(getDeps: () => BuildiumSchedulerDeps) {
   }
 
   async function getJob(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-    const jobId = event.pathParameters?.jobId ?? '';
+    const { jobId } = pathParams(event, 'jobId');
     const job = await getDeps().jobs.get(jobId);
     if (!job) throw new NotFoundError(`No sync job ${jobId}`);
     return json(200, job);
@@ -120,7 +120,7 @@ export function makeHandler(getDeps: () => BuildiumSchedulerDeps) {
 
   async function getJobErrors(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
     const deps = getDeps();
-    const jobId = event.pathParameters?.jobId ?? '';
+    const { jobId } = pathParams(event, 'jobId');
     const [job, errors] = await Promise.all([deps.jobs.state(jobId), deps.jobs.errors(jobId)]);
     if (!job) throw new NotFoundError(`No sync job ${jobId}`);
     const byType = (t: string) => errors.filter((e) => e.errorType === t).length;
@@ -134,7 +134,7 @@ export function makeHandler(getDeps: () => BuildiumSchedulerDeps) {
   /** An operator marks a sync error handled (seed 002 `sync_errors.resolved`). */
   async function resolveError(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
     const deps = getDeps();
-    const { jobId = '', entity = '', sourceId = '' } = event.pathParameters ?? {};
+    const { jobId, entity, sourceId } = pathParams(event, 'jobId', 'entity', 'sourceId');
     const known = (await deps.jobs.errors(jobId)).find((e) => e.entity === entity && e.sourceId === sourceId);
     if (!known) throw new NotFoundError(`No sync error for ${entity} ${sourceId} in job ${jobId}`);
     await deps.jobs.resolveError(jobId, entity, sourceId);
@@ -181,8 +181,8 @@ export function makeHandler(getDeps: () => BuildiumSchedulerDeps) {
 
   async function resolveReview(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
     const deps = getDeps();
-    const { entity = '', sourceId = '' } = event.pathParameters ?? {};
     const { resolution } = validate(ResolutionSchema, readJsonBody(event), 'review resolution');
+    const { entity, sourceId } = pathParams(event, 'entity', 'sourceId');
     const list = LIST_OF_ENTITY[entity];
     const id = Number(sourceId);
     if (!list || !Number.isInteger(id) || id < 1) throw new NotFoundError(`No review for ${entity}/${sourceId}`);

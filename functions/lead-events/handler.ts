@@ -19,7 +19,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../core/errors.js
 import { LeadInputSchema, leadView, normalizeEmail, type LeadInput } from '../core/lead.js';
 import type { LeadQueue, LeadStore } from '../core/ports.js';
 import { ENV, env } from '../runtime/config.js';
-import { errorResponse, header, json, readJsonBody, validate } from '../runtime/http.js';
+import { errorResponse, header, json, readJsonBody, validate, pathParams } from '../runtime/http.js';
 import { observability, once } from '../runtime/observability.js';
 import { SqsLeadQueue } from '../runtime/sqs-queue.js';
 import { createDocumentClient } from '../store/dynamo-client.js';
@@ -104,7 +104,7 @@ export function makeHandler(getDeps: () => LeadEventsDeps) {
   }
 
   async function getLead(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-    const leadId = event.pathParameters?.leadId ?? '';
+    const { leadId } = pathParams(event, 'leadId');
     logger.setCorrelationId(leadId);
     const lead = await getDeps().leads.get(leadId);
     if (!lead) throw new NotFoundError(`No lead with id ${leadId}`);

@@ -42,8 +42,13 @@ export function readJsonBody(event: APIGatewayProxyEventV2, maxBytes: number = M
   if (body.byteLength > maxBytes) {
     throw new ValidationError(`Body is ${body.byteLength} bytes; the limit is ${maxBytes}`, [], 'payload_too_large', 413);
   }
+  const text = body.toString('utf8');
+  const depth = jsonDepth(text);
+  if (depth > MAX_JSON_DEPTH) {
+    throw new ValidationError(`Body nests ${depth} levels deep; the limit is ${MAX_JSON_DEPTH}`, [{ path: '', message: `nested deeper than ${MAX_JSON_DEPTH} levels` }], 'too_deep');
+  }
   try {
-    return JSON.parse(body.toString('utf8'));
+    return JSON.parse(text);
   } catch (error) {
     throw new ValidationError('Body is not valid JSON', [{ path: '', message: (error as Error).message }], 'malformed_json');
   }
@@ -97,4 +102,41 @@ export function rejectSignature(
   sink.metrics.addMetric(what.metric, 'Count', 1);
   sink.metrics.publishStoredMetrics();
   return json(401, { error: { code: 'unauthorized', message: 'Unauthorized', details: [] } });
+}
+
+/** DynamoDB refuses a key over 2,048 bytes; ids in paths are far shorter than this. */
+export const MAX_PATH_PARAMETER_BYTES = 1024;
+
+/**
+ * The route's path parameters, each checked for length: an id too long to be one names nothing
+ * (404), rather than reaching the database as a key it refuses.
+ */
+export function pathParams<K extends string>(event: APIGatewayProxyEventV2, ...names: K[]): Record<K, string> {
+  const out = {} as Record<K, string>;
+  for (const name of names) {
+    const value = event.pathParameters?.[name] ?? '';
+    if (Buffer.byteLength(value) > MAX_PATH_PARAMETER_BYTES) throw new NotFoundError(`No ${name} of ${Buffer.byteLength(value)} bytes`);
+    out[name] = value;
+  }
+  return out;
+}
+
+/** JSON nested deeper than this is refused before it is parsed (and re-serialized) by anyone. */
+export const MAX_JSON_DEPTH = 64;
+
+/** How deep a JSON text nests, without parsing it (brackets outside strings). */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) max = Math.max(max, ++depth);
+    else if (c === 93 || c === 125) depth--;
+  }
+  return max;
 }

@@ -19,7 +19,7 @@ import { NotFoundError } from '../core/errors.js';
 import type { MessageSender } from '../core/ports.js';
 import type { TurboTenantEvent } from '../core/turbotenant-sync.js';
 import { ENV, env } from '../runtime/config.js';
-import { errorResponse, header, json, rawBody, readJsonBody, validate, rejectSignature } from '../runtime/http.js';
+import { errorResponse, header, json, rawBody, readJsonBody, validate, rejectSignature, pathParams } from '../runtime/http.js';
 import { observability, once } from '../runtime/observability.js';
 import { secretField, TURBOTENANT_SECRET } from '../runtime/secrets.js';
 import { SqsQueue } from '../runtime/sqs-queue.js';
@@ -91,14 +91,14 @@ export function makeHandler(getDeps: () => TurboTenantEventsDeps) {
   }
 
   async function confirmation(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-    const eventId = event.pathParameters?.eventId ?? '';
+    const { eventId } = pathParams(event, 'eventId');
     const found = await getDeps().confirmations.get(eventId);
     if (!found) throw new NotFoundError(`No TurboTenant event ${eventId}`);
     return json(200, confirmationView(found));
   }
 
   async function mapping(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-    const { system = '', type = '', sourceId = '' } = event.pathParameters ?? {};
+    const { system, type, sourceId } = pathParams(event, 'system', 'type', 'sourceId');
     const found = await getDeps().mappings.get(system, type, sourceId);
     if (!found) throw new NotFoundError(`No mapping for ${system}/${type}/${sourceId}`);
     return json(200, mappingView(found));

@@ -1,40 +1,8 @@
-import { IdempotencyItemAlreadyExistsError, IdempotencyItemNotFoundError, IdempotencyRecordStatus } from '@aws-lambda-powertools/idempotency';
-import { BasePersistenceLayer, IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import { describe, expect, it } from 'vitest';
 import { makeHandler, type LeadEventsDeps } from '../../functions/lead-events/handler.js';
-import { InMemoryLeadStore, RecordingQueue, storedLead, T0 } from './support/fakes.js';
+import { InMemoryLeadStore, InMemoryPersistenceLayer, RecordingQueue, storedLead, T0 } from './support/fakes.js';
 import { answer, contractError, httpEvent, lambdaContext, type HttpRequest } from './support/lambda.js';
 
-/** Powertools' idempotency records kept in a Map, with the conditional put DynamoDB would do. */
-class InMemoryPersistenceLayer extends BasePersistenceLayer {
-  readonly records = new Map<string, IdempotencyRecord>();
-
-  protected override async _getRecord(idempotencyKey: string): Promise<IdempotencyRecord> {
-    const record = this.records.get(idempotencyKey);
-    if (!record) throw new IdempotencyItemNotFoundError();
-    return record;
-  }
-
-  protected override async _putRecord(record: IdempotencyRecord): Promise<void> {
-    const existing = this.records.get(record.idempotencyKey);
-    const inProgressExpired =
-      existing?.getStatus() === IdempotencyRecordStatus.INPROGRESS &&
-      existing.inProgressExpiryTimestamp !== undefined &&
-      existing.inProgressExpiryTimestamp < Date.now();
-    if (existing && !existing.isExpired() && !inProgressExpired) {
-      throw new IdempotencyItemAlreadyExistsError(`record exists for ${record.idempotencyKey}`, existing);
-    }
-    this.records.set(record.idempotencyKey, record);
-  }
-
-  protected override async _updateRecord(record: IdempotencyRecord): Promise<void> {
-    this.records.set(record.idempotencyKey, record);
-  }
-
-  protected override async _deleteRecord(record: IdempotencyRecord): Promise<void> {
-    this.records.delete(record.idempotencyKey);
-  }
-}
 
 function setup(existing: ConstructorParameters<typeof InMemoryLeadStore>[0] = []) {
   const store = new InMemoryLeadStore(existing);

@@ -4,6 +4,8 @@
  * difference: the lead store keeps the same columns as DynamoDB, pages `listByStatus` by key
  * (a cursor stays valid while leads move between statuses, as DynamoDB's LastEvaluatedKey does).
  */
+import { IdempotencyItemAlreadyExistsError, IdempotencyItemNotFoundError, IdempotencyRecordStatus } from '@aws-lambda-powertools/idempotency';
+import { BasePersistenceLayer, type IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import { newLead, LeadInputSchema, type Lead } from '../../../functions/core/lead.js';
 import type {
   CrmLeadChange,
@@ -398,5 +400,34 @@ export class RecordingSender implements MessageSender {
   /** The events queued, message by message. */
   messages(): { portalId: number; events: Record<string, unknown>[] }[] {
     return this.bodies.map((b) => JSON.parse(b) as { portalId: number; events: Record<string, unknown>[] });
+  }
+}
+
+/**
+ * Powertools' idempotency records in a Map, with the conditional put DynamoDB would do so `Idempotency-Key` requests go through Powertools' real path.
+ */
+export class InMemoryPersistenceLayer extends BasePersistenceLayer {
+  readonly records = new Map<string, IdempotencyRecord>();
+
+  protected override async _getRecord(idempotencyKey: string): Promise<IdempotencyRecord> {
+    const record = this.records.get(idempotencyKey);
+    if (!record) throw new IdempotencyItemNotFoundError();
+    return record;
+  }
+
+  protected override async _putRecord(record: IdempotencyRecord): Promise<void> {
+    const existing = this.records.get(record.idempotencyKey);
+    const inProgressExpired =
+      existing?.getStatus() === IdempotencyRecordStatus.INPROGRESS && existing.inProgressExpiryTimestamp !== undefined && existing.inProgressExpiryTimestamp < Date.now();
+    if (existing && !existing.isExpired() && !inProgressExpired) throw new IdempotencyItemAlreadyExistsError(`record exists for ${record.idempotencyKey}`, existing);
+    this.records.set(record.idempotencyKey, record);
+  }
+
+  protected override async _updateRecord(record: IdempotencyRecord): Promise<void> {
+    this.records.set(record.idempotencyKey, record);
+  }
+
+  protected override async _deleteRecord(record: IdempotencyRecord): Promise<void> {
+    this.records.delete(record.idempotencyKey);
   }
 }
