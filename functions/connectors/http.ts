@@ -40,13 +40,16 @@ export function parseJson(text: string, options: { keepText: boolean }): unknown
   }
 }
 
-/** Retry-After is either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
+/** Longer than any provider asks for in earnest; a larger Retry-After is capped here. */
+export const MAX_RETRY_AFTER_MS = 15 * 60 * 1000;
+
+/** Retry-After is either delay-seconds or an HTTP date (RFC 9110 §10.2.3); capped at 15 minutes. */
 export function retryAfterHeaderMs(value: string | null, now: number = Date.now()): number | undefined {
   if (value === null || value.trim() === '') return undefined;
   const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  if (Number.isFinite(seconds)) return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, seconds * 1000));
   const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  return Number.isNaN(date) ? undefined : Math.min(MAX_RETRY_AFTER_MS, Math.max(0, date - now));
 }
 
 /** A base URL given as text or read at call time (from a secret), without a trailing slash. */

@@ -727,7 +727,7 @@ export async function syncLeases(records: readonly LeaseRecord[], deps: RecordDe
   for (const p of changed) {
     const sourceId = String(p.lease.Id);
     const refused = refusedPlans.get(p);
-    if (refused) {
+    if (refused !== undefined) {
       report.count('failed');
       report.error('lease', sourceId, 'api_error', `association refused: ${refused}`);
       continue;

@@ -145,7 +145,9 @@ export class HubSpotClient implements HubSpotContacts, HubSpotContactReader {
       this.budget.settle(slot.at);
     }
     const text = await readText(response, `HubSpot ${method} ${path}`);
-    const payload = parseJson(redact(text), { keepText: true });
+    // Redacted as text, and the texts quoted from it again once parsed (a secret spelled with JSON
+    // escapes parses back whole).
+    const payload = scrubErrors(parseJson(redact(text), { keepText: true }), redact);
     const retryAfterMs = retryAfterHeaderMs(response.headers.get('retry-after'));
     this.budget.observe(response.headers, response.status === 429, retryAfterMs);
 
@@ -180,19 +182,41 @@ function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
   return result.data;
 }
 
+/** The texts an answer's error parts carry (message, category, per-input errors), redacted once parsed. */
+function scrubErrors(payload: unknown, redact: (text: string) => string): unknown {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return payload;
+  const body = payload as Record<string, unknown>;
+  const scrub = (e: unknown): unknown => {
+    if (e === null || typeof e !== 'object' || Array.isArray(e)) return e;
+    const error = { ...(e as Record<string, unknown>) };
+    for (const k of ['message', 'category']) if (typeof error[k] === 'string') error[k] = redact(error[k] as string);
+    if (Array.isArray(error.errors)) error.errors = error.errors.map((d) => (d && typeof d === 'object' && typeof (d as { message?: unknown }).message === 'string' ? { ...d, message: redact((d as { message: string }).message) } : d));
+    return error;
+  };
+  const out = scrub(body) as Record<string, unknown>;
+  if (Array.isArray(body.errors)) out.errors = body.errors.map(scrub);
+  return out;
+}
+
+/** HubSpot's error texts are kept to this length in errors (they reach logs and a lead's columns). */
+const MAX_ERROR_TEXT = 500;
+
 function errorMessage(payload: unknown): string | undefined {
   const parsed = ErrorBodySchema.safeParse(payload);
-  if (parsed.success) return parsed.data.category ? `${parsed.data.category}: ${parsed.data.message}` : parsed.data.message;
-  return typeof payload === 'string' && payload !== '' ? payload : undefined;
+  const text = parsed.success ? (parsed.data.category ? `${parsed.data.category}: ${parsed.data.message}` : parsed.data.message) : typeof payload === 'string' ? payload : '';
+  return text.trim() === '' ? undefined : text.slice(0, MAX_ERROR_TEXT);
 }
 
 function errorInputIds(error: StandardError): string[] {
   return (error.context?.ids ?? []).map((id) => id.toLowerCase());
 }
 
-function describeError(error: StandardError): string {
+/** A 207's per-input error as one line: category, message, details; never empty. */
+export function describeError(error: StandardError): string {
   const detail = error.errors?.map((e) => e.message).filter((m) => m !== error.message) ?? [];
   const head = error.category ? `${error.category}: ${error.message}` : error.message;
-  return [head, ...detail].join('; ').slice(0, 1000);
+  const text = [head, ...detail].join('; ').slice(0, 1000);
+  // An empty reason would read as "not refused" to a caller testing it.
+  return text.trim() === '' ? 'HubSpot refused it without a reason' : text;
 }
 

@@ -45,9 +45,11 @@ export class HubSpotCrmAdapter implements HubSpotCrm {
     );
     const parsed = BatchUpsertResponseSchema.safeParse(response.body);
     if (!parsed.success) throw new RetryableError(`HubSpot deal upsert answered an unexpected shape: ${parsed.error.issues[0]?.message ?? ''}`);
+    const wanted = new Set(inputs.map((i) => i.propertyId));
     parsed.data.results.forEach((result, index) => {
       const propertyId = result.properties[DEAL_KEY_PROPERTY] ?? (parsed.data.results.length === inputs.length ? inputs[index]?.propertyId : undefined);
-      if (propertyId) deals.set(propertyId, { id: result.id, created: result.new });
+      // Only the properties asked for: a deal HubSpot names for another never reaches a mapping.
+      if (propertyId && wanted.has(propertyId)) deals.set(propertyId, { id: result.id, created: result.new });
     });
     // A 207's errors name the inputs they refused (context.ids); without a name, every missing one.
     for (const error of parsed.data.errors ?? []) {

@@ -9,7 +9,7 @@
  */
 import type { z } from 'zod';
 import { PermanentError, RetryableError } from '../../core/errors.js';
-import { HUBSPOT_BATCH_MAX, type HubSpotClient } from './client.js';
+import { describeError, HUBSPOT_BATCH_MAX, type HubSpotClient } from './client.js';
 import { DealBatchResponseSchema, DefaultAssociationBatchResponseSchema } from './deal-schemas.js';
 import type { StandardError } from './schemas.js';
 
@@ -210,8 +210,3 @@ function parse<T>(schema: z.ZodType<T>, body: unknown, what: string, fail: (mess
   return result.data;
 }
 
-function describeError(error: StandardError): string {
-  const detail = error.errors?.map((e) => e.message).filter((m) => m !== error.message) ?? [];
-  const head = error.category ? `${error.category}: ${error.message}` : error.message;
-  return [head, ...detail].join('; ').slice(0, 1000);
-}

@@ -15,7 +15,7 @@
 import { z } from 'zod';
 import { PermanentError, RetryableError } from '../../core/errors.js';
 import type { AssociationPair, HubSpotObjects, LabelName, ObjectWriteResult } from '../../core/buildium-records.js';
-import { HUBSPOT_BATCH_MAX, type HubSpotClient } from './client.js';
+import { describeError, HUBSPOT_BATCH_MAX, type HubSpotClient } from './client.js';
 import { BatchReadResponseSchema, BatchUpsertResponseSchema, StandardErrorSchema, type StandardError } from './schemas.js';
 
 /** Inputs per v4 association batch call; HubSpot takes up to 2,000 (sandbox and docs), we send 1,000 at most. */
@@ -178,7 +178,7 @@ export class HubSpotObjectsAdapter implements HubSpotObjects {
       if (!parsed.success) throw new RetryableError(`HubSpot ${path} answered an unexpected shape: ${parsed.error.issues[0]?.message ?? ''}`);
       for (const error of parsed.data.errors ?? []) {
         const ids = new Set(Object.values(error.context ?? {}).flat());
-        for (const p of chunk) if (ids.size === 0 || ids.has(p.fromId) || ids.has(p.toId)) refused.set(p, describe(error));
+        for (const p of chunk) if (ids.size === 0 || ids.has(p.fromId) || ids.has(p.toId)) refused.set(p, describeError(error));
       }
     }
     return refused;
@@ -201,14 +201,9 @@ function collectRejected(
     const named = new Set(Object.values(error.context ?? {}).flat().map(norm));
     for (const key of keys) {
       if (written.has(key) || rejected.has(key)) continue;
-      if (named.size === 0 || named.has(norm(key))) rejected.set(key, describe(error));
+      if (named.size === 0 || named.has(norm(key))) rejected.set(key, describeError(error));
     }
   }
   for (const key of keys) if (!written.has(key) && !rejected.has(key)) rejected.set(key, 'HubSpot returned no result for it');
 }
 
-function describe(error: StandardError): string {
-  const detail = error.errors?.map((e) => e.message).filter((m) => m !== error.message) ?? [];
-  const head = error.category ? `${error.category}: ${error.message}` : error.message;
-  return [head, ...detail].join('; ').slice(0, 1000);
-}

@@ -170,7 +170,7 @@ export class StripeClient implements StripeCustomers {
       throw new RetryableError(redact(`Stripe ${method} ${path} ${fetchFailureReason(error, options.timeoutMs)}`), undefined, { cause: error });
     }
     const requestId = response.headers.get('request-id') ?? undefined;
-    const payload = parseJson(text, { keepText: true });
+    const payload = parseJson(redact(text), { keepText: true });
     if (response.ok) return { body: payload, requestId };
 
     const detail = ErrorBodySchema.safeParse(payload);
