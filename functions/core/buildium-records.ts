@@ -25,7 +25,6 @@ import { createHash } from 'node:crypto';
 import {
   effectiveMapping,
   mapRecord,
-  redactSensitive,
   validateContact,
   type BuildiumEntity,
   type FieldMappingOverride,
@@ -479,17 +478,11 @@ async function writeInChunks<T>(
 ): Promise<{ candidates: Candidate[]; outcomes: Map<string, WriteOutcome> }> {
   const candidates: Candidate[] = [];
   const outcomes = new Map<string, WriteOutcome>();
-  const chunks: T[][] = [];
-  for (let i = 0; i < records.length; i += BATCH) chunks.push(records.slice(i, i + BATCH));
-  let next = 0;
-  const lane = async () => {
-    while (next < chunks.length) {
-      const prepared = await prepare(chunks[next++]!);
-      candidates.push(...prepared);
-      for (const [k, v] of await writeObjects(spec, prepared, deps, report, defer)) outcomes.set(k, v);
-    }
-  };
-  await lane();
+  for (let i = 0; i < records.length; i += BATCH) {
+    const prepared = await prepare(records.slice(i, i + BATCH));
+    candidates.push(...prepared);
+    for (const [k, v] of await writeObjects(spec, prepared, deps, report, defer)) outcomes.set(k, v);
+  }
   return { candidates, outcomes };
 }
 
@@ -795,5 +788,3 @@ function withMapping(mapping: BuildiumMapping | undefined): { mapping?: Buildium
   return mapping ? { mapping, extra: {} } : { extra: {} };
 }
 
-/** For logs: a record's mapped properties with sensitive values replaced. */
-export const loggable = redactSensitive;

@@ -59,7 +59,7 @@ export class HubSpotClient implements HubSpotContacts, HubSpotContactReader {
       { inputs: inputs.map((input) => ({ idProperty: 'email', id: input.email, properties: input.properties })) },
       options,
     );
-    const parsed = parse(BatchUpsertResponseSchema, response.body, 'batch upsert response');
+    const parsed = parseAnswer(BatchUpsertResponseSchema, response.body, 'batch upsert response');
     const wanted = new Set(inputs.map((i) => i.email));
     const written = new Map<string, { id: string; created: boolean }>();
     parsed.results.forEach((result, index) => {
@@ -91,7 +91,7 @@ export class HubSpotClient implements HubSpotContacts, HubSpotContactReader {
       { inputs: ids.map((id) => ({ id })), properties, propertiesWithHistory: [], archived: false },
       options,
     );
-    const parsed = parse(BatchReadResponseSchema, response.body, 'batch read response');
+    const parsed = parseAnswer(BatchReadResponseSchema, response.body, 'batch read response');
     return new Map(parsed.results.map((r) => [r.id, { id: r.id, properties: r.properties, updatedAt: r.updatedAt }]));
   }
 
@@ -173,7 +173,8 @@ export class HubSpotClient implements HubSpotContacts, HubSpotContactReader {
   }
 }
 
-function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
+/** A HubSpot answer read with its schema; one of another shape is retryable, naming the first problem. */
+export function parseAnswer<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
   const result = schema.safeParse(body);
   if (!result.success) {
     // An answer of an unexpected shape is HubSpot's or a proxy's fault, not the lead's: retry.

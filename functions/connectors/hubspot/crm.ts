@@ -4,10 +4,10 @@
  * property's deal is created once, whatever races or retries happen), and default contact ↔ deal
  * associations; each at most 100 per call, counted for the benchmark.
  */
-import { PermanentError, RetryableError } from '../../core/errors.js';
+import { PermanentError } from '../../core/errors.js';
 import type { ContactInput } from '../../core/ports.js';
 import type { HubSpotCrm } from '../../core/turbotenant-sync.js';
-import { HUBSPOT_BATCH_MAX, type HubSpotClient } from './client.js';
+import { HUBSPOT_BATCH_MAX, parseAnswer, type HubSpotClient } from './client.js';
 import { associateContactsWithDeals } from './deals.js';
 import { BatchUpsertResponseSchema } from './schemas.js';
 
@@ -43,16 +43,15 @@ export class HubSpotCrmAdapter implements HubSpotCrm {
       { inputs: inputs.map((i) => ({ idProperty: DEAL_KEY_PROPERTY, id: i.propertyId, properties: { ...i.properties, [DEAL_KEY_PROPERTY]: i.propertyId } })) },
       this.options,
     );
-    const parsed = BatchUpsertResponseSchema.safeParse(response.body);
-    if (!parsed.success) throw new RetryableError(`HubSpot deal upsert answered an unexpected shape: ${parsed.error.issues[0]?.message ?? ''}`);
+    const answer = parseAnswer(BatchUpsertResponseSchema, response.body, 'deal upsert response');
     const wanted = new Set(inputs.map((i) => i.propertyId));
-    parsed.data.results.forEach((result, index) => {
-      const propertyId = result.properties[DEAL_KEY_PROPERTY] ?? (parsed.data.results.length === inputs.length ? inputs[index]?.propertyId : undefined);
+    answer.results.forEach((result, index) => {
+      const propertyId = result.properties[DEAL_KEY_PROPERTY] ?? (answer.results.length === inputs.length ? inputs[index]?.propertyId : undefined);
       // Only the properties asked for: a deal HubSpot names for another never reaches a mapping.
       if (propertyId && wanted.has(propertyId)) deals.set(propertyId, { id: result.id, created: result.new });
     });
     // A 207's errors name the inputs they refused (context.ids); without a name, every missing one.
-    for (const error of parsed.data.errors ?? []) {
+    for (const error of answer.errors ?? []) {
       const named = error.context?.ids ?? [];
       for (const input of inputs) {
         if (deals.has(input.propertyId)) continue;

@@ -13,9 +13,9 @@
  * so one bad record fails alone; an answer of an unexpected shape is retryable as a whole.
  */
 import { z } from 'zod';
-import { PermanentError, RetryableError } from '../../core/errors.js';
+import { PermanentError } from '../../core/errors.js';
 import type { AssociationPair, HubSpotObjects, LabelName, ObjectWriteResult } from '../../core/buildium-records.js';
-import { describeError, HUBSPOT_BATCH_MAX, type HubSpotClient } from './client.js';
+import { describeError, HUBSPOT_BATCH_MAX, parseAnswer, type HubSpotClient } from './client.js';
 import { BatchReadResponseSchema, BatchUpsertResponseSchema, StandardErrorSchema, type StandardError } from './schemas.js';
 
 /** Inputs per v4 association batch call; HubSpot takes up to 2,000 (sandbox and docs), we send 1,000 at most. */
@@ -65,15 +65,14 @@ export class HubSpotObjectsAdapter implements HubSpotObjects {
       { inputs: inputs.map((i) => ({ idProperty, id: i.key, properties: { ...i.properties, [idProperty]: i.key } })) },
       this.options,
     );
-    const parsed = BatchUpsertResponseSchema.safeParse(response.body);
-    if (!parsed.success) throw new RetryableError(`HubSpot ${objectType} upsert answered an unexpected shape: ${parsed.error.issues[0]?.message ?? ''}`);
+    const answer = parseAnswer(BatchUpsertResponseSchema, response.body, `${objectType} upsert response`);
     const wanted = new Map(inputs.map((i) => [norm(i.key), i.key]));
-    parsed.data.results.forEach((result, index) => {
+    answer.results.forEach((result, index) => {
       const value = result.properties[idProperty];
-      const key = value ? wanted.get(norm(value)) : parsed.data.results.length === inputs.length ? inputs[index]?.key : undefined;
+      const key = value ? wanted.get(norm(value)) : answer.results.length === inputs.length ? inputs[index]?.key : undefined;
       if (key !== undefined) written.set(key, { id: result.id, created: result.new });
     });
-    collectRejected(parsed.data.errors, inputs.map((i) => i.key), written, rejected, norm);
+    collectRejected(answer.errors, inputs.map((i) => i.key), written, rejected, norm);
     return { written, rejected };
   }
 
@@ -84,10 +83,9 @@ export class HubSpotObjectsAdapter implements HubSpotObjects {
     if (inputs.length > HUBSPOT_BATCH_MAX) throw new Error(`at most ${HUBSPOT_BATCH_MAX} inputs per update, got ${inputs.length}`);
     this.calls += 1;
     const response = await this.client.send('POST', `/crm/v3/objects/${objectType}/batch/update`, { inputs: inputs.map((i) => ({ id: i.id, properties: i.properties })) }, this.options);
-    const parsed = BatchReadResponseSchema.safeParse(response.body);
-    if (!parsed.success) throw new RetryableError(`HubSpot ${objectType} update answered an unexpected shape: ${parsed.error.issues[0]?.message ?? ''}`);
-    for (const result of parsed.data.results) written.set(result.id, { id: result.id, created: false });
-    collectRejected(parsed.data.errors, inputs.map((i) => i.id), written, rejected, (v) => v);
+    const answer = parseAnswer(BatchReadResponseSchema, response.body, `${objectType} update response`);
+    for (const result of answer.results) written.set(result.id, { id: result.id, created: false });
+    collectRejected(answer.errors, inputs.map((i) => i.id), written, rejected, (v) => v);
     return { written, rejected };
   }
 
@@ -102,9 +100,8 @@ export class HubSpotObjectsAdapter implements HubSpotObjects {
         { inputs: chunk.map((id) => ({ id })), properties, propertiesWithHistory: [], archived: false },
         this.options,
       );
-      const parsed = BatchReadResponseSchema.safeParse(response.body);
-      if (!parsed.success) throw new RetryableError(`HubSpot ${objectType} read answered an unexpected shape: ${parsed.error.issues[0]?.message ?? ''}`);
-      for (const r of parsed.data.results) out.set(r.id, r.properties);
+      const answer = parseAnswer(BatchReadResponseSchema, response.body, `${objectType} read response`);
+      for (const r of answer.results) out.set(r.id, r.properties);
     }
     return out;
   }
@@ -157,10 +154,9 @@ export class HubSpotObjectsAdapter implements HubSpotObjects {
   private async readLabels(from: string, to: string): Promise<Map<LabelName, number>> {
     this.calls += 1;
     const response = await this.client.send('GET', `/crm/associations/v4/${from}/${to}/labels`, undefined, this.options);
-    const parsed = LabelsSchema.safeParse(response.body);
-    if (!parsed.success) throw new RetryableError(`HubSpot association labels answered an unexpected shape: ${parsed.error.issues[0]?.message ?? ''}`);
+    const answer = parseAnswer(LabelsSchema, response.body, `association labels response`);
     const found = new Map<LabelName, number>();
-    for (const t of parsed.data.results) {
+    for (const t of answer.results) {
       if (t.category !== 'USER_DEFINED') continue;
       const label = (Object.keys(LABEL_NAMES) as LabelName[]).find((l) => LABEL_NAMES[l] === t.name || labelText(l) === t.label);
       if (label) found.set(label, t.typeId);
@@ -174,9 +170,8 @@ export class HubSpotObjectsAdapter implements HubSpotObjects {
       const chunk = pairs.slice(i, i + ASSOCIATION_BATCH_MAX);
       this.calls += 1;
       const response = await this.client.send('POST', path, { inputs: chunk.map(input) }, this.options);
-      const parsed = CallResponseSchema.safeParse(response.body ?? {});
-      if (!parsed.success) throw new RetryableError(`HubSpot ${path} answered an unexpected shape: ${parsed.error.issues[0]?.message ?? ''}`);
-      for (const error of parsed.data.errors ?? []) {
+      const answer = parseAnswer(CallResponseSchema, response.body ?? {}, `${path} response`);
+      for (const error of answer.errors ?? []) {
         const ids = new Set(Object.values(error.context ?? {}).flat());
         for (const p of chunk) if (ids.size === 0 || ids.has(p.fromId) || ids.has(p.toId)) refused.set(p, describeError(error));
       }
