@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { answer, elapsedMs, isControlPath, parseJsonBody, readBody, requestTarget, sameKey, sendReply, type Outcome, type ParsedBody } from '../common/http-server.js';
 import { SandboxBase, seedQuietly } from '../common/sandbox.js';
 import { BuildiumHttpError, badRequest, httpError, notFound, unauthorized } from './errors.js';
-import { FaultSet } from './faults.js';
+import { ReadOnlyFaultSet } from '../common/faults.js';
 import { apiRoute, errorReply, type Reply } from './handlers.js';
 import { seedBuildium, seedSize } from './seed.js';
 import { BuildiumStore, ConflictError, isoSeconds } from './store.js';
@@ -89,7 +89,7 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest> implements Buildiu
   private readonly webhooks: WebhookSender;
 
   constructor(private readonly options: BuildiumSandboxOptions) {
-    super(options, new FaultSet(options.random ?? Math.random), MAX_LOG_ENTRIES);
+    super(options, new ReadOnlyFaultSet<FaultRule>(options.random ?? Math.random), MAX_LOG_ENTRIES);
     this.webhooks = new WebhookSender(options.webhooks);
     this.store.onChange = (change) => this.webhooks.record(change);
     const perSecond = options.rateLimit === false ? undefined : (options.rateLimit?.perSecond ?? DEFAULT_RATE_PER_SECOND);

@@ -114,3 +114,25 @@ export class FaultSet<R extends BaseFaultRule> {
     return undefined;
   }
 }
+
+/** The faults of an API that only reads (TurboTenant's, Buildium's): there is no input to refuse. */
+const READ_ONLY_KINDS = ['status', 'slow', 'reset', 'rateLimit'] as const;
+
+export function checkReadOnlyFaultRule(rule: BaseFaultRule): void {
+  checkKind(rule, READ_ONLY_KINDS);
+  if (rule.kind === 'status' && rule.status !== undefined && (!Number.isInteger(rule.status) || rule.status < 100 || rule.status > 599)) {
+    throw new TypeError("a 'status' fault needs an HTTP status between 100 and 599");
+  }
+  checkDelay(rule);
+  if (rule.retryAfterSeconds !== undefined && !(Number.isInteger(rule.retryAfterSeconds) && rule.retryAfterSeconds >= 0)) {
+    throw new TypeError('retryAfterSeconds must be a non-negative integer');
+  }
+  checkOdds(rule);
+}
+
+/** The fault set of a read-only API's sandbox. */
+export class ReadOnlyFaultSet<R extends BaseFaultRule> extends FaultSet<R> {
+  constructor(random: () => number) {
+    super(random, checkReadOnlyFaultRule);
+  }
+}

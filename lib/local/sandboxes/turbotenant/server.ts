@@ -4,7 +4,7 @@ import { answer, bearerToken, elapsedMs, isControlPath, parseJsonBody, readBody,
 import { refusedAs, SandboxBase, seedQuietly } from '../common/sandbox.js';
 import { badRequest, httpError, notFound, TurboTenantHttpError, unauthorized } from './errors.js';
 import { EventDispatcher } from './events.js';
-import { FaultSet } from './faults.js';
+import { ReadOnlyFaultSet } from '../common/faults.js';
 import { apiRoute, errorReply, type Reply } from './handlers.js';
 import { EventTargetInput, FaultRuleInput, parseInput } from './schemas.js';
 import { seedTurboTenant } from './seed.js';
@@ -40,7 +40,7 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest> implements TurboTe
   private readonly events: EventDispatcher;
 
   constructor(private readonly options: TurboTenantSandboxOptions) {
-    super(options, new FaultSet(options.random ?? Math.random), MAX_LOG_ENTRIES);
+    super(options, new ReadOnlyFaultSet<FaultRule>(options.random ?? Math.random), MAX_LOG_ENTRIES);
     this.events = new EventDispatcher(options.events);
     this.seed();
     // Only changes made after the seed (through the control routes or the handle) announce events.
