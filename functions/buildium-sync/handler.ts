@@ -176,6 +176,8 @@ export function makeHandler(getParts: () => BuildiumSyncParts) {
             logger.error('Buildium sync message failed for good; parked in the DLQ', { jobId: message.jobId, kind: message.kind, reason: maskEmailsIn(reason) });
             await parts.jobs.recordError(message.jobId, message.kind, describe(message), reason, 'api_error').catch(() => undefined);
             await parts.jobs.setStatus(message.jobId, 'failed').catch(() => undefined);
+            // Shown again at once so SQS moves it to the DLQ on its next receive, not after the visibility timeout.
+            await parts.queue.retryAfter([{ receiptHandle: record.receiptHandle, delaySeconds: 0 }]).catch(() => undefined);
           } else {
             const delaySeconds = backoffSeconds(received, Math.random, error instanceof RetryableError ? error.retryAfterMs : undefined);
             logger.warn('Buildium sync message will be retried', { jobId: message.jobId, kind: message.kind, reason: maskEmailsIn(reason), delaySeconds });

@@ -144,6 +144,8 @@ async function fail(
     report.failedMessageIds.add(message.messageId);
     if (message.receiveCount >= deps.maxReceiveCount) {
       for (const event of message.events) if (failing.has(event.key)) parked.add(event.key);
+      // Shown again at once so SQS moves it to the DLQ on its next receive, not after the visibility timeout.
+      backoff.push({ receiptHandle: message.receiptHandle, delaySeconds: 0 });
       continue;
     }
     const retryAfterMs = retryable ? error.retryAfterMs : undefined;

@@ -66,6 +66,8 @@ export async function processTurboTenantBatch(messages: readonly TurboTenantMess
       if (message.receiveCount >= deps.maxReceiveCount) {
         // Confirmed as an error now (the caller can see it); the message waits in the DLQ for a redrive.
         results.set(eventId, { status: 'error', message: `Retries exhausted after ${message.receiveCount} attempts: ${error.message}`, parked: true });
+        // Shown again at once so SQS moves it to the DLQ on its next receive, not after the visibility timeout.
+        backoff.push({ receiptHandle: message.receiptHandle, delaySeconds: 0 });
       } else {
         const retryAfterMs = error instanceof RetryableError ? error.retryAfterMs : undefined;
         backoff.push({ receiptHandle: message.receiptHandle, delaySeconds: backoffSeconds(message.receiveCount, deps.random, retryAfterMs) });

@@ -40,6 +40,15 @@ export interface PollerOptions {
   reportBatchItemFailures?: boolean;
   /** Long-poll wait (whole seconds) while no batch is being gathered. */
   idleWaitSeconds?: number;
+  /**
+   * Chaos (issue 6): asked after each invocation that returned, i.e. after its writes, and before
+   * its messages are deleted; true plays a crash of the execution environment there. Nothing is
+   * acknowledged and the whole batch comes back, as it would after the visibility timeout, here
+   * after `crashRedeliverySeconds`.
+   */
+  crash?: (info: { functionName: string; messageIds: string[] }) => boolean;
+  /** Default 1. */
+  crashRedeliverySeconds?: number;
 }
 
 export interface PollerStats {
@@ -53,6 +62,8 @@ export interface PollerStats {
   failedRecords: number;
   /** Invocations that threw, timed out or returned a malformed batch response. */
   failedBatches: number;
+  /** Invocations crashed on purpose (the `crash` option) after they returned. */
+  crashes: number;
   timeouts: number;
   receiveErrors: number;
   deleteErrors: number;
@@ -182,6 +193,7 @@ export function startPoller(options: PollerOptions): Poller {
     deleted: 0,
     failedRecords: 0,
     failedBatches: 0,
+    crashes: 0,
     timeouts: 0,
     receiveErrors: 0,
     deleteErrors: 0,
@@ -285,16 +297,20 @@ export function startPoller(options: PollerOptions): Poller {
     }
   };
 
-  const release = async (messages: Message[]): Promise<void> => {
-    try {
-      await sqs.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })),
-        }),
-      );
-    } catch (error) {
-      onError(error, { phase: 'receive', functionName, queueArn, messageIds: messages.map((m) => m.MessageId ?? '') });
+  /** Makes messages visible again after `visibilitySeconds` (10 a call, the API's most). */
+  const release = async (messages: ReadonlyArray<{ ReceiptHandle?: string; MessageId?: string }>, visibilitySeconds = 0): Promise<void> => {
+    for (let i = 0; i < messages.length; i += MAX_PER_RECEIVE) {
+      const chunk = messages.slice(i, i + MAX_PER_RECEIVE);
+      try {
+        await sqs.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: chunk.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: visibilitySeconds })),
+          }),
+        );
+      } catch (error) {
+        onError(error, { phase: 'receive', functionName, queueArn, messageIds: chunk.map((m) => m.MessageId ?? '') });
+      }
     }
   };
 
@@ -366,6 +382,15 @@ export function startPoller(options: PollerOptions): Poller {
       stats.failedBatches += 1;
       stats.failedRecords += records.length;
       onError(error, { phase: 'response', functionName, queueArn, messageIds });
+      return [];
+    }
+    if (options.crash?.({ functionName, messageIds })) {
+      stats.crashes += 1;
+      stats.failedRecords += records.length;
+      await release(
+        records.map((r) => ({ ReceiptHandle: r.receiptHandle, MessageId: r.messageId })),
+        Math.max(0, Math.round(options.crashRedeliverySeconds ?? 1)),
+      );
       return [];
     }
     stats.failedRecords += failed.size;

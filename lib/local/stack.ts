@@ -16,6 +16,7 @@ import { environments, type EnvironmentSettings } from '../environments.js';
 import { buildTopology, type FunctionId, type FunctionSpec, type QueueId, type Topology } from '../topology.js';
 import { createTables, localDynamoDbClient, startDynamoDbLocal } from './dynamodb.js';
 import { startHttpApi, type HttpApi } from './http-api.js';
+import type { DeliveryChaos } from './sandboxes/common/delivery.js';
 import { createLambdaContext } from './lambda-context.js';
 import { startPoller, type Poller } from './poller.js';
 import { freePort } from './ports.js';
@@ -66,6 +67,10 @@ export interface LocalStackOptions {
      * outbound flow can be measured alone.
      */
     readonly webhooks?: boolean;
+    /** The webhook deliveries' chaos: some sent twice, some held back (issue 6). */
+    readonly webhookChaos?: DeliveryChaos;
+    /** Draws the sandbox's probabilistic faults (seed it for a repeatable run). */
+    readonly random?: () => number;
   };
   readonly turbotenant?: {
     /** A TurboTenant API to use instead of the sandbox. */
@@ -74,6 +79,9 @@ export interface LocalStackOptions {
     readonly webhookSecret?: string;
     /** The sandbox's signed events of its changes to this stack (default on). */
     readonly events?: boolean;
+    /** The events' chaos: some sent twice, some held back (issue 6). */
+    readonly eventChaos?: DeliveryChaos;
+    readonly random?: () => number;
   };
   /**
    * Stripe customer metadata (CONTRACT.md: off unless STRIPE_BASE_URL is set). `baseUrl` turns it
@@ -91,7 +99,13 @@ export interface LocalStackOptions {
     readonly webhooks?: boolean;
     /** Buildium webhook retry delays (the document's 1 min, 10 min, 1 h by default). */
     readonly webhookRetryDelaysMs?: number[];
+    readonly random?: () => number;
   };
+  /**
+   * Chaos (issue 6): the chance that a consumer's invocation "crashes" after it returned and before
+   * its messages are deleted (the batch comes back after `redeliverySeconds`, default 1).
+   */
+  readonly consumerCrashes?: { readonly probability: number; readonly random?: () => number; readonly redeliverySeconds?: number };
   readonly platformSource?: string;
   readonly logLevel?: string;
   /** Overrides of the `local` environment settings (tests shorten retries this way). */
@@ -162,8 +176,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         rateLimit: options.hubspot?.rateLimit,
         seed: true,
         developerApiKey: SANDBOX_HUBSPOT_DEVELOPER_KEY,
+        ...(options.hubspot?.random ? { random: options.hubspot.random } : {}),
         // Deliveries start once the API is listening (below).
-        webhooks: { clientSecret },
+        webhooks: { clientSecret, ...(options.hubspot?.webhookChaos ? { chaos: options.hubspot.webhookChaos } : {}) },
       });
       stoppers.push(() => sandbox!.close());
       hubspotUrl = sandbox.url;
@@ -174,7 +189,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const turbotenantKey = options.turbotenant?.apiKey ?? SANDBOX_TURBOTENANT_API_KEY;
     const turbotenantSecret = options.turbotenant?.webhookSecret ?? SANDBOX_TURBOTENANT_WEBHOOK_SECRET;
     if (!turbotenantUrl) {
-      turbotenantSandbox = await startTurboTenantSandbox({ apiKey: turbotenantKey, seed: true, events: { webhookSecret: turbotenantSecret } });
+      turbotenantSandbox = await startTurboTenantSandbox({
+        apiKey: turbotenantKey,
+        seed: true,
+        ...(options.turbotenant?.random ? { random: options.turbotenant.random } : {}),
+        events: { webhookSecret: turbotenantSecret, ...(options.turbotenant?.eventChaos ? { chaos: options.turbotenant.eventChaos } : {}) },
+      });
       stoppers.push(() => turbotenantSandbox!.close());
       turbotenantUrl = turbotenantSandbox.url;
     }
@@ -188,6 +208,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         clientId: buildiumClientId,
         clientSecret: buildiumClientSecret,
         seed: options.buildium?.seed ?? true,
+        ...(options.buildium?.random ? { random: options.buildium.random } : {}),
         webhooks:
           (options.buildium?.webhooks ?? true)
             ? {
@@ -326,6 +347,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (sandbox && (options.hubspot?.webhooks ?? true)) sandbox.setWebhookTarget(`${publicBaseUrl.replace(/\/+$/, '')}/webhooks/hubspot`);
 
     const pollers = new Map<string, Poller>();
+    const crashes = options.consumerCrashes && options.consumerCrashes.probability > 0 ? options.consumerCrashes : undefined;
     for (const consumer of topology.consumers) {
       const fn = spec(consumer.function);
       const q = queues[consumer.queue];
@@ -337,6 +359,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         functionTimeoutSeconds: fn.timeoutSeconds,
         memoryMb: fn.memoryMb,
         paused: options.consumersPaused ?? false,
+        ...(crashes
+          ? { crash: () => (crashes.random ?? Math.random)() < crashes.probability, crashRedeliverySeconds: crashes.redeliverySeconds ?? 1 }
+          : {}),
         invoke: (event: SQSEvent, context: Context) => handlers.get(fn.id)!(event, context) as Promise<SQSBatchResponse>,
         onError: (error, info) => console.error(`consumer ${fn.id} (${info.phase}) failed:`, error instanceof Error ? error.message : error),
       });

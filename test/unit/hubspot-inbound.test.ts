@@ -220,7 +220,7 @@ describe('processInboundBatch', () => {
     expect(retries.delayOf(later.receiptHandle)!).toBeGreaterThan(retries.delayOf(early.receiptHandle)!);
   });
 
-  it('counts the events failed at the last attempt, with no backoff (the messages go to the DLQ)', async () => {
+  it('counts the events failed at the last attempt, and shows the message again at once so it goes to the DLQ now', async () => {
     // Prepare
     const { ledger, retries, reader, deps } = setup();
     reader.fail = new RetryableError('HubSpot 503', 1_000);
@@ -234,7 +234,8 @@ describe('processInboundBatch', () => {
     expect(report.failed).toBe(2);
     expect(await ledger.totals()).toMatchObject({ totalReceived: 2, totalFailed: 2, totalProcessed: 0 });
     expect(ledger.parked).toEqual(new Set(last.events.map((e) => e.key)));
-    expect(retries.items).toEqual([]);
+    // Not after the queue's visibility timeout (minutes): found by the chaos run.
+    expect(retries.items).toEqual([{ receiptHandle: last.receiptHandle, delaySeconds: 0 }]);
     expect(ledger.settleCalls).toEqual([]);
   });
 
@@ -410,6 +411,7 @@ describe('processInboundBatch', () => {
     reader.fail = undefined;
     reader.put('900', { email: 'ann@example.com' });
     reader.put('901', { email: 'bob@example.com' });
+    retries.items.length = 0;
 
     // Act
     const redriven = await processInboundBatch([message(events, { receiveCount: 1 })], deps);

@@ -17,10 +17,33 @@ export interface RetryOptions {
   maxDelayMs?: number;
 }
 
+/**
+ * What the real senders do now and then, on purpose (issue 6 chaos): deliver the same thing twice
+ * (HubSpot and TurboTenant promise at-least-once), and hold a delivery back so later ones overtake
+ * it (neither promises order). Off unless given.
+ */
+export interface DeliveryChaos {
+  /** The chance that a delivery is sent a second time, as a separate delivery (default 0). */
+  duplicate?: number;
+  /** The chance that a delivery is held back before its first attempt (default 0). */
+  delay?: number;
+  /** How long a held-back delivery waits (default 1000 ms). */
+  delayMs?: number;
+  /** Draws the chances (seed it for a repeatable run; default Math.random). */
+  random?: () => number;
+}
+
+/** What the chaos did: deliveries sent twice, deliveries held back. */
+export interface DeliveryChaosCounts {
+  duplicated: number;
+  delayed: number;
+}
+
 /** The options a sandbox takes for its deliveries (HubSpotWebhookOptions, TurboTenantEventOptions). */
 export interface DeliveryOptions {
   retry?: RetryOptions;
   timeoutMs?: number;
+  chaos?: DeliveryChaos;
 }
 
 export interface DeliveryDefaults {
@@ -77,6 +100,8 @@ export class DeliveryQueue<T, E extends object> {
   private readonly inFlight = new Map<Promise<void>, AbortController>();
   private readonly log: BoundedLog<E>;
   private isClosed = false;
+  private readonly chaos: Required<DeliveryChaos>;
+  private readonly chaosCounts: DeliveryChaosCounts = { duplicated: 0, delayed: 0 };
 
   /** `targetUrl` as the sandbox checked it; options are clamped to sane values (at least one attempt). */
   constructor(
@@ -92,6 +117,18 @@ export class DeliveryQueue<T, E extends object> {
     this.timeoutMs = Math.max(1, options?.timeoutMs ?? defaults.timeoutMs);
     this.maxConcurrent = defaults.maxConcurrent;
     this.log = new BoundedLog(defaults.maxLogEntries);
+    const chaos = options?.chaos;
+    this.chaos = {
+      duplicate: Math.min(1, Math.max(0, chaos?.duplicate ?? 0)),
+      delay: Math.min(1, Math.max(0, chaos?.delay ?? 0)),
+      delayMs: Math.max(0, chaos?.delayMs ?? 1000),
+      random: chaos?.random ?? Math.random,
+    };
+  }
+
+  /** How often the chaos options struck since the start (a reset keeps the counts). */
+  chaosStats(): DeliveryChaosCounts {
+    return { ...this.chaosCounts };
   }
 
   get target(): string | null {
@@ -118,10 +155,38 @@ export class DeliveryQueue<T, E extends object> {
     this.log.clear();
   }
 
-  /** Queues a first attempt and starts it if fewer than maxConcurrent are in flight. */
+  /**
+   * Queues a first attempt and starts it if fewer than maxConcurrent are in flight; with chaos,
+   * it may be held back a while, and may be sent twice.
+   */
   enqueue(item: T): void {
-    this.ready.push({ item, attempt: 0, generation: this.generation });
+    const copies = this.roll(this.chaos.duplicate) ? 2 : 1;
+    if (copies === 2) this.chaosCounts.duplicated++;
+    for (let i = 0; i < copies; i++) {
+      const pending: Pending<T> = { item, attempt: 0, generation: this.generation };
+      if (this.roll(this.chaos.delay)) {
+        this.chaosCounts.delayed++;
+        this.later(pending, this.chaos.delayMs);
+      } else {
+        this.ready.push(pending);
+      }
+    }
     this.pump();
+  }
+
+  private roll(chance: number): boolean {
+    return chance > 0 && this.chaos.random() < chance;
+  }
+
+  /** Puts a pending attempt in line after `ms`, unless the queue was closed, reset or turned off meanwhile. */
+  private later(pending: Pending<T>, ms: number): void {
+    const t = setTimeout(() => {
+      this.retryTimers.delete(t);
+      if (this.isClosed || pending.generation !== this.generation) return;
+      this.ready.push(pending);
+      this.pump();
+    }, ms);
+    this.retryTimers.add(t);
   }
 
   /** Waits until nothing is queued or in flight (pending retries are not waited for). */
@@ -184,14 +249,7 @@ export class DeliveryQueue<T, E extends object> {
     this.log.push(this.kind.entry(pending.item, pending.attempt, { at, status, durationMs: elapsedMs(started), ...(error !== undefined ? { error } : {}) }));
     if ((status >= 200 && status < 300) || !this.kind.retried(status)) return;
     if (this.isClosed || pending.generation !== this.generation || pending.attempt + 1 >= this.maxAttempts) return;
-    const next: Pending<T> = { ...pending, attempt: pending.attempt + 1 };
-    const t = setTimeout(() => {
-      this.retryTimers.delete(t);
-      if (this.isClosed || next.generation !== this.generation) return;
-      this.ready.push(next);
-      this.pump();
-    }, this.retryDelay(pending.attempt));
-    this.retryTimers.add(t);
+    this.later({ ...pending, attempt: pending.attempt + 1 }, this.retryDelay(pending.attempt));
   }
 
   /** Exponential from baseDelayMs, capped at maxDelayMs, with jitter over the upper half. */

@@ -32,6 +32,8 @@ export interface ActiveFault<R extends BaseFaultRule> {
   rule: R;
   /** Infinity while the rule has no `times`. */
   remaining: number;
+  /** How many times it struck (requests, or batch requests for per-input rules). */
+  fired: number;
 }
 
 export function checkKind(rule: BaseFaultRule, kinds: readonly string[]): void {
@@ -60,15 +62,15 @@ export class FaultSet<R extends BaseFaultRule> {
 
   add(rule: R): void {
     this.check(rule);
-    this.faults.push({ rule: { ...rule }, remaining: rule.times ?? Number.POSITIVE_INFINITY });
+    this.faults.push({ rule: { ...rule }, remaining: rule.times ?? Number.POSITIVE_INFINITY, fired: 0 });
   }
 
   clear(): void {
     this.faults = [];
   }
 
-  list(): Array<R & { remaining: number | null }> {
-    return this.faults.map((f) => ({ ...f.rule, remaining: Number.isFinite(f.remaining) ? f.remaining : null }));
+  list(): Array<R & { remaining: number | null; fired: number }> {
+    return this.faults.map((f) => ({ ...f.rule, remaining: Number.isFinite(f.remaining) ? f.remaining : null, fired: f.fired }));
   }
 
   /** The first rule of one of `kinds` that applies to this request and wins its roll; it counts as used. */
@@ -109,6 +111,7 @@ export class FaultSet<R extends BaseFaultRule> {
       if (!kinds.includes(fault.rule.kind) || !this.matches(fault, method, path)) continue;
       if (!this.roll(fault)) continue;
       fault.remaining--;
+      fault.fired++;
       return fault.rule;
     }
     return undefined;

@@ -33,6 +33,8 @@ export interface SandboxHandle<R extends BaseFaultRule, E extends BaseRecordedRe
   close(): Promise<void>;
   addFault(rule: R): void;
   clearFaults(): void;
+  /** The rules in force, each with how many times it struck. */
+  activeFaults(): Array<R & { remaining: number | null; fired: number }>;
   /** API requests (not control routes), oldest first. */
   requests(): E[];
   clearRequests(): void;
@@ -72,6 +74,10 @@ export abstract class SandboxBase<R extends BaseFaultRule, E extends BaseRecorde
 
   clearFaults(): void {
     this.faults.clear();
+  }
+
+  activeFaults(): Array<R & { remaining: number | null; fired: number }> {
+    return this.faults.list();
   }
 
   requests(): E[] {

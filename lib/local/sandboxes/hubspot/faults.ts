@@ -66,7 +66,10 @@ export class FaultSet extends CommonFaultSet<FaultRule> {
         return undefined;
       },
       finish: () => {
-        for (const fault of used) fault.remaining--;
+        for (const fault of used) {
+          fault.remaining--;
+          fault.fired++;
+        }
       },
     };
   }

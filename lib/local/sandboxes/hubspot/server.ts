@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DeliveryChaosCounts } from '../common/delivery.js';
 import { performance } from 'node:perf_hooks';
 import {
   answer,
@@ -172,6 +173,10 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest, FaultSet> implemen
 
   webhookDeliveries(): WebhookDelivery[] {
     return this.webhooks.deliveries();
+  }
+
+  webhookChaos(): DeliveryChaosCounts {
+    return this.webhooks.chaosStats();
   }
 
   flushWebhooks(): Promise<void> {

@@ -1,3 +1,4 @@
+import type { DeliveryChaos, DeliveryChaosCounts } from '../common/delivery.js';
 import type { BaseFaultRule } from '../common/faults.js';
 import type { BaseRecordedRequest, SandboxHandle } from '../common/sandbox.js';
 import type { PropertyDefinition } from './properties.js';
@@ -52,6 +53,8 @@ export interface HubSpotWebhookOptions {
   retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
   /** How long a receiver has to answer (default 5000 ms, HubSpot's). */
   timeoutMs?: number;
+  /** Deliveries sent twice, or held back so later ones overtake them (off by default). */
+  chaos?: DeliveryChaos;
 }
 
 export interface WebhookEvent {
@@ -222,6 +225,8 @@ export interface HubSpotSandbox extends SandboxHandle<FaultRule, RecordedRequest
   setWebhookTarget(targetUrl: string | null): void;
   /** Every delivery attempt, oldest first. */
   webhookDeliveries(): WebhookDelivery[];
+  /** How many deliveries the webhook chaos sent twice or held back. */
+  webhookChaos(): DeliveryChaosCounts;
   /** Sends queued events now and waits for deliveries in flight (not for retries still waiting). */
   flushWebhooks(): Promise<void>;
   /** The app's settings as set through the Webhooks API, null until a PUT (or after a DELETE). */

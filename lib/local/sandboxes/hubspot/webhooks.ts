@@ -22,7 +22,7 @@
 import { z } from 'zod';
 import { signV1, signV3 } from '../../../../functions/connectors/hubspot/signature.js';
 import { HUBSPOT_WEBHOOK_EVENTS } from '../../../topology.js';
-import { checkTargetUrl as checkDeliveryTarget, DeliveryQueue } from '../common/delivery.js';
+import { checkTargetUrl as checkDeliveryTarget, DeliveryQueue, type DeliveryChaosCounts } from '../common/delivery.js';
 import { APP_ID, PORTAL_ID } from './errors.js';
 import type { ContactChange } from './store.js';
 import type { HubSpotWebhookOptions, WebhookDelivery, WebhookEvent, WebhookSubscriptionType } from './types.js';
@@ -124,6 +124,10 @@ export class WebhookDispatcher {
 
   deliveries(): WebhookDelivery[] {
     return this.deliveryQueue.deliveries();
+  }
+
+  chaosStats(): DeliveryChaosCounts {
+    return this.deliveryQueue.chaosStats();
   }
 
   /** Drops queued events and pending retries and clears the log (sandbox reset); keeps the target. */

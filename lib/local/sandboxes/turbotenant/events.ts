@@ -15,7 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { turboTenantSignatureHeaders } from '../../../../functions/connectors/turbotenant/signature.js';
-import { checkTargetUrl as checkDeliveryTarget, DeliveryQueue } from '../common/delivery.js';
+import { checkTargetUrl as checkDeliveryTarget, DeliveryQueue, type DeliveryChaosCounts } from '../common/delivery.js';
 import { DEFAULT_EVENT_METADATA } from './seed.js';
 import type { StoreChange } from './store.js';
 import type { EventDelivery, TurboTenantEventBody, TurboTenantEventOptions } from './types.js';
@@ -108,6 +108,10 @@ export class EventDispatcher {
 
   deliveries(): EventDelivery[] {
     return this.queue.deliveries();
+  }
+
+  chaosStats(): DeliveryChaosCounts {
+    return this.queue.chaosStats();
   }
 
   /** Drops queued events and pending retries and clears the log (sandbox reset); keeps the target. */

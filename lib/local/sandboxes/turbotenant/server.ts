@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DeliveryChaosCounts } from '../common/delivery.js';
 import { performance } from 'node:perf_hooks';
 import { answer, bearerToken, elapsedMs, isControlPath, parseJsonBody, readBody, requestTarget, sameKey, sendReply, type Outcome, type ParsedBody } from '../common/http-server.js';
 import { refusedAs, SandboxBase, seedQuietly } from '../common/sandbox.js';
@@ -85,6 +86,10 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest> implements TurboTe
 
   eventDeliveries(): EventDelivery[] {
     return this.events.deliveries();
+  }
+
+  eventChaos(): DeliveryChaosCounts {
+    return this.events.chaosStats();
   }
 
   flushEvents(): Promise<void> {

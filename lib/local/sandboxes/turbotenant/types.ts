@@ -1,3 +1,4 @@
+import type { DeliveryChaos, DeliveryChaosCounts } from '../common/delivery.js';
 import type { BaseFaultRule } from '../common/faults.js';
 import type { BaseRecordedRequest, SandboxHandle } from '../common/sandbox.js';
 
@@ -142,6 +143,8 @@ export interface TurboTenantEventOptions {
   retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
   /** How long the receiver has to answer (default 5000 ms). */
   timeoutMs?: number;
+  /** Events sent twice, or held back so later ones overtake them (off by default). */
+  chaos?: DeliveryChaos;
 }
 
 export interface TurboTenantSandboxOptions {
@@ -172,6 +175,8 @@ export interface TurboTenantSandbox extends SandboxHandle<FaultRule, RecordedReq
   setEventTarget(targetUrl: string | null): void;
   /** Every delivery attempt, oldest first. */
   eventDeliveries(): EventDelivery[];
+  /** How many events the delivery chaos sent twice or held back. */
+  eventChaos(): DeliveryChaosCounts;
   /** Sends what is queued and waits for deliveries in flight (not for retries still waiting). */
   flushEvents(): Promise<void>;
 }
