@@ -39,6 +39,8 @@ export interface HubSpotInboundDeps {
   readonly now: () => Date;
   readonly random: () => number;
   readonly log: Log;
+  /** Time left in this invocation; see InboundDeps.remainingMs. */
+  readonly remainingMs?: () => number;
 }
 
 export interface InboundBatchReport {

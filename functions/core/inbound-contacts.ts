@@ -16,6 +16,7 @@
  * Every event gets an outcome (processed, or skipped with a reason), which the webhook
  * statistics count; events of one contact share the outcome of that contact.
  */
+import { RetryableError } from './errors.js';
 import { contactHash, contactProperties, leadFieldsOf, LEAD_TO_CONTACT, ORIGIN_PROPERTY, propertiesHash, type LeadFields } from './contact-mapping.js';
 import { newLead, type Lead } from './lead.js';
 import type { ContactState, HubSpotContactReader, LeadStore, Log } from './ports.js';
@@ -67,6 +68,12 @@ export interface InboundDeps {
   readonly newId: () => string;
   readonly now: () => Date;
   readonly log: Log;
+  /**
+   * Time left in this invocation (Lambda's getRemainingTimeInMillis). A contact read that could
+   * outlast it is not started: the events go back to the queue with backoff, rather than the whole
+   * batch timing out (found by the chaos run). Absent: no deadline.
+   */
+  readonly remainingMs?: () => number;
 }
 
 export interface InboundReport {
@@ -85,6 +92,19 @@ export interface InboundReport {
 /** Batch read takes at most 100 ids (CRM API batch limits). */
 const READ_BATCH = 100;
 const READ_OPTIONS = { maxWaitMs: 2_000, timeoutMs: 10_000 };
+/** Time kept after a read for writing the leads it decides and settling the batch. */
+export const DEADLINE_MARGIN_MS = 8_000;
+/** A read given less than this is not worth starting. */
+const MIN_READ_MS = 1_000;
+
+/** The read's wait and timeout within the time left, or a RetryableError when there is not enough. */
+function readOptions(remainingMs: number | undefined): { maxWaitMs: number; timeoutMs: number } {
+  if (remainingMs === undefined) return READ_OPTIONS;
+  const room = remainingMs - DEADLINE_MARGIN_MS;
+  if (room < MIN_READ_MS) throw new RetryableError(`HubSpot contact read not started: ${Math.max(0, Math.round(remainingMs))} ms left in this invocation`);
+  const maxWaitMs = Math.min(READ_OPTIONS.maxWaitMs, Math.floor(room / 4));
+  return { maxWaitMs, timeoutMs: Math.min(READ_OPTIONS.timeoutMs, room - maxWaitMs) };
+}
 /** The contact event types this flow acts on (and `setup hubspot` subscribes to); others are recorded and skipped. */
 export const HANDLED_CONTACT_EVENTS = [
   'contact.creation',
@@ -177,7 +197,7 @@ export async function applyContactEvents(events: readonly ContactEvent[], deps: 
 
   for (let i = 0; i < toRead.length; i += READ_BATCH) {
     const ids = toRead.slice(i, i + READ_BATCH);
-    const contacts = await deps.contacts.readContacts(ids, CONTACT_READ_PROPERTIES, READ_OPTIONS);
+    const contacts = await deps.contacts.readContacts(ids, CONTACT_READ_PROPERTIES, readOptions(deps.remainingMs?.()));
     report.contactReads += 1;
     for (const id of ids) {
       const group = byContact.get(id)!;

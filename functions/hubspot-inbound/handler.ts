@@ -97,7 +97,7 @@ export function makeHandler(getDeps: () => HubSpotInboundHandlerDeps) {
       logger.error('Messages that are not HubSpot event batches', { messageIds: [...unparsable] });
     }
 
-    const report = await processInboundBatch(messages, { ...getDeps(), log: logger });
+    const report = await processInboundBatch(messages, { ...getDeps(), log: logger, remainingMs: () => context.getRemainingTimeInMillis() });
     const skipped = Object.values(report.skipped).reduce((a, b) => a + b, 0);
     metrics.addMetric('HubSpotEventsProcessed', MetricUnit.Count, report.processed);
     metrics.addMetric('HubSpotEventsSkipped', MetricUnit.Count, skipped);

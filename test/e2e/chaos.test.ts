@@ -315,7 +315,8 @@ beforeAll(async () => {
   for (; rounds < RESYNC_ROUNDS; rounds++) {
     await settle(settleMs);
     const dlqs = Object.values(await queueDepths()).reduce((n, d) => n + d.dlq, 0);
-    const failed = (await Promise.all(sent.leads.filter((l) => !l.rejected).map((l) => leadStatus(l.leadId)))).filter((s) => s === 'FAILED').length;
+    const current = await leadsById(sent.leads.filter((l) => !l.rejected).map((l) => l.leadId));
+    const failed = [...current.values()].filter((lead) => lead.hubspot?.syncStatus === 'FAILED').length;
     if (rounds > 0 && dlqs === 0 && failed === 0) break;
     progress(`settled: DLQs ${dlqs}, transiently FAILED leads ${failed}; resync`);
     const resync = await api('POST', '/internal/leads/resync-failed');
@@ -329,11 +330,13 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const leadCache = new Map<string, Json>();
-async function leadStatus(leadId: string): Promise<string> {
-  const { body } = await api('GET', `/leads/${leadId}`);
-  leadCache.set(leadId, body);
-  return String(body.hubspot?.syncStatus);
+/** The leads as `GET /leads/{id}` shows them, a few requests at a time. */
+async function leadsById(ids: readonly string[]): Promise<Map<string, Json>> {
+  const out = new Map<string, Json>();
+  await mapConcurrent(ids, 8, async (id) => {
+    out.set(id, (await api('GET', `/leads/${id}`)).body);
+  });
+  return out;
 }
 
 async function leadsByEmail(emails: readonly string[]): Promise<Map<string, Json[]>> {
@@ -357,7 +360,8 @@ async function assess(before: Set<string | undefined>, resyncRounds: number, ela
   const duplicates = [...byEmail].filter(([, cs]) => cs.length > 1).map(([email, cs]) => `${email} ×${cs.length}`);
 
   // Platform leads: SYNCED, or FAILED with HubSpot's reason for the emails it refuses; one contact each, with the lead's values.
-  const leads = await Promise.all(sent.leads.map(async (l) => ({ sent: l, lead: (await api('GET', `/leads/${l.leadId}`)).body })));
+  const current = await leadsById(sent.leads.map((l) => l.leadId));
+  const leads = sent.leads.map((l) => ({ sent: l, lead: current.get(l.leadId)! }));
   const lost: string[] = [];
   for (const { sent: s, lead } of leads) {
     const status = lead.hubspot?.syncStatus;

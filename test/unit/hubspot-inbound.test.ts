@@ -9,17 +9,19 @@ import { describe, expect, it } from 'vitest';
 import { RetryableError } from '../../functions/core/errors.js';
 import { processInboundBatch, type HubSpotInboundDeps, type InboundMessage, type PortalIntegration } from '../../functions/core/hubspot-inbound.js';
 import { toContactEvent, HubSpotEventSchema } from '../../functions/connectors/hubspot/webhook-events.js';
-import type { ContactEvent, EventOutcome } from '../../functions/core/inbound-contacts.js';
+import { DEADLINE_MARGIN_MS, type ContactEvent, type EventOutcome } from '../../functions/core/inbound-contacts.js';
 import type { ContactState, HubSpotContactReader } from '../../functions/core/ports.js';
 import { InMemoryLeadStore, InMemoryWebhookLedger, RecordingLog, RecordingRetries, storedLead } from './support/fakes.js';
 
 class FakeContactReader implements HubSpotContactReader {
   readonly contacts = new Map<string, ContactState>();
   readonly calls: string[][] = [];
+  readonly options: Array<{ maxWaitMs: number; timeoutMs: number }> = [];
   /** Makes every read throw. */
   fail?: Error;
-  async readContacts(ids: readonly string[]): Promise<Map<string, ContactState>> {
+  async readContacts(ids: readonly string[], _properties: readonly string[], options: { maxWaitMs: number; timeoutMs: number }): Promise<Map<string, ContactState>> {
     this.calls.push([...ids]);
+    this.options.push(options);
     if (this.fail) throw this.fail;
     return new Map(ids.flatMap((id) => (this.contacts.has(id) ? [[id, this.contacts.get(id)!] as const] : [])));
   }
@@ -156,6 +158,31 @@ describe('processInboundBatch', () => {
     expect(ledger.settledKeys()).toEqual([]);
     expect(await ledger.totals()).toMatchObject({ totalReceived: 1, totalProcessed: 1 });
     expect(report).toMatchObject({ events: 1, duplicates: 1, processed: 0 });
+  });
+
+  it('starts no contact read that could outlast the invocation: the first read fits the time left, the rest go back with backoff', async () => {
+    // Prepare: 150 contacts (two reads); the invocation has 20 s left, then (after the first read) 5 s.
+    const { store, ledger, retries, reader, deps } = setup();
+    const events = Array.from({ length: 150 }, (_, i) => {
+      reader.put(String(3000 + i), { email: `late${i}@example.com` });
+      return creation(3000 + i);
+    });
+    const messages = [message(events.slice(0, 100)), message(events.slice(100))];
+    const left = [20_000, 5_000];
+
+    // Act
+    const report = await processInboundBatch(messages, { ...deps, remainingMs: () => left.shift() ?? 0 });
+
+    // Assess: one read, bounded by the 12 s that were left after the margin; nothing settled, all back with backoff, none lost.
+    expect(reader.calls).toHaveLength(1);
+    expect(reader.options[0]!.maxWaitMs + reader.options[0]!.timeoutMs).toBeLessThanOrEqual(20_000 - DEADLINE_MARGIN_MS);
+    expect([...report.failedMessageIds].sort()).toEqual(messages.map((m) => m.messageId).sort());
+    expect(retries.items.map((i) => i.receiptHandle).sort()).toEqual(messages.map((m) => m.receiptHandle).sort());
+    expect(retries.items.every((i) => i.delaySeconds > 0)).toBe(true);
+    expect(ledger.settleCalls).toEqual([]);
+    expect(await ledger.totals()).toMatchObject({ totalFailed: 0 });
+    // The first read's leads may be written (applying again is harmless); the events come back for all.
+    expect(store.leads.size).toBeLessThanOrEqual(100);
   });
 
   it('reads the contacts of 250 events over 150 contacts in 2 calls, and settles every event', async () => {
