@@ -35,7 +35,6 @@ export interface HubSpotInboundDeps {
   readonly retries: MessageRetries;
   readonly platformSource: string;
   readonly maxReceiveCount: number;
-  readonly newId: () => string;
   readonly now: () => Date;
   readonly random: () => number;
   readonly log: Log;
@@ -89,7 +88,7 @@ export async function processInboundBatch(messages: readonly InboundMessage[], d
         for (const event of events) outcomes.set(event.key, { status: 'skipped', reason: 'unknown_portal' });
         continue;
       }
-      const applied: InboundReport = await applyContactEvents(events, { ...deps, contacts: integration.contacts, conflictRule: integration.conflictRule });
+      const applied: InboundReport = await applyContactEvents(events, { ...deps, contacts: integration.contacts, conflictRule: integration.conflictRule, portalId });
       report.contactReads += applied.contactReads;
       for (const [key, outcome] of applied.outcomes) outcomes.set(key, outcome);
     } catch (error) {

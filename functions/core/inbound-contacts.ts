@@ -16,7 +16,8 @@
  * Every event gets an outcome (processed, or skipped with a reason), which the webhook
  * statistics count; events of one contact share the outcome of that contact.
  */
-import { RetryableError } from './errors.js';
+import { createHash } from 'node:crypto';
+import { ConflictError, RetryableError } from './errors.js';
 import { contactHash, contactProperties, leadFieldsOf, LEAD_TO_CONTACT, ORIGIN_PROPERTY, propertiesHash, type LeadFields } from './contact-mapping.js';
 import { newLead, type Lead } from './lead.js';
 import type { ContactState, HubSpotContactReader, LeadStore, Log } from './ports.js';
@@ -65,7 +66,6 @@ export interface InboundDeps {
   readonly contacts: HubSpotContactReader;
   readonly platformSource: string;
   readonly conflictRule: ConflictRule;
-  readonly newId: () => string;
   readonly now: () => Date;
   readonly log: Log;
   /**
@@ -74,6 +74,20 @@ export interface InboundDeps {
    * batch timing out (found by the chaos run). Absent: no deadline.
    */
   readonly remainingMs?: () => number;
+  /** The portal the contacts are in: a lead created from a contact has an id derived from both. */
+  readonly portalId?: string;
+}
+
+/**
+ * The id of the lead created from a HubSpot contact: derived from the portal and the contact (a
+ * UUID-shaped SHA-256, RFC 9562 version 8), so two consumers creating it at once (a re-sent or
+ * duplicated delivery, a creation and a change in different batches) collide on the key instead
+ * of making two leads (found by the chaos run).
+ */
+export function contactLeadId(portalId: string, contactId: string): string {
+  const h = createHash('sha256').update(`hubspot-contact:${portalId}:${contactId}`).digest('hex');
+  const variant = (8 | (Number.parseInt(h[16]!, 16) & 3)).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 export interface InboundReport {
@@ -239,13 +253,21 @@ async function applyContact(contact: ContactState, deps: InboundDeps): Promise<E
     // Written by this product's other flows (a Buildium tenant, a TurboTenant landlord): not a
     // lead a person entered. A lead of the same person (same email) still takes its changes.
     if (INTEGRATION_ORIGINS.has(contact.properties[ORIGIN_PROPERTY] ?? '')) return { status: 'skipped', reason: 'integration_origin' };
-    const created = newLead({ email, ...withoutEmail(fields) }, deps.newId(), deps.now());
-    await deps.leads.create({
-      ...created,
-      hubspot: { ...created.hubspot, id: contact.id, syncStatus: 'SYNCED', syncedAt: at, syncedHash: contactHash(contact.properties, false) },
-      crmMetadata: { sourceSystem: 'hubspot', lastSyncDirection: 'from_crm', syncVersion: 1, lastModifiedInCrm: contact.updatedAt },
-    });
-    return { status: 'processed', action: 'created' };
+    const created = newLead({ email, ...withoutEmail(fields) }, contactLeadId(deps.portalId ?? '', contact.id), deps.now());
+    try {
+      await deps.leads.create({
+        ...created,
+        hubspot: { ...created.hubspot, id: contact.id, syncStatus: 'SYNCED', syncedAt: at, syncedHash: contactHash(contact.properties, false) },
+        crmMetadata: { sourceSystem: 'hubspot', lastSyncDirection: 'from_crm', syncVersion: 1, lastModifiedInCrm: contact.updatedAt },
+      });
+      return { status: 'processed', action: 'created' };
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      // Another consumer created it a moment ago (the email index may not show it yet): this one updates it.
+      const existing = await deps.leads.get(created.leadId);
+      if (!existing) throw new RetryableError(`lead ${created.leadId} was created and is not readable yet`);
+      return applyToLead(contact, fields, existing, at, deps);
+    }
   }
 
   // Several leads of one person share a contact: each takes the change; the event's outcome is

@@ -23,7 +23,7 @@ export type LeadSyncResult =
   | { kind: 'failed'; leadId: string; error: string; failureKind: FailureKind; at: string };
 
 export interface LeadStore {
-  /** Stores a new lead; fails if the id is taken. */
+  /** Stores a new lead; fails with a ConflictError (code lead_exists) if the id is taken. */
   create(lead: Lead): Promise<void>;
   get(leadId: string): Promise<Lead | undefined>;
   getMany(leadIds: readonly string[]): Promise<Map<string, Lead>>;

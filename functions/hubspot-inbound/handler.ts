@@ -10,7 +10,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { HubSpotClient } from '../connectors/hubspot/client.js';
 import { PortalDirectory } from '../connectors/hubspot/portals.js';
@@ -60,7 +59,6 @@ export function composeFromEnvironment(): HubSpotInboundHandlerDeps {
     retries: new SqsQueue(new SQSClient({}), { queueUrl: env.required(ENV.hubspotEventsQueueUrl) }),
     platformSource: env.optional(ENV.platformSourceValue) ?? DEFAULT_PLATFORM_SOURCE,
     maxReceiveCount: env.integer(ENV.hubspotEventsMaxReceiveCount, 8),
-    newId: randomUUID,
     now: () => new Date(),
     random: Math.random,
   };

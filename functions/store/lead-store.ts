@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
+import { ConflictError } from '../core/errors.js';
 import { SYNC_STATUSES, type Lead } from '../core/lead.js';
 import type { AttentionStatus, CrmLeadChange, LeadStore, LeadSyncResult } from '../core/ports.js';
 import { mapConcurrent } from './concurrency.js';
@@ -139,13 +140,18 @@ export class DynamoLeadStore implements LeadStore {
   ) {}
 
   async create(lead: Lead): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: toItem(lead),
-        ConditionExpression: 'attribute_not_exists(leadId)',
-      }),
-    );
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: toItem(lead),
+          ConditionExpression: 'attribute_not_exists(leadId)',
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new ConflictError(`lead ${lead.leadId} exists`, 'lead_exists');
+      throw error;
+    }
   }
 
   async get(leadId: string): Promise<Lead | undefined> {

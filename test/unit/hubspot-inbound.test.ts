@@ -65,7 +65,6 @@ function setup(options: { leads?: ReturnType<typeof storedLead>[] } = {}) {
     [OTHER_PORTAL, new FakeContactReader()],
   ]);
   const portalLookups: string[] = [];
-  let n = 0;
   const deps: HubSpotInboundDeps = {
     leads: store,
     ledger,
@@ -77,7 +76,6 @@ function setup(options: { leads?: ReturnType<typeof storedLead>[] } = {}) {
     retries,
     platformSource: 'platform',
     maxReceiveCount: MAX_RECEIVE_COUNT,
-    newId: () => `lead-new-${(n += 1)}`,
     now: () => NOW,
     random: () => 0.5,
     log,
@@ -138,6 +136,23 @@ describe('processInboundBatch', () => {
     expect(ledger.settledKeys()).toEqual([event.key]);
     expect(await ledger.totals()).toMatchObject({ totalReceived: 1, totalProcessed: 1, totalSkipped: 0 });
     expect(report).toMatchObject({ events: 2, duplicates: 1, processed: 1 });
+  });
+
+  it('makes one lead of a contact when two batches carrying its events run at once (a duplicated delivery, a creation and a change)', async () => {
+    // Prepare: the same creation in two messages (HubSpot sent it twice), and a change in a third.
+    const { store, ledger, reader, deps } = setup();
+    reader.put('4000', { email: 'twice@example.com', firstname: 'Tess' });
+    const first = message([creation(4000)]);
+    const again = message([creation(4000)]);
+    const change = message([propertyChange(4000, 1760263300000)]);
+
+    // Act: three consumers at once, as Lambda runs them.
+    const reports = await Promise.all([first, again, change].map((m) => processInboundBatch([m], deps)));
+
+    // Assess: one lead, every message done, every event settled.
+    expect(reports.flatMap((r) => [...r.failedMessageIds])).toEqual([]);
+    expect([...store.leads.values()].filter((l) => l.email === 'twice@example.com')).toHaveLength(1);
+    expect(new Set(ledger.settledKeys())).toEqual(new Set([creation(4000).key, propertyChange(4000, 1760263300000).key]));
   });
 
   it('does not apply again an event settled by an earlier batch, and reads no contact for it', async () => {

@@ -27,13 +27,11 @@ const event = (subscriptionType: string, objectId: number, occurredAt = 1): Cont
 function setup(leads = [] as ReturnType<typeof storedLead>[], conflictRule: ConflictRule = 'hubspot_wins') {
   const store = new InMemoryLeadStore(leads);
   const contacts = new FakeContactReader();
-  let n = 0;
   const deps = {
     leads: store,
     contacts,
     platformSource: 'platform',
     conflictRule,
-    newId: () => `lead-new-${(n += 1)}`,
     now: () => NOW,
     log: new RecordingLog(),
   };

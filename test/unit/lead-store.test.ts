@@ -52,7 +52,7 @@ describe('DynamoLeadStore', () => {
     expect(input.Item).toMatchObject({ leadId: 'lead-ana', email: 'ana@example.com', syncStatus: 'PENDING', syncAttention: 'PENDING', syncAttempts: 0 });
   });
 
-  it('refuses to create over an existing lead', async () => {
+  it('refuses to create over an existing lead, with a ConflictError the core can tell apart', async () => {
     // Prepare
     ddb.on(PutCommand).rejects(conditionFailed());
 
@@ -60,7 +60,7 @@ describe('DynamoLeadStore', () => {
     const attempt = store().create(ana);
 
     // Assess
-    await expect(attempt).rejects.toBeInstanceOf(ConditionalCheckFailedException);
+    await expect(attempt).rejects.toMatchObject({ name: 'ConflictError', code: 'lead_exists' });
   });
 
   it('reads back exactly the lead it stored', async () => {

@@ -6,6 +6,7 @@
  */
 import { IdempotencyItemAlreadyExistsError, IdempotencyItemNotFoundError, IdempotencyRecordStatus } from '@aws-lambda-powertools/idempotency';
 import { BasePersistenceLayer, type IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
+import { ConflictError } from '../../../functions/core/errors.js';
 import { newLead, LeadInputSchema, type Lead } from '../../../functions/core/lead.js';
 import type {
   CrmLeadChange,
@@ -85,7 +86,7 @@ export class InMemoryLeadStore implements LeadStore {
   async create(lead: Lead): Promise<void> {
     this.operations.push(`create:${lead.leadId}`);
     if (this.failCreate) throw this.failCreate;
-    if (this.leads.has(lead.leadId)) throw new Error(`lead ${lead.leadId} exists`);
+    if (this.leads.has(lead.leadId)) throw new ConflictError(`lead ${lead.leadId} exists`, 'lead_exists');
     this.leads.set(lead.leadId, lead);
   }
 
