@@ -43,6 +43,22 @@ export function parseJson(text: string, options: { keepText: boolean }): unknown
 /** Longer than any provider asks for in earnest; a larger Retry-After is capped here. */
 export const MAX_RETRY_AFTER_MS = 15 * 60 * 1000;
 
+/**
+ * The text with JSON's escapes of characters that never need one (letters, digits, `-_.:` and
+ * `\/`) spelled out, so that a secret written with them (`\u0070at-…`) is redacted as text like
+ * any other: it would otherwise survive redaction and parse back whole. Escaped backslashes are
+ * kept as they are, so the JSON means the same. No recursion: safe on any nesting.
+ */
+export function unescapePlain(text: string): string {
+  if (!text.includes('\\')) return text;
+  return text.replace(/\\\\|\\u([0-9a-fA-F]{4})|\\\//g, (match: string, hex: string | undefined) => {
+    if (match === '\\\\') return match;
+    if (hex === undefined) return '/';
+    const char = String.fromCharCode(Number.parseInt(hex, 16));
+    return /^[A-Za-z0-9._:-]$/.test(char) ? char : match;
+  });
+}
+
 /** Retry-After is either delay-seconds or an HTTP date (RFC 9110 §10.2.3); capped at 15 minutes. */
 export function retryAfterHeaderMs(value: string | null, now: number = Date.now()): number | undefined {
   if (value === null || value.trim() === '') return undefined;

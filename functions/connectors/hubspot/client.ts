@@ -9,7 +9,7 @@
 import type { z } from 'zod';
 import { PermanentError, RateLimitedError, RetryableError } from '../../core/errors.js';
 import type { ContactInput, ContactState, ContactUpsertResult, HubSpotContactReader, HubSpotContacts } from '../../core/ports.js';
-import { fetchFailureReason, parseJson, readText, redactor, retryAfterHeaderMs } from '../http.js';
+import { fetchFailureReason, parseJson, readText, redactor, retryAfterHeaderMs, unescapePlain } from '../http.js';
 import { RollingWindowBudget } from './rate-budget.js';
 import { BatchReadResponseSchema, BatchUpsertResponseSchema, ErrorBodySchema, type StandardError } from './schemas.js';
 
@@ -145,9 +145,9 @@ export class HubSpotClient implements HubSpotContacts, HubSpotContactReader {
       this.budget.settle(slot.at);
     }
     const text = await readText(response, `HubSpot ${method} ${path}`);
-    // Redacted as text, and the texts quoted from it again once parsed (a secret spelled with JSON
-    // escapes parses back whole).
-    const payload = scrubErrors(parseJson(redact(text), { keepText: true }), redact);
+    // Redacted as text, with needless JSON escapes spelled out first (a secret written with them
+    // would parse back whole).
+    const payload = parseJson(redact(unescapePlain(text)), { keepText: true });
     const retryAfterMs = retryAfterHeaderMs(response.headers.get('retry-after'));
     this.budget.observe(response.headers, response.status === 429, retryAfterMs);
 
@@ -184,21 +184,6 @@ export function parseAnswer<T>(schema: z.ZodType<T>, body: unknown, what: string
 }
 
 /** The texts an answer's error parts carry (message, category, per-input errors), redacted once parsed. */
-function scrubErrors(payload: unknown, redact: (text: string) => string): unknown {
-  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return payload;
-  const body = payload as Record<string, unknown>;
-  const scrub = (e: unknown): unknown => {
-    if (e === null || typeof e !== 'object' || Array.isArray(e)) return e;
-    const error = { ...(e as Record<string, unknown>) };
-    for (const k of ['message', 'category']) if (typeof error[k] === 'string') error[k] = redact(error[k] as string);
-    if (Array.isArray(error.errors)) error.errors = error.errors.map((d) => (d && typeof d === 'object' && typeof (d as { message?: unknown }).message === 'string' ? { ...d, message: redact((d as { message: string }).message) } : d));
-    return error;
-  };
-  const out = scrub(body) as Record<string, unknown>;
-  if (Array.isArray(body.errors)) out.errors = body.errors.map(scrub);
-  return out;
-}
-
 /** HubSpot's error texts are kept to this length in errors (they reach logs and a lead's columns). */
 const MAX_ERROR_TEXT = 500;
 

@@ -7,7 +7,7 @@
 import { PermanentError } from '../../core/errors.js';
 import type { ContactInput } from '../../core/ports.js';
 import type { HubSpotCrm } from '../../core/turbotenant-sync.js';
-import { HUBSPOT_BATCH_MAX, parseAnswer, type HubSpotClient } from './client.js';
+import { describeError, HUBSPOT_BATCH_MAX, parseAnswer, type HubSpotClient } from './client.js';
 import { associateContactsWithDeals } from './deals.js';
 import { BatchUpsertResponseSchema } from './schemas.js';
 
@@ -55,7 +55,7 @@ export class HubSpotCrmAdapter implements HubSpotCrm {
       const named = error.context?.ids ?? [];
       for (const input of inputs) {
         if (deals.has(input.propertyId)) continue;
-        if (named.length === 0 || named.includes(input.propertyId)) rejected.set(input.propertyId, error.message);
+        if (named.length === 0 || named.includes(input.propertyId)) rejected.set(input.propertyId, describeError(error));
       }
     }
     for (const input of inputs) if (!deals.has(input.propertyId) && !rejected.has(input.propertyId)) rejected.set(input.propertyId, 'HubSpot returned no result for it');

@@ -13,6 +13,8 @@
  * HubSpot (their sum over the limit) blocks this budget for the window and sends the batch back
  * to SQS with a delay.
  */
+import { MAX_RETRY_AFTER_MS } from '../http.js';
+
 /** A slot to call in `waitMs`, or (not ok) a slot promised in `retryInMs` to come back for. */
 export type Reservation = { ok: true; waitMs: number; at: number } | { ok: false; retryInMs: number };
 
@@ -76,7 +78,7 @@ export class RollingWindowBudget {
     this.insert(at);
     if (waitMs > maxWaitMs) {
       this.promise_(at);
-      return { ok: false, retryInMs: waitMs };
+      return { ok: false, retryInMs: Math.min(waitMs, MAX_RETRY_AFTER_MS) };
     }
     return { ok: true, waitMs, at };
   }
@@ -148,7 +150,8 @@ export class RollingWindowBudget {
     const interval = Number(headers.get('x-hubspot-ratelimit-interval-milliseconds'));
     const remaining = headers.get('x-hubspot-ratelimit-remaining');
     if (Number.isFinite(max) && max > 0) this.max = max;
-    if (Number.isFinite(interval) && interval > 0) this.intervalMs = interval;
+    // Capped like a Retry-After: a junk header must not block the budget (and every retry) for ever.
+    if (Number.isFinite(interval) && interval > 0) this.intervalMs = Math.min(interval, MAX_RETRY_AFTER_MS);
     const now = this.now();
     if (rateLimited) {
       this.blockedUntil = Math.max(this.blockedUntil, now + (retryAfterMs ?? this.windowFreesInMs(now)));
@@ -161,6 +164,6 @@ export class RollingWindowBudget {
   /** How long until this process's oldest call in the window leaves it (a full interval if none). */
   windowFreesInMs(now: number = this.now()): number {
     const oldest = this.calls.find((t) => t > now - this.intervalMs && t <= now);
-    return oldest === undefined ? this.intervalMs : oldest + this.intervalMs - now + 1;
+    return Math.min(MAX_RETRY_AFTER_MS, oldest === undefined ? this.intervalMs : oldest + this.intervalMs - now + 1);
   }
 }

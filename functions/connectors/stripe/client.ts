@@ -24,7 +24,7 @@
  */
 import { z } from 'zod';
 import { PermanentError, RateLimitedError, RetryableError } from '../../core/errors.js';
-import { baseUrlResolver, fetchFailureReason, parseJson, redactor, retryAfterHeaderMs } from '../http.js';
+import { baseUrlResolver, fetchFailureReason, parseJson, redactor, retryAfterHeaderMs, unescapePlain } from '../http.js';
 import { formEncodeMetadata, validateStripeMetadata, type StripeMetadata } from './metadata.js';
 
 /** Stripe's limit on idempotency keys (https://docs.stripe.com/api/idempotent_requests). */
@@ -170,13 +170,14 @@ export class StripeClient implements StripeCustomers {
       throw new RetryableError(redact(`Stripe ${method} ${path} ${fetchFailureReason(error, options.timeoutMs)}`), undefined, { cause: error });
     }
     const requestId = response.headers.get('request-id') ?? undefined;
-    const payload = parseJson(redact(text), { keepText: true });
+    const payload = parseJson(redact(unescapePlain(text)), { keepText: true });
     if (response.ok) return { body: payload, requestId };
 
     const detail = ErrorBodySchema.safeParse(payload);
     const error: StripeErrorDetail = detail.success ? detail.data.error : {};
     const fields = { type: error.type, code: error.code, param: error.param, requestId };
-    const described = redact(describe(response.status, error, typeof payload === 'string' ? payload : undefined, requestId));
+    // Redacted before it is cut, so a cut never leaves part of a key.
+    const described = redact(describe(response.status, error, typeof payload === 'string' ? payload : undefined, requestId)).slice(0, 1000);
     const retryAfterMs = retryAfterHeaderMs(response.headers.get('retry-after'));
     const shouldRetry = response.headers.get('stripe-should-retry');
 
@@ -204,6 +205,6 @@ function describe(status: number, error: StripeErrorDetail, raw: string | undefi
     `Stripe ${status}${kind ? ` ${kind}` : ''}: ${message}`,
     error.param ? ` (param ${error.param})` : '',
     requestId ? ` (request ${requestId})` : '',
-  ].join('').slice(0, 1000);
+  ].join('');
 }
 
