@@ -10,6 +10,7 @@
  * 3. Baseline: the seed's way (one search by email, then one create or update per lead) on a
  *    sample, against the same limit.
  * 4. Each function's bundle (as the CDK stack bundles it) and its module load time.
+ * 5. Load (issue 6 §4, `./load.ts`): the stack under sustained leads and webhook deliveries.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
@@ -28,6 +29,7 @@ import { mapConcurrent } from '../../functions/store/concurrency.js';
 import { webhookBench } from './webhooks.js';
 import { turbotenantBench } from './turbotenant.js';
 import { buildiumBench } from './buildium.js';
+import { loadBench } from './load.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = resolve(ROOT, 'test/bench/out');
@@ -36,6 +38,16 @@ const BASELINE_SAMPLE = Number(process.env.BENCH_BASELINE_SAMPLE ?? 50);
 const RATE = { max: 20, intervalMs: 10_000 };
 const INGEST_CONCURRENCY = 8;
 const BATCH = 100;
+/**
+ * Issue 6 §4's size: 5 minutes of 100 leads/s and 50 webhook deliveries/s. BENCH_LOAD_SECONDS
+ * shortens it; BENCH_LOAD_LEADS and BENCH_LOAD_DELIVERIES change the rates.
+ */
+const LOAD_FULL = { durationSeconds: 300, leadsPerSecond: 100, webhookDeliveriesPerSecond: 50 };
+const LOAD = {
+  durationSeconds: Number(process.env.BENCH_LOAD_SECONDS ?? LOAD_FULL.durationSeconds),
+  leadsPerSecond: Number(process.env.BENCH_LOAD_LEADS ?? LOAD_FULL.leadsPerSecond),
+  webhookDeliveriesPerSecond: Number(process.env.BENCH_LOAD_DELIVERIES ?? LOAD_FULL.webhookDeliveriesPerSecond),
+};
 
 const rows: Array<[string, string, string, string]> = [];
 const row = (figure: string, value: string, baseline = '', target = '') => rows.push([figure, value, baseline, target]);
@@ -226,11 +238,18 @@ function print(): void {
   for (const r of rows) console.log(line(r));
 }
 
-// BENCH_ONLY=bundles|leads|webhooks|turbotenant|buildium (comma-separated) runs a part; all by default.
-const only = new Set((process.env.BENCH_ONLY ?? 'bundles,leads,webhooks,turbotenant,buildium').split(',').map((s) => s.trim()));
+// BENCH_ONLY=bundles|leads|webhooks|turbotenant|buildium|load (comma-separated) runs a part; all by default.
+const only = new Set((process.env.BENCH_ONLY ?? 'bundles,leads,webhooks,turbotenant,buildium,load').split(',').map((s) => s.trim()));
 if (only.has('bundles')) await bundleBench();
 if (only.has('leads')) await flowBench();
 if (only.has('webhooks')) await webhookBench(row, fmt, progress);
 if (only.has('turbotenant')) await turbotenantBench(row, fmt, progress);
 if (only.has('buildium')) await buildiumBench(row, fmt, progress);
+if (only.has('load')) {
+  // The README shows the full-size run's chart; another size's goes to test/bench/out.
+  mkdirSync(OUT, { recursive: true });
+  const full = (Object.keys(LOAD_FULL) as (keyof typeof LOAD)[]).every((k) => LOAD[k] === LOAD_FULL[k]);
+  const svgPath = resolve(full ? resolve(ROOT, 'test/bench') : OUT, 'load.svg');
+  await loadBench(row, fmt, progress, { ...LOAD, drainTimeoutSeconds: 1800, svgPath });
+}
 print();

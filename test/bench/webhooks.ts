@@ -26,16 +26,16 @@ const EVENTS_PER_DELIVERY = 100;
 const IN_FLIGHT = 10;
 const WARM_UP_DELIVERIES = 20;
 
-type Row = (figure: string, value: string, baseline?: string, target?: string) => void;
-type Fmt = (n: number, digits?: number) => string;
+export type Row = (figure: string, value: string, baseline?: string, target?: string) => void;
+export type Fmt = (n: number, digits?: number) => string;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function percentile(sorted: readonly number[], p: number): number {
+export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 }
 
-async function hubspot(stack: LocalStack, method: string, path: string, body: unknown): Promise<any> {
+export async function hubspot(stack: LocalStack, method: string, path: string, body: unknown): Promise<any> {
   const response = await fetch(`${stack.hubspot.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${SANDBOX_HUBSPOT_TOKEN}`, 'content-type': 'application/json' },
@@ -46,11 +46,11 @@ async function hubspot(stack: LocalStack, method: string, path: string, body: un
   return text ? JSON.parse(text) : undefined;
 }
 
-async function status(stack: LocalStack): Promise<{ totalReceived: number; totalProcessed: number; totalSkipped: number; skippedByReason: Record<string, number>; totalFailed: number }> {
+export async function status(stack: LocalStack): Promise<{ totalReceived: number; totalProcessed: number; totalSkipped: number; skippedByReason: Record<string, number>; totalFailed: number }> {
   return (await (await fetch(`${stack.apiUrl}/integrations/hubspot/webhook-status`)).json()) as never;
 }
 
-function postDelivery(stack: LocalStack, events: readonly Record<string, unknown>[]): Promise<Response> {
+export function postDelivery(stack: Pick<LocalStack, 'apiUrl'>, events: readonly Record<string, unknown>[], signal?: AbortSignal): Promise<Response> {
   const url = `${stack.apiUrl}/webhooks/hubspot`;
   const body = JSON.stringify(events);
   const timestamp = String(Date.now());
@@ -62,6 +62,7 @@ function postDelivery(stack: LocalStack, events: readonly Record<string, unknown
       'x-hubspot-request-timestamp': timestamp,
     },
     body,
+    signal,
   });
 }
 
