@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { ConflictError, RetryableError } from './errors.js';
 import { contactHash, contactProperties, leadFieldsOf, LEAD_TO_CONTACT, ORIGIN_PROPERTY, propertiesHash, type LeadFields } from './contact-mapping.js';
 import { newLead, type Lead } from './lead.js';
-import { mapConcurrent } from '../store/concurrency.js';
+import { mapConcurrent } from './concurrency.js';
 import type { ContactState, HubSpotContactReader, LeadStore, Log } from './ports.js';
 
 /** What the core needs of a HubSpot webhook event (the connector parses the full shape). */

@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { ConflictError } from '../core/errors.js';
 import { SYNC_STATUSES, type Lead } from '../core/lead.js';
 import type { AttentionStatus, CrmLeadChange, LeadStore, LeadSyncResult } from '../core/ports.js';
-import { mapConcurrent } from './concurrency.js';
+import { mapConcurrent } from '../core/concurrency.js';
 
 /** BatchGetItem reads at most 100 keys per call (DynamoDB API reference). */
 const BATCH_GET_MAX = 100;

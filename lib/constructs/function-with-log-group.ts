@@ -30,7 +30,6 @@ export interface QueueBinding {
   readonly accessMode: QueueAccess;
 }
 
-
 /** DynamoDB actions a reader uses: GetCommand, BatchGetCommand, QueryCommand (tables and their indexes). */
 export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] as const;
 /** And a writer: PutCommand, UpdateCommand, BatchWriteCommand, TransactWriteCommand's puts and updates, Powertools idempotency's DeleteItem. */

@@ -29,7 +29,7 @@ import { getHeapStatistics } from 'node:v8';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { createDocumentClient } from '../../functions/store/dynamo-client.js';
-import { mapConcurrent } from '../../functions/store/concurrency.js';
+import { mapConcurrent } from '../../functions/core/concurrency.js';
 import { DynamoLeadStore } from '../../functions/store/lead-store.js';
 import { SqsQueue } from '../../functions/runtime/sqs-queue.js';
 import { localDynamoDbClient } from '../../lib/local/dynamodb.js';

@@ -25,7 +25,7 @@ import { DynamoLeadStore } from '../../functions/store/lead-store.js';
 import { localDynamoDbClient } from '../../lib/local/dynamodb.js';
 import { localSqsClient } from '../../lib/local/sqs.js';
 import { SqsLeadQueue } from '../../functions/runtime/sqs-queue.js';
-import { mapConcurrent } from '../../functions/store/concurrency.js';
+import { mapConcurrent } from '../../functions/core/concurrency.js';
 import { webhookBench } from './webhooks.js';
 import { turbotenantBench } from './turbotenant.js';
 import { buildiumBench } from './buildium.js';

@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { turboTenantSignatureHeaders } from '../../functions/connectors/turbotenant/signature.js';
-import { mapConcurrent } from '../../functions/store/concurrency.js';
+import { mapConcurrent } from '../../functions/core/concurrency.js';
 
 interface Job {
   readonly url: string;

@@ -25,7 +25,7 @@ import { TurboTenantClient } from '../../functions/connectors/turbotenant/client
 import { turboTenantSignatureHeaders } from '../../functions/connectors/turbotenant/signature.js';
 import { landlordContactProperties, leadContactProperties, propertyDealProperties } from '../../functions/core/turbotenant-mapping.js';
 import type { TurboTenantEventBody } from '../../lib/local/sandboxes/turbotenant/index.js';
-import { mapConcurrent } from '../../functions/store/concurrency.js';
+import { mapConcurrent } from '../../functions/core/concurrency.js';
 import { SqsQueue } from '../../functions/runtime/sqs-queue.js';
 import { localSqsClient } from '../../lib/local/sqs.js';
 import {

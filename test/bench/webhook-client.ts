@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { signV3 } from '../../functions/connectors/hubspot/signature.js';
-import { mapConcurrent } from '../../functions/store/concurrency.js';
+import { mapConcurrent } from '../../functions/core/concurrency.js';
 
 interface Job {
   readonly url: string;

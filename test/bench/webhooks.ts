@@ -14,7 +14,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
-import { mapConcurrent } from '../../functions/store/concurrency.js';
+import { mapConcurrent } from '../../functions/core/concurrency.js';
 import { SqsQueue } from '../../functions/runtime/sqs-queue.js';
 import { localSqsClient } from '../../lib/local/sqs.js';
 import { signV3 } from '../../functions/connectors/hubspot/signature.js';

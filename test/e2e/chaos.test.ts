@@ -17,9 +17,10 @@
  * CI runs it small (`npm test`); `npm run test:chaos` runs the issue's size (CHAOS_SIZE=full:
  * 5,000 leads, 2,000 HubSpot contacts, 500 TurboTenant events). CHAOS_SEED changes the draws.
  */
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mapConcurrent } from '../../functions/store/concurrency.js';
+import type { QueueDepth } from '../../functions/core/ports.js';
+import { SqsQueue } from '../../functions/runtime/sqs-queue.js';
+import { mapConcurrent } from '../../functions/core/concurrency.js';
 import { environments } from '../../lib/environments.js';
 import type { BuildiumSandbox } from '../../lib/local/sandboxes/buildium/index.js';
 import { seededRandom, type HubSpotSandbox } from '../../lib/local/sandboxes/hubspot/index.js';
@@ -101,17 +102,12 @@ const chunks = <T>(items: readonly T[], size: number): T[][] => range(Math.ceil(
 
 async function queueDepths(): Promise<Record<string, { queue: number; dlq: number }>> {
   const sqs = localSqsClient(stack.endpoints.sqs);
-  const count = async (url: string) => {
-    const { Attributes: a = {} } = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: url,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-      }),
-    );
-    return Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(a.ApproximateNumberOfMessagesDelayed ?? 0);
-  };
+  const total = (d: QueueDepth) => d.visible + d.inFlight + d.delayed;
   const out: Record<string, { queue: number; dlq: number }> = {};
-  for (const [id, q] of Object.entries(stack.queues)) out[id] = { queue: await count(q.url), dlq: await count(q.dlqUrl) };
+  for (const [id, q] of Object.entries(stack.queues)) {
+    const { queue, deadLetter } = await new SqsQueue(sqs, { queueUrl: q.url, dlqUrl: q.dlqUrl }).depths();
+    out[id] = { queue: total(queue), dlq: total(deadLetter) };
+  }
   return out;
 }
 

@@ -183,7 +183,6 @@ export function parseAnswer<T>(schema: z.ZodType<T>, body: unknown, what: string
   return result.data;
 }
 
-/** The texts an answer's error parts carry (message, category, per-input errors), redacted once parsed. */
 /** HubSpot's error texts are kept to this length in errors (they reach logs and a lead's columns). */
 const MAX_ERROR_TEXT = 500;
 

@@ -98,6 +98,12 @@ export class FaultSet<R extends BaseFaultRule> {
     return true;
   }
 
+  /** A rule struck once: one use fewer left, one more counted. */
+  protected use(fault: ActiveFault<R>): void {
+    fault.remaining--;
+    fault.fired++;
+  }
+
   /** A rule without a probability always fires; one of 0 never does, and draws no number. */
   protected roll(fault: ActiveFault<R>): boolean {
     const p = fault.rule.probability ?? 1;
@@ -110,8 +116,7 @@ export class FaultSet<R extends BaseFaultRule> {
     for (const fault of this.faults) {
       if (!kinds.includes(fault.rule.kind) || !this.matches(fault, method, path)) continue;
       if (!this.roll(fault)) continue;
-      fault.remaining--;
-      fault.fired++;
+      this.use(fault);
       return fault.rule;
     }
     return undefined;

@@ -66,10 +66,7 @@ export class FaultSet extends CommonFaultSet<FaultRule> {
         return undefined;
       },
       finish: () => {
-        for (const fault of used) {
-          fault.remaining--;
-          fault.fired++;
-        }
+        for (const fault of used) this.use(fault);
       },
     };
   }

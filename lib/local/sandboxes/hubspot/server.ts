@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DeliveryChaosCounts } from '../common/delivery.js';
 import { performance } from 'node:perf_hooks';
+import type { DeliveryChaosCounts } from '../common/delivery.js';
 import {
   answer,
   bearerToken,

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DeliveryChaosCounts } from '../common/delivery.js';
 import { performance } from 'node:perf_hooks';
+import type { DeliveryChaosCounts } from '../common/delivery.js';
 import { answer, bearerToken, elapsedMs, isControlPath, parseJsonBody, readBody, requestTarget, sameKey, sendReply, type Outcome, type ParsedBody } from '../common/http-server.js';
 import { refusedAs, SandboxBase, seedQuietly } from '../common/sandbox.js';
 import { badRequest, httpError, notFound, TurboTenantHttpError, unauthorized } from './errors.js';
