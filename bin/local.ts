@@ -2,6 +2,7 @@
  * `npm start`: the local stack (CONTRACT.md "Local stack configuration").
  * Prints one line containing `ready` and the API URL; Ctrl-C or SIGTERM stops every part.
  */
+import { objectsPath } from '../functions/connectors/hubspot/api-paths.js';
 import { SANDBOX_HUBSPOT_TOKEN, startLocalStack } from '../lib/local/stack.js';
 
 const args = new Set(process.argv.slice(2));
@@ -48,7 +49,7 @@ console.log(`  DynamoDB Local: ${stack.endpoints.dynamodb}   SQS: ${stack.endpoi
 console.log(`  try: curl -s -X POST ${stack.apiUrl}/leads -H 'content-type: application/json' -d '{"email":"ana@example.com","firstName":"Ana"}'`);
 if (stack.hubspot.sandbox) {
   console.log(`  HubSpot webhooks: the sandbox delivers contact changes to ${stack.apiUrl}/webhooks/hubspot`);
-  console.log(`  try: curl -s -X POST ${stack.hubspot.url}/crm/v3/objects/contacts -H 'authorization: Bearer ${process.env.HUBSPOT_ACCESS_TOKEN ?? SANDBOX_HUBSPOT_TOKEN}' -H 'content-type: application/json' -d '{"properties":{"email":"bea@example.com","firstname":"Bea"}}'`);
+  console.log(`  try: curl -s -X POST ${stack.hubspot.url}${objectsPath('contacts')} -H 'authorization: Bearer ${process.env.HUBSPOT_ACCESS_TOKEN ?? SANDBOX_HUBSPOT_TOKEN}' -H 'content-type: application/json' -d '{"properties":{"email":"bea@example.com","firstname":"Bea"}}'`);
   console.log(`       then: curl -s '${stack.apiUrl}/leads?email=bea@example.com'   and   curl -s ${stack.apiUrl}/integrations/hubspot/webhook-status`);
 }
 

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { AlarmTopic } from './constructs/alarm-topic.js';
@@ -10,13 +11,16 @@ import { ScheduledJob } from './constructs/scheduled-job.js';
 import { SyncHealthDashboard } from './constructs/sync-health-dashboard.js';
 import { SyncHttpApi } from './constructs/sync-http-api.js';
 import { TopologyTable } from './constructs/topology-table.js';
+import { UnsetSecretAlarms } from './constructs/unset-secret-alarms.js';
 import {
   functionSpec,
+  TOKEN_KEY_ENV_VAR,
   visibilityTimeoutSeconds,
   type FunctionId,
   type QueueId,
   type SecretId,
   type TableId,
+  type TokenKeyAccess,
   type Topology,
 } from './topology.js';
 
@@ -25,6 +29,13 @@ export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Counters lead-outbound publishes through Powertools Metrics. */
 export const LEAD_SYNC_METRICS = ['LeadSyncAttempts', 'LeadSyncSucceeded', 'LeadSyncFailed', 'LeadSyncRetried'] as const;
+
+/** The KMS actions of each `tokenKey` access: what the Encrypt and Decrypt calls need, nothing more. */
+export const TOKEN_KEY_ACTIONS: Readonly<Record<TokenKeyAccess, readonly string[]>> = {
+  encrypt: ['kms:Encrypt'],
+  decrypt: ['kms:Decrypt'],
+  encryptDecrypt: ['kms:Encrypt', 'kms:Decrypt'],
+};
 
 export interface CrmSyncStackProps extends StackProps {
   readonly topology: Topology;
@@ -44,6 +55,8 @@ export class CrmSyncStack extends Stack {
   readonly queues: ReadonlyMap<QueueId, QueueWithDlq>;
   readonly secrets: ReadonlyMap<SecretId, ProviderSecret>;
   readonly functions: ReadonlyMap<FunctionId, FunctionWithLogGroup>;
+  /** Seals the OAuth tokens stored per HubSpot portal (functions/runtime/token-cipher.ts). */
+  readonly tokenKey: kms.Key;
   readonly api: SyncHttpApi;
   readonly alarms: AlarmTopic;
 
@@ -71,6 +84,13 @@ export class CrmSyncStack extends Stack {
     );
     this.secrets = new Map(topology.secrets.map((spec) => [spec.id, new ProviderSecret(this, `secret-${spec.id}`, { spec })]));
 
+    // Retained like the table holding what it sealed: without it the stored tokens are lost.
+    this.tokenKey = new kms.Key(this, 'TokenKey', {
+      description: 'Seals the OAuth tokens of the HubSpot portals that installed the app (sync-state table)',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
     const functions = new Map<FunctionId, FunctionWithLogGroup>();
     for (const spec of topology.functions) {
       const fn = new FunctionWithLogGroup(this, `function-${spec.id}`, {
@@ -82,6 +102,10 @@ export class CrmSyncStack extends Stack {
       for (const { table, access } of spec.tables) fn.bindTable({ table: required(this.tables, table), accessMode: access });
       for (const { queue, access } of spec.queues) fn.bindQueue({ queue: required(this.queues, queue), accessMode: access });
       for (const secret of spec.secrets) fn.bindSecret(required(this.secrets, secret));
+      if (spec.tokenKey) {
+        this.tokenKey.grant(fn.function, ...TOKEN_KEY_ACTIONS[spec.tokenKey]);
+        fn.function.addEnvironment(TOKEN_KEY_ENV_VAR, this.tokenKey.keyArn);
+      }
       functions.set(spec.id, fn);
     }
     this.functions = functions;
@@ -110,6 +134,16 @@ export class CrmSyncStack extends Stack {
       value: `${publicBaseUrl.replace(/\/+$/, '')}/webhooks/hubspot`,
       description: 'Target URL for the HubSpot app webhook settings',
     });
+    new CfnOutput(this, 'HubSpotOAuthRedirectUrl', {
+      value: `${publicBaseUrl.replace(/\/+$/, '')}/oauth/hubspot/callback`,
+      description: 'Redirect URL to register with the HubSpot OAuth app; installs start at /oauth/hubspot/install',
+    });
+    new CfnOutput(this, 'HubSpotProjectCommand', {
+      value: `PUBLIC_BASE_URL=${publicBaseUrl.replace(/\/+$/, '')} npm run sync -- setup hubspot --project-dir hubspot-app`,
+      description: 'Writes the HubSpot developer-platform project (app, scopes, webhooks to this stack) for hs project upload',
+    });
+
+    new UnsetSecretAlarms(this, 'unset-secret-alarms', { topology, alarmAction: this.alarms.action, stackName: this.stackName });
 
     const leadOutbound = functionSpec(topology, 'lead-outbound');
     new SyncHealthDashboard(this, 'dashboard', {

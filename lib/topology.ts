@@ -80,7 +80,17 @@ export interface FunctionSpec {
    * the API's own URL in AWS unless a custom domain is configured, the local API locally.
    */
   readonly publicBaseUrl?: true;
+  /**
+   * Use of the key that seals stored OAuth tokens: the stack grants exactly these KMS actions on it
+   * and binds its ARN to TOKEN_KEY_ENV_VAR. Locally the tokens are sealed with AES-256-GCM instead.
+   */
+  readonly tokenKey?: TokenKeyAccess;
 }
+
+/** encrypt: seals new tokens (an install); decrypt: reads them; both: reads and refreshes them. */
+export type TokenKeyAccess = 'encrypt' | 'decrypt' | 'encryptDecrypt';
+/** Where a function with `tokenKey` receives the KMS key's ARN (functions/runtime/token-cipher.ts reads it). */
+export const TOKEN_KEY_ENV_VAR = 'TOKEN_KMS_KEY_ID';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /** none: public; iam: API Gateway IAM (SigV4) authorization; signature: public, the handler verifies a provider signature. */
@@ -121,6 +131,7 @@ export type FunctionId =
   | 'lead-operations'
   | 'hubspot-webhook'
   | 'hubspot-inbound'
+  | 'hubspot-oauth'
   | 'turbotenant-events'
   | 'turbotenant-sync'
   | 'buildium-scheduler'
@@ -253,10 +264,13 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
           appId: 'HUBSPOT_APP_ID',
           portalId: 'HUBSPOT_PORTAL_ID',
           portals: 'HUBSPOT_PORTALS',
+          oauthClientId: 'HUBSPOT_OAUTH_CLIENT_ID',
+          oauthClientSecret: 'HUBSPOT_OAUTH_CLIENT_SECRET',
+          oauthAppId: 'HUBSPOT_OAUTH_APP_ID',
         },
-        optionalFields: ['portals'],
+        optionalFields: ['portals', 'oauthClientId', 'oauthClientSecret', 'oauthAppId'],
         description:
-          'HubSpot access token, app client secret (webhook signatures), app id, the portal id the token belongs to, and optional further portals',
+          'HubSpot access token, app client secret (webhook signatures), app id, the portal id the token belongs to, optional further portals, and the optional OAuth app (client id, client secret, app id) installed in further portals',
       },
       {
         id: 'turbotenant',
@@ -376,12 +390,31 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
         ],
         queues: [{ queue: 'hubspot-events', access: 'consume' }],
         secrets: ['hubspot'],
+        // Portals connected through the OAuth app: their sealed tokens are read, and refreshed ones sealed.
+        tokenKey: 'encryptDecrypt',
         environment: {
           ...common,
           POWERTOOLS_SERVICE_NAME: 'hubspot-inbound',
           HUBSPOT_CONFLICT_RULE: settings.hubspotEvents.conflictRule,
           HUBSPOT_EVENTS_MAX_RECEIVE_COUNT: String(hubspotEventsQueue.maxReceiveCount),
         },
+      },
+      {
+        id: 'hubspot-oauth',
+        entry: 'functions/hubspot-oauth/handler.ts',
+        description: 'GET /oauth/hubspot/install and /callback: installs of the OAuth app, each portal\'s tokens stored sealed; the installs\' status',
+        timeoutSeconds: 10,
+        memoryMb: 256,
+        // Single-use install states and the installs, both in sync-state.
+        tables: [{ table: 'sync-state', access: 'readWrite' }],
+        queues: [],
+        // The OAuth app's client id and secret.
+        secrets: ['hubspot'],
+        // Seals the tokens of a new install; it never reads them back.
+        tokenKey: 'encrypt',
+        environment: { ...common, POWERTOOLS_SERVICE_NAME: 'hubspot-oauth' },
+        // The redirect URI: PUBLIC_BASE_URL + /oauth/hubspot/callback.
+        publicBaseUrl: true,
       },
       {
         id: 'turbotenant-events',
@@ -470,6 +503,10 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
       { method: 'GET', path: '/internal/status', function: 'lead-operations', auth: 'iam' },
       { method: 'POST', path: '/webhooks/hubspot', function: 'hubspot-webhook', auth: 'signature' },
       { method: 'GET', path: '/integrations/hubspot/webhook-status', function: 'hubspot-webhook', auth: 'iam' },
+      // Public by contract: a person's browser follows them; the callback checks the single-use state.
+      { method: 'GET', path: '/oauth/hubspot/install', function: 'hubspot-oauth', auth: 'none' },
+      { method: 'GET', path: '/oauth/hubspot/callback', function: 'hubspot-oauth', auth: 'none' },
+      { method: 'GET', path: '/integrations/hubspot/installs', function: 'hubspot-oauth', auth: 'iam' },
       { method: 'POST', path: '/events/turbotenant', function: 'turbotenant-events', auth: 'signature' },
       { method: 'GET', path: '/events/turbotenant/{eventId}', function: 'turbotenant-events', auth: 'iam' },
       { method: 'GET', path: '/mappings/{system}/{type}/{sourceId}', function: 'turbotenant-events', auth: 'iam' },

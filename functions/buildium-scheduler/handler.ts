@@ -27,7 +27,7 @@ import { SyncConfigSchema } from '../core/buildium-config.js';
 import { BUILDIUM_CURSOR, BuildiumWebhookEventSchema, LIST_OF_ENTITY, openJob, webhookRefs, type SyncMessage } from '../core/buildium-jobs.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { ENV, env } from '../runtime/config.js';
-import { errorResponse, header, json, rawBody, readJsonBody, validate, rejectSignature, pathParams } from '../runtime/http.js';
+import { errorResponse, header, json, rawBody, readJsonBody, validate, checkSignedRequest, pathParams } from '../runtime/http.js';
 import { observability, once } from '../runtime/observability.js';
 import { BUILDIUM_SECRET, secretField } from '../runtime/secrets.js';
 import { SqsQueue } from '../runtime/sqs-queue.js';
@@ -145,8 +145,14 @@ export function makeHandler(getDeps: () => BuildiumSchedulerDeps) {
     const deps = getDeps();
     const body = rawBody(event);
     if (body.byteLength > WEBHOOK_MAX_BYTES) throw new ValidationError(`Body is ${body.byteLength} bytes; the limit is ${WEBHOOK_MAX_BYTES}`, [], 'payload_too_large', 413);
-    const check = verifyBuildiumSignature({ header: (name) => header(event, name), rawBody: body, secret: await deps.webhookSecret(), now: deps.now().getTime() });
-    if (!check.valid) return rejectSignature(event, check.reason, { log: logger, metrics }, { message: 'Buildium webhook signature rejected', metric: 'BuildiumSignatureRejected' });
+    const gate = await checkSignedRequest(
+      event,
+      { name: 'buildium.webhookSecret', secret: deps.webhookSecret },
+      (secret) => verifyBuildiumSignature({ header: (name) => header(event, name), rawBody: body, secret, now: deps.now().getTime() }),
+      { log: logger, metrics },
+      { message: 'Buildium webhook signature rejected', metric: 'BuildiumSignatureRejected' },
+    );
+    if ('refused' in gate) return gate.refused;
     const parsed = validate(BuildiumWebhookEventSchema, readJsonBody(event, WEBHOOK_MAX_BYTES), 'Buildium webhook event');
     const refs = webhookRefs(parsed);
     if (refs.length === 0) {

@@ -21,11 +21,12 @@ import { RollingWindowBudget } from '../connectors/hubspot/rate-budget.js';
 import { effectiveConfig } from '../core/buildium-config.js';
 import { BUILDIUM_CURSOR, handleSyncMessage, SyncMessageSchema, type BuildiumReader, type JobDeps, type ListKind, type SyncMessage } from '../core/buildium-jobs.js';
 import type { ConflictStrategy, LinkCache } from '../core/buildium-records.js';
-import { RetryableError } from '../core/errors.js';
+import { MisconfiguredError, RetryableError } from '../core/errors.js';
 import { maskEmailsIn } from '../core/privacy.js';
 import { backoffSeconds } from '../core/retry-policy.js';
 import { ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
-import { observability, once } from '../runtime/observability.js';
+import { portalDirectoryFromEnvironment } from '../runtime/hubspot-portals.js';
+import { observability, once, reportMisconfiguration } from '../runtime/observability.js';
 import { BUILDIUM_SECRET, HUBSPOT_SECRET, optionalSecretField, secretField } from '../runtime/secrets.js';
 import { parseRecord, receiveCount, SqsQueue } from '../runtime/sqs-queue.js';
 import { DynamoBuildiumConfig } from '../store/buildium-config.js';
@@ -59,7 +60,8 @@ export interface BuildiumSyncParts {
 export function composeFromEnvironment(): BuildiumSyncParts {
   const db = createDocumentClient(new DynamoDBClient({}));
   const stateTable = env.required(ENV.syncStateTable);
-  const portalId = secretField(HUBSPOT_SECRET, 'portalId');
+  const hubspotBaseUrl = env.optional(ENV.hubspotBaseUrl) ?? HUBSPOT_DEFAULT_BASE_URL;
+  const portals = portalDirectoryFromEnvironment({ baseUrl: hubspotBaseUrl });
   const unitName = env.optional(ENV.buildiumUnitObject) ?? 'unit';
   const baseUrl = optionalSecretField(BUILDIUM_SECRET, 'baseUrl');
   return {
@@ -69,7 +71,7 @@ export function composeFromEnvironment(): BuildiumSyncParts {
       clientSecret: secretField(BUILDIUM_SECRET, 'clientSecret'),
     }),
     hubspot: new HubSpotClient({
-      baseUrl: env.optional(ENV.hubspotBaseUrl) ?? HUBSPOT_DEFAULT_BASE_URL,
+      baseUrl: hubspotBaseUrl,
       accessToken: secretField(HUBSPOT_SECRET, 'accessToken'),
       budget: new RollingWindowBudget(),
     }),
@@ -81,7 +83,7 @@ export function composeFromEnvironment(): BuildiumSyncParts {
     // A custom object's fully qualified name is p<portalId>_<name> (HubSpot CRM objects API).
     labelIds: new Map(),
     links: new Map(),
-    unitObjectType: async () => (unitName.startsWith('2-') ? unitName : `p${await portalId()}_${unitName}`),
+    unitObjectType: async () => (unitName.startsWith('2-') ? unitName : `p${await portals.primaryPortalId()}_${unitName}`),
     defaultStrategy: (env.optional(ENV.buildiumConflictStrategy) as ConflictStrategy | undefined) ?? 'buildium_wins',
     maxReceiveCount: env.integer(ENV.buildiumSyncMaxReceiveCount, 8),
   };
@@ -171,11 +173,15 @@ export function makeHandler(getParts: () => BuildiumSyncParts) {
         } catch (error) {
           const received = receiveCount(record);
           const reason = error instanceof Error ? error.message : String(error);
-          if (received >= parts.maxReceiveCount) {
+          // A setting an operator must fix (an unset secret, no HubSpot portal) cannot be retried
+          // away: the job fails now, with the reason, and the message waits in the DLQ for a redrive.
+          const misconfigured = error instanceof MisconfiguredError;
+          if (misconfigured) reportMisconfiguration(error, logger, metrics);
+          if (misconfigured || received >= parts.maxReceiveCount) {
             // Its last try: park it (the DLQ), fail the job so its cursor stays, say why.
             logger.error('Buildium sync message failed for good; parked in the DLQ', { jobId: message.jobId, kind: message.kind, reason: maskEmailsIn(reason) });
-            await parts.jobs.recordError(message.jobId, message.kind, describe(message), reason, 'api_error').catch(() => undefined);
-            await parts.jobs.setStatus(message.jobId, 'failed').catch(() => undefined);
+            await parts.jobs.recordError(message.jobId, message.kind, describe(message), reason, misconfigured ? 'misconfigured' : 'api_error').catch(() => undefined);
+            await parts.jobs.setStatus(message.jobId, 'failed', misconfigured ? reason : `${message.kind} ${describe(message)} ran out of retries: ${maskEmailsIn(reason)}`).catch(() => undefined);
             // Shown again at once so SQS moves it to the DLQ on its next receive, not after the visibility timeout.
             await parts.queue.retryAfter([{ receiptHandle: record.receiptHandle, delaySeconds: 0 }]).catch(() => undefined);
           } else {

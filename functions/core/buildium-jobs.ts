@@ -143,7 +143,7 @@ export interface JobLedger {
   pageDone(jobId: string, pageKey: string): Promise<boolean>;
   /** Marks a page done, adds its counts and takes one pending page (plus `morePages`); false when it was done already. */
   completePage(jobId: string, pageKey: string, counts: PageCounts, options?: { morePages?: number; pending?: boolean }): Promise<boolean>;
-  setStatus(jobId: string, status: 'running' | 'completed' | 'failed'): Promise<void>;
+  setStatus(jobId: string, status: 'running' | 'completed' | 'failed', reason?: string): Promise<void>;
   recordErrors(jobId: string, errors: readonly SyncErrorRecord[]): Promise<void>;
   audit(jobId: string, pageKey: string, changes: readonly AuditChange[]): Promise<void>;
   review(jobId: string, items: readonly ReviewItem[]): Promise<void>;

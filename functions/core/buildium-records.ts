@@ -123,7 +123,7 @@ export interface ReviewItem {
 export interface SyncErrorRecord {
   readonly entity: string;
   readonly sourceId: string;
-  readonly errorType: 'validation_error' | 'api_error' | 'mapping_error';
+  readonly errorType: 'validation_error' | 'api_error' | 'mapping_error' | 'misconfigured';
   readonly reason: string;
 }
 

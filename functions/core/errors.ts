@@ -70,3 +70,23 @@ export class PermanentError extends Error {
     super(message);
   }
 }
+
+/**
+ * A setting an operator must fix (an unset secret, a token HubSpot refuses, no portal to be found):
+ * retrying the same work cannot help until then. Flows park the work where it can be replayed and
+ * fail their job with this message; status routes show it.
+ */
+export class MisconfiguredError extends Error {
+  override readonly name: string = 'MisconfiguredError';
+}
+
+/** HubSpot refused the credentials (401/403): a revoked token or a missing scope. Retried, as an operator may fix it meanwhile. */
+export class CredentialsRefusedError extends RetryableError {
+  override readonly name = 'CredentialsRefusedError';
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}

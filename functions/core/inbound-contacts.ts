@@ -21,7 +21,7 @@ import { ConflictError, RetryableError } from './errors.js';
 import { contactHash, contactProperties, leadFieldsOf, LEAD_TO_CONTACT, ORIGIN_PROPERTY, propertiesHash, type LeadFields } from './contact-mapping.js';
 import { newLead, type Lead } from './lead.js';
 import { mapConcurrent } from './concurrency.js';
-import type { ContactState, HubSpotContactReader, LeadStore, Log } from './ports.js';
+import type { ContactPresence, ContactState, HubSpotContactReader, LeadStore, Log } from './ports.js';
 
 /** What the core needs of a HubSpot webhook event (the connector parses the full shape). */
 export interface ContactEvent {
@@ -51,7 +51,11 @@ export type SkipReason =
   | 'stale'
   | 'platform_wins'
   | 'older_than_platform'
-  | 'not_linked';
+  | 'not_linked'
+  /** A deletion or privacy deletion of a contact HubSpot still has: stale (restored since) or forged. */
+  | 'not_deleted'
+  /** A generic `object.*` event of another object type than contacts (0-1). */
+  | 'unsupported_object_type';
 
 /** `lead_source_system` values of contacts the Buildium and TurboTenant flows write (CONTRACT.md). */
 export const INTEGRATION_ORIGINS: ReadonlySet<string> = new Set(['buildium', 'turbotenant']);
@@ -160,22 +164,19 @@ export async function applyContactEvents(events: readonly ContactEvent[], deps: 
   // One outcome per contact: the last event of each decides whether it still exists.
   const byContact = new Map<string, ContactEvent[]>();
   const add = (id: string, event: ContactEvent) => byContact.set(id, [...(byContact.get(id) ?? []), event]);
+  /** Merged contact → the survivor its leads move to, once HubSpot confirms the merge. */
+  const mergedInto = new Map<string, string>();
   for (const event of [...events].sort(eventOrder)) {
     if (!APPLIED_EVENTS.has(event.subscriptionType)) {
-      settle([event], { status: 'skipped', reason: 'unsupported_event' }, { subscriptionType: event.subscriptionType });
+      const reason = event.subscriptionType.startsWith('object.') ? 'unsupported_object_type' : 'unsupported_event';
+      settle([event], { status: 'skipped', reason }, { subscriptionType: event.subscriptionType });
       continue;
     }
     if (event.subscriptionType === 'contact.merge') {
       // The leads of the merged contacts now belong to the survivor, whose state is then applied.
       const survivor = mergeSurvivor(event);
-      const merged = [...(event.mergedObjectIds ?? []), ...(event.primaryObjectId !== undefined ? [event.primaryObjectId] : [])]
-        .map(String)
-        .filter((id) => id !== survivor);
-      for (const id of merged) {
-        for (const lead of await deps.leads.findByHubSpotId(id)) {
-          await deps.leads.repoint(lead.leadId, survivor, deps.now().toISOString());
-          report.repointed += 1;
-        }
+      for (const id of [...(event.mergedObjectIds ?? []), ...(event.primaryObjectId !== undefined ? [event.primaryObjectId] : [])].map(String)) {
+        if (id !== survivor) mergedInto.set(id, survivor);
       }
       add(survivor, event);
       continue;
@@ -183,12 +184,39 @@ export async function applyContactEvents(events: readonly ContactEvent[], deps: 
     add(String(event.objectId), event);
   }
 
+  // Destructive events are checked against HubSpot first (issue 12 §2): a forged or stale deletion,
+  // privacy deletion or merge of a contact HubSpot still has unlinks, erases or moves nothing.
+  const destructive = (group: readonly ContactEvent[]) => group.some((e) => e.subscriptionType === 'contact.privacyDeletion') || group[group.length - 1]!.subscriptionType === 'contact.deletion';
+  const toCheck = [...mergedInto.keys(), ...[...byContact].filter(([, group]) => destructive(group)).map(([id]) => id)];
+  const presence = new Map<string, ContactPresence>();
+  for (let i = 0; i < toCheck.length; i += READ_BATCH) {
+    for (const [id, state] of await deps.contacts.contactPresence(toCheck.slice(i, i + READ_BATCH), readOptions(deps.remainingMs?.()))) presence.set(id, state);
+    report.contactReads += 1;
+  }
+
+  for (const [merged, survivor] of mergedInto) {
+    if (presence.get(merged) === 'live') {
+      deps.log.warn('HubSpot merge event not confirmed: the merged contact is still a contact of its own; its leads stay', { hubspotId: merged });
+      continue;
+    }
+    for (const lead of await deps.leads.findByHubSpotId(merged)) {
+      await deps.leads.repoint(lead.leadId, survivor, deps.now().toISOString());
+      report.repointed += 1;
+    }
+  }
+
   const toRead: string[] = [];
   for (const [id, group] of byContact) {
-    const last = group[group.length - 1]!;
+    const state = presence.get(id);
+    if (!destructive(group) || state === 'live') {
+      // A deletion of a contact that is live again (restored since, or never deleted) is applied
+      // as what it now is: its current state.
+      toRead.push(id);
+      continue;
+    }
     // HubSpot sends a normal deletion along with a privacy deletion, in either order: the
-    // privacy deletion wins whatever came last.
-    if (group.some((e) => e.subscriptionType === 'contact.privacyDeletion')) {
+    // privacy deletion wins whatever came last, once HubSpot no longer has the contact at all.
+    if (state === undefined && group.some((e) => e.subscriptionType === 'contact.privacyDeletion')) {
       // GDPR deletion: the person's data goes from the platform too; the lead record stays, empty.
       const leads = [...(await deps.leads.findByHubSpotId(id)), ...(await deps.leads.findByFormerHubSpotId(id))].filter((l) => l.erasedAt === undefined);
       if (leads.length === 0) {
@@ -199,17 +227,18 @@ export async function applyContactEvents(events: readonly ContactEvent[], deps: 
       settle(group, { status: 'processed', action: 'erased' });
       continue;
     }
-    if (last.subscriptionType === 'contact.deletion') {
-      const leads = await deps.leads.findByHubSpotId(id);
-      if (leads.length === 0) {
-        settle(group, { status: 'skipped', reason: 'not_linked' }, { hubspotId: id });
-        continue;
-      }
-      for (const lead of leads) await deps.leads.unlink(lead.leadId, deps.now().toISOString(), id);
-      settle(group, { status: 'processed', action: 'unlinked' });
+    if (!group.some((e) => e.subscriptionType === 'contact.deletion')) {
+      // A privacy deletion of a contact HubSpot still keeps (archived): not a GDPR deletion.
+      settle(group, { status: 'skipped', reason: 'not_deleted' }, { hubspotId: id });
       continue;
     }
-    toRead.push(id);
+    const leads = await deps.leads.findByHubSpotId(id);
+    if (leads.length === 0) {
+      settle(group, { status: 'skipped', reason: 'not_linked' }, { hubspotId: id });
+      continue;
+    }
+    for (const lead of leads) await deps.leads.unlink(lead.leadId, deps.now().toISOString(), id);
+    settle(group, { status: 'processed', action: 'unlinked' });
   }
 
   for (let i = 0; i < toRead.length; i += READ_BATCH) {

@@ -7,7 +7,7 @@
  * lead FAILED and the message to the DLQ, where the resync flow finds both.
  */
 import { contactProperties, propertiesHash } from './contact-mapping.js';
-import { PermanentError, RateLimitedError, RetryableError } from './errors.js';
+import { MisconfiguredError, PermanentError, RateLimitedError, RetryableError } from './errors.js';
 import { maskEmail, maskEmailsIn } from './privacy.js';
 import type { Lead } from './lead.js';
 import type { ContactInput, HubSpotContacts, LeadStore, LeadSyncResult, Log, MessageRetries } from './ports.js';
@@ -264,6 +264,12 @@ async function upsertIsolatingRejections(
       for (const input of inputs) {
         outcomes.set(input.email, { kind: 'retry', message: error.message, retryAfterMs: error.retryAfterMs, attempted: error.attempted });
       }
+      return outcomes;
+    }
+    if (error instanceof MisconfiguredError) {
+      // No call was made (an unset token): each lead keeps the reason and waits, retried with
+      // backoff until an operator fixes the setting, then FAILED with it (resync brings it back).
+      for (const input of inputs) outcomes.set(input.email, { kind: 'retry', message: error.message, attempted: true });
       return outcomes;
     }
     report.hubspotCalls += 1;

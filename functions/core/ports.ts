@@ -125,7 +125,15 @@ export interface HubSpotContactReader {
     properties: readonly string[],
     options: { maxWaitMs: number; timeoutMs: number },
   ): Promise<Map<string, ContactState>>;
+  /**
+   * Which of up to 100 contacts HubSpot still has: `live`, or `archived` (in the recycle bin);
+   * contacts it no longer has at all (deleted for good, merged away) are absent. Destructive
+   * events are checked with it before they change a lead (issue 12 §2).
+   */
+  contactPresence(ids: readonly string[], options: { maxWaitMs: number; timeoutMs: number }): Promise<Map<string, ContactPresence>>;
 }
+
+export type ContactPresence = 'live' | 'archived';
 
 export interface HubSpotContacts {
   /** How long until the rate budget has room for a call (0: now). Reserves nothing. */

@@ -5,7 +5,9 @@
  * consumer routes each portal's events to its integration, skips (and counts) those of portals
  * this deployment does not serve and types it does not handle, and keeps the statistics.
  */
+import { MisconfiguredError } from './errors.js';
 import type { MessageSender } from './ports.js';
+import { secretProblem, UnsetSecretError } from './secret-policy.js';
 
 export interface IntakeEvent {
   readonly portalId: number;
@@ -77,3 +79,31 @@ function messageBodies(portalId: number, receivedAt: string, events: readonly In
   flush();
   return out;
 }
+
+/** Whether HubSpot webhooks can work here, and if not, why (the status route; issue 12 §1–2). */
+export interface WebhookReadiness {
+  readonly enabled: boolean;
+  readonly reason?: string;
+  /** The portal the access token belongs to, when known. */
+  readonly portalId?: string;
+}
+
+/**
+ * Webhooks work when the app's client secret is a real one (deliveries can be verified) and the
+ * portal the token belongs to is known (events can be told ours): the first problem is the reason.
+ */
+export async function webhookReadiness(deps: { clientSecret: () => Promise<string>; primaryPortalId: () => Promise<string> }): Promise<WebhookReadiness> {
+  try {
+    const problem = secretProblem(await deps.clientSecret(), { signing: true });
+    if (problem) throw new UnsetSecretError('hubspot.clientSecret', problem);
+  } catch (error) {
+    return { enabled: false, reason: error instanceof MisconfiguredError ? error.message : `The HubSpot client secret could not be read: ${messageOf(error)}` };
+  }
+  try {
+    return { enabled: true, portalId: await deps.primaryPortalId() };
+  } catch (error) {
+    return { enabled: false, reason: error instanceof MisconfiguredError ? error.message : `HubSpot could not be asked which portal the access token belongs to: ${messageOf(error)}` };
+  }
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 500);

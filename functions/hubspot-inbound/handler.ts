@@ -12,14 +12,13 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { HubSpotClient } from '../connectors/hubspot/client.js';
-import { PortalDirectory } from '../connectors/hubspot/portals.js';
 import { RollingWindowBudget } from '../connectors/hubspot/rate-budget.js';
 import { HubSpotEventsMessageSchema, toContactEvent } from '../connectors/hubspot/webhook-events.js';
 import { processInboundBatch, type HubSpotInboundDeps, type InboundMessage, type PortalIntegration } from '../core/hubspot-inbound.js';
 import { CONFLICT_RULES } from '../core/inbound-contacts.js';
 import { DEFAULT_PLATFORM_SOURCE, ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
-import { observability, once } from '../runtime/observability.js';
-import { HUBSPOT_SECRET, optionalSecretField, secretField } from '../runtime/secrets.js';
+import { observability, once, reportingMisconfiguration } from '../runtime/observability.js';
+import { installedPortalsFromEnvironment, portalDirectoryFromEnvironment } from '../runtime/hubspot-portals.js';
 import { parseRecord, receiveCount, SqsQueue } from '../runtime/sqs-queue.js';
 import { createDocumentClient } from '../store/dynamo-client.js';
 import { DynamoLeadStore } from '../store/lead-store.js';
@@ -35,19 +34,16 @@ export function composeFromEnvironment(): HubSpotInboundHandlerDeps {
   const conflictRule = z.enum(CONFLICT_RULES).parse(env.optional(ENV.hubspotConflictRule) ?? 'hubspot_wins', {
     error: () => `${ENV.hubspotConflictRule} must be one of ${CONFLICT_RULES.join(', ')}`,
   });
-  const directory = new PortalDirectory({
-    portalId: optionalSecretField(HUBSPOT_SECRET, 'portalId'),
-    portals: optionalSecretField(HUBSPOT_SECRET, 'portals'),
-    accessToken: secretField(HUBSPOT_SECRET, 'accessToken'),
-    defaultConflictRule: conflictRule,
-  });
   const baseUrl = env.optional(ENV.hubspotBaseUrl) ?? HUBSPOT_DEFAULT_BASE_URL;
+  const installed = installedPortalsFromEnvironment({ baseUrl, db, syncStateTable: env.required(ENV.syncStateTable), log: logger });
+  const directory = portalDirectoryFromEnvironment({ baseUrl, defaultConflictRule: conflictRule, installed });
+  const portalSettings = reportingMisconfiguration((portalId: string) => directory.get(portalId), logger, metrics);
   const clients = new Map<string, HubSpotClient>();
   return {
     leads: new DynamoLeadStore(db, env.required(ENV.leadsTable)),
     ledger: new DynamoWebhookLedger(db, { idempotencyTable: env.required(ENV.idempotencyTable), syncStateTable: env.required(ENV.syncStateTable) }),
     portal: async (portalId): Promise<PortalIntegration | undefined> => {
-      const settings = await directory.get(portalId);
+      const settings = await portalSettings(portalId);
       if (!settings) return undefined;
       let client = clients.get(portalId);
       if (!client) {

@@ -16,11 +16,12 @@ import { verifyHubSpotSignature } from '../connectors/hubspot/signature.js';
 import { HubSpotDeliverySchema } from '../connectors/hubspot/webhook-events.js';
 import { ValidationError } from '../core/errors.js';
 import type { MessageSender, WebhookStats } from '../core/ports.js';
-import { acceptWebhookEvents, QueueUnavailableError } from '../core/webhook-intake.js';
-import { ENV, env } from '../runtime/config.js';
-import { errorResponse, header, json, rawBody, readJsonBody, validate, rejectSignature } from '../runtime/http.js';
+import { acceptWebhookEvents, QueueUnavailableError, webhookReadiness } from '../core/webhook-intake.js';
+import { ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
+import { portalDirectoryFromEnvironment } from '../runtime/hubspot-portals.js';
+import { errorResponse, header, json, rawBody, readJsonBody, validate, checkSignedRequest } from '../runtime/http.js';
 import { observability, once } from '../runtime/observability.js';
-import { HUBSPOT_SECRET, secretField } from '../runtime/secrets.js';
+import { HUBSPOT_SECRET, optionalSecretField, secretField } from '../runtime/secrets.js';
 import { SqsQueue } from '../runtime/sqs-queue.js';
 import { createDocumentClient } from '../store/dynamo-client.js';
 import { DynamoWebhookLedger } from '../store/webhook-ledger.js';
@@ -33,6 +34,10 @@ export const WEBHOOK_PATH = '/webhooks/hubspot';
 
 export interface HubSpotWebhookDeps {
   readonly clientSecret: () => Promise<string>;
+  /** The OAuth app's client secret, when there is an OAuth app (issue 12 §5). */
+  readonly oauthClientSecret?: () => Promise<string | undefined>;
+  /** The portal the access token belongs to (configured, or asked of HubSpot); the status route shows it. */
+  readonly primaryPortalId: () => Promise<string>;
   /** The URL the API is reached at; HubSpot signs the full URL it called. */
   readonly publicBaseUrl: string;
   readonly acceptLegacySignatures: boolean;
@@ -44,11 +49,17 @@ export interface HubSpotWebhookDeps {
 }
 
 export function composeFromEnvironment(): HubSpotWebhookDeps {
+  const portals = portalDirectoryFromEnvironment({ baseUrl: env.optional(ENV.hubspotBaseUrl) ?? HUBSPOT_DEFAULT_BASE_URL });
   const stats = new DynamoWebhookLedger(createDocumentClient(new DynamoDBClient({})), {
     syncStateTable: env.required(ENV.syncStateTable),
   });
   return {
     clientSecret: secretField(HUBSPOT_SECRET, 'clientSecret'),
+    oauthClientSecret: async () => {
+      const value = await optionalSecretField(HUBSPOT_SECRET, 'oauthClientSecret')();
+      return typeof value === 'string' ? value : undefined;
+    },
+    primaryPortalId: () => portals.primaryPortalId(),
     publicBaseUrl: env.required(ENV.publicBaseUrl),
     acceptLegacySignatures: env.optional(ENV.hubspotLegacySignatures) === 'on',
     subscribedEvents: (env.optional(ENV.hubspotWebhookEvents) ?? '').split(',').filter(Boolean),
@@ -72,16 +83,23 @@ export function makeHandler(getDeps: () => HubSpotWebhookDeps) {
     if (body.byteLength > WEBHOOK_MAX_BODY_BYTES) {
       throw new ValidationError(`Body is ${body.byteLength} bytes; the limit is ${WEBHOOK_MAX_BODY_BYTES}`, [], 'payload_too_large', 413);
     }
-    const check = verifyHubSpotSignature(
-      {
-        method: event.requestContext.http.method,
-        uri: signedUri(deps.publicBaseUrl, event),
-        rawBody: body,
-        header: (name) => header(event, name),
-      },
-      { clientSecret: await deps.clientSecret(), now: deps.now().getTime(), acceptLegacy: deps.acceptLegacySignatures },
+    const gate = await checkSignedRequest(
+      event,
+      [
+        { name: 'hubspot.clientSecret', secret: deps.clientSecret },
+        // Deliveries for portals connected through the OAuth app are signed with its secret.
+        ...(deps.oauthClientSecret ? [{ name: 'hubspot.oauthClientSecret', secret: deps.oauthClientSecret, optional: true }] : []),
+      ],
+      (clientSecret) =>
+        verifyHubSpotSignature(
+          { method: event.requestContext.http.method, uri: signedUri(deps.publicBaseUrl, event), rawBody: body, header: (name) => header(event, name) },
+          { clientSecret, now: deps.now().getTime(), acceptLegacy: deps.acceptLegacySignatures },
+        ),
+      { log: logger, metrics },
+      { message: 'HubSpot webhook signature rejected', metric: 'WebhookSignatureRejected' },
     );
-    if (!check.valid) return rejectSignature(event, check.reason, { log: logger, metrics }, { message: 'HubSpot webhook signature rejected', metric: 'WebhookSignatureRejected' });
+    if ('refused' in gate) return gate.refused;
+    const check = gate.accepted;
     const events = validate(HubSpotDeliverySchema, readJsonBody(event, WEBHOOK_MAX_BODY_BYTES), 'webhook delivery');
     try {
       const result = await acceptWebhookEvents(events, { queue: deps.queue, now: deps.now, rawEvents: body.toString('utf8') });
@@ -98,13 +116,10 @@ export function makeHandler(getDeps: () => HubSpotWebhookDeps) {
 
   async function status(): Promise<APIGatewayProxyStructuredResultV2> {
     const deps = getDeps();
-    const enabled = await deps.clientSecret().then(
-      (secret) => secret.length > 0,
-      () => false,
-    );
+    const readiness = await webhookReadiness(deps);
     const totals = await deps.stats.totals();
     return json(200, {
-      enabled,
+      ...readiness,
       ...totals,
       events: deps.subscribedEvents,
       webhookUrl: `${deps.publicBaseUrl.replace(/\/+$/, '')}${WEBHOOK_PATH}`,

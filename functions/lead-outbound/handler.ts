@@ -14,7 +14,7 @@ import { RollingWindowBudget } from '../connectors/hubspot/rate-budget.js';
 import { HubSpotClient } from '../connectors/hubspot/client.js';
 import { syncLeadBatch, type LeadSyncDeps, type LeadSyncMessage } from '../core/lead-sync.js';
 import { DEFAULT_PLATFORM_SOURCE, ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
-import { observability, once } from '../runtime/observability.js';
+import { observability, once, reportingMisconfiguration } from '../runtime/observability.js';
 import { HUBSPOT_SECRET, secretField } from '../runtime/secrets.js';
 import { LeadMessageSchema, parseRecord, receiveCount, SqsLeadQueue } from '../runtime/sqs-queue.js';
 import { createDocumentClient } from '../store/dynamo-client.js';
@@ -31,7 +31,7 @@ export function composeFromEnvironment(): OutboundDeps {
     leads: new DynamoLeadStore(createDocumentClient(new DynamoDBClient({})), env.required(ENV.leadsTable)),
     hubspot: new HubSpotClient({
       baseUrl: env.optional(ENV.hubspotBaseUrl) ?? HUBSPOT_DEFAULT_BASE_URL,
-      accessToken: secretField(HUBSPOT_SECRET, 'accessToken'),
+      accessToken: reportingMisconfiguration(secretField(HUBSPOT_SECRET, 'accessToken'), logger, metrics),
       budget: new RollingWindowBudget(),
     }),
     retries: queue,

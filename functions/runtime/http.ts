@@ -6,6 +6,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError, type FieldIssue } from '../core/errors.js';
 import type { Log } from '../core/ports.js';
+import { secretProblem, UnsetSecretError } from '../core/secret-policy.js';
+import { reportUnsetSecret } from './observability.js';
 
 /** CONTRACT.md: bodies over 256 KB are refused outside `/webhooks/*` (1 MB there). */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -88,20 +90,70 @@ export function errorResponse(error: unknown, log: Log): APIGatewayProxyStructur
   return json(500, { error: { code: 'internal_error', message: 'Internal error; the request was not completed', details: [] } });
 }
 
+/** What a signed route reports to: its logger and its metrics (Powertools). */
+export interface SignatureSink {
+  readonly log: { warn(message: string, ...extra: Record<string, unknown>[]): void; error(message: string, ...extra: Record<string, unknown>[]): void };
+  readonly metrics: {
+    addMetric(name: string, unit: 'Count', value: number): void;
+    publishStoredMetrics(): void;
+    singleMetric(): { addDimension(name: string, value: string): void; addMetric(name: string, unit: 'Count', value: number): void };
+  };
+}
+
+export type SignatureCheckResult = { readonly valid: true } | { readonly valid: false; readonly reason: string };
+
+const UNAUTHORIZED = () => json(401, { error: { code: 'unauthorized', message: 'Unauthorized', details: [] } });
+
 /**
- * A provider signature that failed: the reason goes to the log and a metric, the caller gets a
- * bare 401 and learns nothing (which check failed, or why).
+ * The gate of every signed route (HubSpot, Buildium, TurboTenant). The signing secrets are read and
+ * judged first (issue 12 §2): one that is unset, still the stack's placeholder or too short to be
+ * real is never verified against (anyone can sign with a public value), and is logged and counted
+ * as `SecretUnset` with the `Secret` it names, which an alarm watches; with no usable secret every
+ * request is refused. Then the signature, against each usable secret (HubSpot: the static app's
+ * and the OAuth app's, whichever app sent the delivery): a failed check is logged and counted
+ * under `what.metric`. Either way the caller gets a bare 401 and learns nothing.
  */
-export function rejectSignature(
+export async function checkSignedRequest<C extends SignatureCheckResult>(
   event: APIGatewayProxyEventV2,
-  reason: string,
-  sink: { log: { warn(message: string, ...extra: Record<string, unknown>[]): void }; metrics: { addMetric(name: string, unit: 'Count', value: number): void; publishStoredMetrics(): void } },
+  signing: SigningSecret | readonly SigningSecret[],
+  verify: (secret: string) => C,
+  sink: SignatureSink,
   what: { message: string; metric: string },
-): APIGatewayProxyStructuredResultV2 {
-  sink.log.warn(what.message, { reason, sourceIp: event.requestContext.http.sourceIp });
+): Promise<{ readonly refused: APIGatewayProxyStructuredResultV2 } | { readonly accepted: Extract<C, { valid: true }> }> {
+  const usable: string[] = [];
+  for (const one of Array.isArray(signing) ? signing : [signing as SigningSecret]) {
+    try {
+      const secret = await one.secret();
+      const problem = secretProblem(secret, { signing: true });
+      if (problem === 'unset' && one.optional) continue;
+      if (problem) throw new UnsetSecretError(one.name, problem);
+      usable.push(secret!.trim());
+    } catch (error) {
+      if (!(error instanceof UnsetSecretError)) throw error;
+      reportUnsetSecret(error, sink);
+    }
+  }
+  if (usable.length === 0) return { refused: UNAUTHORIZED() };
+  let refusal: C | undefined;
+  for (const secret of usable) {
+    const check = verify(secret);
+    if (check.valid) return { accepted: check as Extract<C, { valid: true }> };
+    refusal ??= check;
+  }
+  sink.log.warn(what.message, { reason: refusal && !refusal.valid ? refusal.reason : 'refused', sourceIp: event.requestContext.http.sourceIp });
   sink.metrics.addMetric(what.metric, 'Count', 1);
   sink.metrics.publishStoredMetrics();
-  return json(401, { error: { code: 'unauthorized', message: 'Unauthorized', details: [] } });
+  return { refused: UNAUTHORIZED() };
+}
+
+/**
+ * A secret a signed route verifies with, named for logs and alarms (`hubspot.clientSecret`). An
+ * optional one (the OAuth app's, when there is no OAuth app) that is unset is skipped quietly.
+ */
+export interface SigningSecret {
+  readonly name: string;
+  readonly secret: () => Promise<string | undefined>;
+  readonly optional?: boolean;
 }
 
 /** DynamoDB refuses a key over 2,048 bytes; ids in paths are far shorter than this. */

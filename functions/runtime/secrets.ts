@@ -6,6 +6,7 @@
  */
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { z } from 'zod';
+import { secretProblem, UnsetSecretError } from '../core/secret-policy.js';
 
 // Only the field asked for must be a string: an operator storing `appId` as a number must not
 // make the access token unreadable.
@@ -13,13 +14,19 @@ const SecretValue = z.record(z.string(), z.unknown());
 const CACHE_SECONDS = 300;
 
 export interface SecretSource {
+  /** The secret's id in lib/topology.ts; with a field it names a setting (`hubspot.clientSecret`). */
+  readonly id: string;
   /** Environment variable holding the secret ARN in AWS. */
   readonly arnEnvVar: string;
   /** JSON field → local environment variable. */
   readonly fields: Readonly<Record<string, string>>;
+  /** Fields that key a signature check: shorter than MIN_SIGNING_SECRET_LENGTH, they count as unset. */
+  readonly signingFields?: readonly string[];
 }
 
 export const HUBSPOT_SECRET: SecretSource = {
+  id: 'hubspot',
+  signingFields: ['clientSecret', 'oauthClientSecret'],
   arnEnvVar: 'HUBSPOT_SECRET_ARN',
   fields: {
     accessToken: 'HUBSPOT_ACCESS_TOKEN',
@@ -27,19 +34,29 @@ export const HUBSPOT_SECRET: SecretSource = {
     appId: 'HUBSPOT_APP_ID',
     portalId: 'HUBSPOT_PORTAL_ID',
     portals: 'HUBSPOT_PORTALS',
+    // The OAuth app installed in further portals (issue 12 §5); optional.
+    oauthClientId: 'HUBSPOT_OAUTH_CLIENT_ID',
+    oauthClientSecret: 'HUBSPOT_OAUTH_CLIENT_SECRET',
+    oauthAppId: 'HUBSPOT_OAUTH_APP_ID',
   },
 };
 
+/**
+ * A required field. One that is absent, empty, still the stack's placeholder or (for a signing
+ * field) too short throws UnsetSecretError naming the field, never its value (issue 12 §2).
+ */
 export function secretField(source: SecretSource, field: string): () => Promise<string> {
   const read = fieldReader(source, field);
+  const signing = source.signingFields?.includes(field) ?? false;
   return async () => {
     const found = await read();
-    if (found.from === 'aws') {
-      if (typeof found.value !== 'string' || found.value === '') throw new Error(`Secret ${source.arnEnvVar} has no string field "${field}"`);
-      return found.value;
+    const value = found.from === 'aws' ? (typeof found.value === 'string' ? found.value : undefined) : found.text;
+    const problem = secretProblem(value, { signing });
+    if (problem) {
+      const hint = found.from === 'aws' ? `field "${field}" of the secret named by ${source.arnEnvVar}` : `set ${found.localVar}`;
+      throw new UnsetSecretError(`${source.id}.${field}`, problem, hint);
     }
-    if (!found.text) throw new Error(`Missing credential: set ${found.localVar} (or ${source.arnEnvVar} in AWS)`);
-    return found.text;
+    return value!.trim();
   };
 }
 
@@ -51,9 +68,9 @@ export function optionalSecretField(source: SecretSource, field: string): () => 
   const read = fieldReader(source, field);
   return async () => {
     const found = await read();
-    if (found.from === 'aws') return found.value;
-    if (!found.text) return undefined;
-    return parseJsonObject(found.text) ?? found.text;
+    const value = found.from === 'aws' ? found.value : found.text ? (parseJsonObject(found.text) ?? found.text) : undefined;
+    // The stack's placeholder is no setting: an optional field still holding it is absent.
+    return typeof value === 'string' && secretProblem(value) !== undefined ? undefined : value;
   };
 }
 
@@ -84,16 +101,21 @@ function parseJsonObject(raw: unknown): unknown {
 }
 
 export const TURBOTENANT_SECRET: SecretSource = {
+  id: 'turbotenant',
+  signingFields: ['webhookSecret'],
   arnEnvVar: 'TURBOTENANT_SECRET_ARN',
   fields: { apiKey: 'TURBOTENANT_API_KEY', webhookSecret: 'TURBOTENANT_WEBHOOK_SECRET', baseUrl: 'TURBOTENANT_BASE_URL' },
 };
 
 export const STRIPE_SECRET: SecretSource = {
+  id: 'stripe',
   arnEnvVar: 'STRIPE_SECRET_ARN',
   fields: { apiKey: 'STRIPE_API_KEY', baseUrl: 'STRIPE_BASE_URL' },
 };
 
 export const BUILDIUM_SECRET: SecretSource = {
+  id: 'buildium',
+  signingFields: ['webhookSecret'],
   arnEnvVar: 'BUILDIUM_SECRET_ARN',
   fields: {
     clientId: 'BUILDIUM_CLIENT_ID',

@@ -34,6 +34,8 @@ const JobItem = z.object({
   status: z.enum(JOB_STATUSES),
   startedAt: z.string(),
   completedAt: z.string().optional(),
+  /** Why a failed job failed (a misconfiguration, a page that ran out of retries). */
+  reason: z.string().optional(),
   processed: z.number().default(0),
   created: z.number().default(0),
   updated: z.number().default(0),
@@ -58,6 +60,8 @@ export interface JobView {
   readonly startedAt: string;
   readonly completedAt: string | null;
   readonly counts: JobCounts;
+  /** Present on a failed job: why, in words an operator can act on (never personal data). */
+  readonly reason?: string;
 }
 
 const ErrorItem = z.object({
@@ -127,7 +131,7 @@ export class DynamoSyncJobs implements JobLedger {
   }
 
   /** Moves the status forward only (a late "running" never undoes "completed"). */
-  async setStatus(jobId: string, status: Exclude<JobStatus, 'pending'>): Promise<void> {
+  async setStatus(jobId: string, status: Exclude<JobStatus, 'pending'>, reason?: string): Promise<void> {
     const allowedFrom: Record<Exclude<JobStatus, 'pending'>, JobStatus[]> = {
       running: ['pending'],
       // A failed job whose parked pages were redriven and finished did complete.
@@ -136,17 +140,19 @@ export class DynamoSyncJobs implements JobLedger {
     };
     const from = allowedFrom[status];
     const finished = status !== 'running';
+    const why = status === 'failed' && reason !== undefined;
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: jobKey(jobId),
-          UpdateExpression: `SET #s = :s${finished ? ', completedAt = :at' : ''}`,
+          UpdateExpression: `SET #s = :s${finished ? ', completedAt = :at' : ''}${why ? ', reason = :why' : ''}${status === 'completed' ? ' REMOVE reason' : ''}`,
           ConditionExpression: `attribute_exists(pk) AND #s IN (${from.map((_, i) => `:f${i}`).join(', ')})`,
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: {
             ':s': status,
             ...(finished ? { ':at': this.now().toISOString() } : {}),
+            ...(why ? { ':why': reason.slice(0, 1000) } : {}),
             ...Object.fromEntries(from.map((f, i) => [`:f${i}`, f])),
           },
         }),
@@ -349,6 +355,7 @@ export class DynamoSyncJobs implements JobLedger {
       startedAt: item.startedAt,
       completedAt: item.completedAt ?? null,
       counts: { processed: item.processed, created: item.created, updated: item.updated, skipped: item.skipped, failed: item.failed },
+      ...(item.status === 'failed' && item.reason ? { reason: item.reason } : {}),
     };
   }
 

@@ -19,7 +19,7 @@ import { NotFoundError } from '../core/errors.js';
 import type { MessageSender } from '../core/ports.js';
 import type { TurboTenantEvent } from '../core/turbotenant-sync.js';
 import { ENV, env } from '../runtime/config.js';
-import { errorResponse, header, json, rawBody, readJsonBody, validate, rejectSignature, pathParams } from '../runtime/http.js';
+import { errorResponse, header, json, rawBody, readJsonBody, validate, checkSignedRequest, pathParams } from '../runtime/http.js';
 import { observability, once } from '../runtime/observability.js';
 import { secretField, TURBOTENANT_SECRET } from '../runtime/secrets.js';
 import { SqsQueue } from '../runtime/sqs-queue.js';
@@ -65,13 +65,14 @@ export function toCoreEvent(event: WireEvent): TurboTenantEvent {
 export function makeHandler(getDeps: () => TurboTenantEventsDeps) {
   async function receive(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
     const deps = getDeps();
-    const check = verifyTurboTenantSignature({
-      header: (name) => header(event, name),
-      rawBody: rawBody(event),
-      secret: await deps.webhookSecret(),
-      now: deps.now().getTime(),
-    });
-    if (!check.valid) return rejectSignature(event, check.reason, { log: logger, metrics }, { message: 'TurboTenant event signature rejected', metric: 'TurboTenantSignatureRejected' });
+    const gate = await checkSignedRequest(
+      event,
+      { name: 'turbotenant.webhookSecret', secret: deps.webhookSecret },
+      (secret) => verifyTurboTenantSignature({ header: (name) => header(event, name), rawBody: rawBody(event), secret, now: deps.now().getTime() }),
+      { log: logger, metrics },
+      { message: 'TurboTenant event signature rejected', metric: 'TurboTenantSignatureRejected' },
+    );
+    if ('refused' in gate) return gate.refused;
     const wire = validate(TurboTenantEventSchema, readJsonBody(event), 'TurboTenant event');
     const core = toCoreEvent(wire);
     logger.appendKeys({ eventId: core.eventId });

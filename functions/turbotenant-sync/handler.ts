@@ -19,7 +19,7 @@ import { processTurboTenantBatch, type TurboTenantMessage } from '../core/turbot
 import { reconcileTurboTenant, type PropertyFeed } from '../core/turbotenant-reconcile.js';
 import type { CustomerMetadataSink, TurboTenantEvent } from '../core/turbotenant-sync.js';
 import { ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
-import { observability, once } from '../runtime/observability.js';
+import { observability, once, reportingMisconfiguration } from '../runtime/observability.js';
 import { HUBSPOT_SECRET, optionalSecretField, secretField, STRIPE_SECRET, TURBOTENANT_SECRET } from '../runtime/secrets.js';
 import { parseRecord, receiveCount, SqsQueue } from '../runtime/sqs-queue.js';
 import { DynamoCursors } from '../store/cursors.js';
@@ -52,10 +52,10 @@ export function composeFromEnvironment(): TurboTenantSyncParts {
   const turbotenantBase = secretField(TURBOTENANT_SECRET, 'baseUrl');
   const stripeBase = optionalSecretField(STRIPE_SECRET, 'baseUrl');
   return {
-    turbotenant: new TurboTenantClient({ baseUrl: turbotenantBase, apiKey: secretField(TURBOTENANT_SECRET, 'apiKey') }),
+    turbotenant: new TurboTenantClient({ baseUrl: turbotenantBase, apiKey: reportingMisconfiguration(secretField(TURBOTENANT_SECRET, 'apiKey'), logger, metrics) }),
     hubspot: new HubSpotClient({
       baseUrl: env.optional(ENV.hubspotBaseUrl) ?? HUBSPOT_DEFAULT_BASE_URL,
-      accessToken: secretField(HUBSPOT_SECRET, 'accessToken'),
+      accessToken: reportingMisconfiguration(secretField(HUBSPOT_SECRET, 'accessToken'), logger, metrics),
       budget: new RollingWindowBudget(),
     }),
     mappingStore: new DynamoMappingStore(db, env.required(ENV.mappingsTable)),

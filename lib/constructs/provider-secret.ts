@@ -1,9 +1,8 @@
 import { Validations } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { SECRET_PLACEHOLDER as PLACEHOLDER } from '../../functions/core/secret-policy.js';
 import type { SecretSpec } from '../topology.js';
-
-const PLACEHOLDER = 'REPLACE_ME';
 
 /**
  * A provider's credentials as one JSON secret whose keys are the spec's fields. The stack
@@ -25,7 +24,8 @@ export class ProviderSecret extends Construct {
       description: `${spec.description}. Created with placeholders: put the real values under the keys ${Object.keys(spec.fields).join(', ')}.`,
       // CloudFormation only generates a JSON secret with one generated key
       // (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-secret-generatesecretstring.html),
-      // so the other keys start as a fixed placeholder; none of them is a working credential.
+      // so the other keys start as a fixed placeholder; none of them is a working credential. The
+      // functions treat a field still holding the placeholder as unset (functions/core/secret-policy.ts).
       generateSecretString: {
         secretStringTemplate: JSON.stringify(Object.fromEntries(otherFields.map((field) => [field, PLACEHOLDER]))),
         generateStringKey: generatedField,

@@ -6,12 +6,15 @@
  * Functions run in this process and reach the local services through the standard
  * `AWS_ENDPOINT_URL_*` variables, exactly as they reach AWS when deployed.
  */
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { HubSpotClient } from '../../functions/connectors/hubspot/client.js';
+import { AUTHORIZE_URL_ENV } from '../../functions/connectors/hubspot/oauth.js';
 import { contactProperties, dealProperties, ensureProperties } from '../../functions/connectors/hubspot/setup.js';
 import { json } from '../../functions/runtime/http.js';
+import { TOKEN_KEY_ENV } from '../../functions/runtime/token-cipher.js';
 import { environments, type EnvironmentSettings } from '../environments.js';
 import { buildTopology, type FunctionId, type FunctionSpec, type QueueId, type Topology } from '../topology.js';
 import { createTables, localDynamoDbClient, startDynamoDbLocal } from './dynamodb.js';
@@ -22,6 +25,7 @@ import { startPoller, type Poller } from './poller.js';
 import { freePort } from './ports.js';
 import { APP_ID as SANDBOX_APP_ID, PORTAL_ID as SANDBOX_PORTAL_ID } from './sandboxes/hubspot/errors.js';
 import { startHubSpotSandbox, type HubSpotSandbox, type RateLimit } from './sandboxes/hubspot/index.js';
+import { SANDBOX_OAUTH_CLIENT_ID, SANDBOX_OAUTH_CLIENT_SECRET } from './sandboxes/hubspot/oauth.js';
 import { startBuildiumSandbox, type BuildiumSandbox, type BuildiumSandboxOptions } from './sandboxes/buildium/index.js';
 import { ensureBuildiumObjects } from '../../functions/connectors/hubspot/setup-buildium.js';
 import { startStripeSandbox, type StripeSandbox } from './sandboxes/stripe/index.js';
@@ -60,7 +64,7 @@ export interface LocalStackOptions {
     readonly accessToken?: string;
     readonly clientSecret?: string;
     readonly rateLimit?: RateLimit;
-    /** The portal the token belongs to (webhook events of other portals are skipped). Default: the sandbox's. */
+    /** The portal the token belongs to (webhook events of other portals are skipped). Default: asked of HubSpot. */
     readonly portalId?: string;
     /**
      * The sandbox's webhook deliveries of contact changes to this stack (default on). Off, the
@@ -238,9 +242,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       HUBSPOT_ACCESS_TOKEN: accessToken,
       HUBSPOT_CLIENT_SECRET: clientSecret,
       HUBSPOT_APP_ID: process.env.HUBSPOT_APP_ID ?? (sandbox ? String(SANDBOX_APP_ID) : ''),
-      HUBSPOT_PORTAL_ID: options.hubspot?.portalId ?? process.env.HUBSPOT_PORTAL_ID ?? (sandbox ? String(SANDBOX_PORTAL_ID) : ''),
+      // CONTRACT.md: unset, the portal is asked of HubSpot (account details), the sandbox included.
+      HUBSPOT_PORTAL_ID: options.hubspot?.portalId ?? process.env.HUBSPOT_PORTAL_ID ?? '',
       PLATFORM_SOURCE_VALUE: platformSource,
       PUBLIC_BASE_URL: publicBaseUrl,
+      // The OAuth app (issue 12 §5): the sandbox's, or the one given. Its tokens are sealed with
+      // AES-256-GCM under a key of this process (the KMS key's stand-in), unless one is given.
+      HUBSPOT_OAUTH_CLIENT_ID: sandbox ? SANDBOX_OAUTH_CLIENT_ID : (process.env.HUBSPOT_OAUTH_CLIENT_ID ?? ''),
+      HUBSPOT_OAUTH_CLIENT_SECRET: sandbox ? SANDBOX_OAUTH_CLIENT_SECRET : (process.env.HUBSPOT_OAUTH_CLIENT_SECRET ?? ''),
+      HUBSPOT_OAUTH_APP_ID: sandbox ? String(SANDBOX_APP_ID) : (process.env.HUBSPOT_OAUTH_APP_ID ?? ''),
+      [AUTHORIZE_URL_ENV]: sandbox ? `${sandbox.url}/oauth/authorize` : (process.env[AUTHORIZE_URL_ENV] ?? ''),
+      [TOKEN_KEY_ENV.aesKey]: process.env[TOKEN_KEY_ENV.aesKey] ?? randomBytes(32).toString('base64'),
       TURBOTENANT_BASE_URL: turbotenantUrl,
       TURBOTENANT_API_KEY: turbotenantKey,
       TURBOTENANT_WEBHOOK_SECRET: turbotenantSecret,

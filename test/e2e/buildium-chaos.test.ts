@@ -54,9 +54,9 @@ afterAll(async () => {
 describe('a Buildium full sync through faults', () => {
   it('completes, counts every record once, and leaves no duplicate in HubSpot', async () => {
     // Prepare: one of each fault, each on the first request it matches.
-    hubspot.addFault({ kind: 'reset', method: 'POST', path: '/crm/v3/objects/0-420/batch/upsert', times: 1 });
-    hubspot.addFault({ kind: 'rateLimit', method: 'POST', path: '/crm/v3/objects/contacts/batch/upsert', times: 1, retryAfterSeconds: 1 });
-    hubspot.addFault({ kind: 'status', status: 500, method: 'POST', path: '/crm/v4/associations/', times: 1 });
+    hubspot.addFault({ kind: 'reset', method: 'POST', path: '/crm/objects/2026-09/0-420/batch/upsert', times: 1 });
+    hubspot.addFault({ kind: 'rateLimit', method: 'POST', path: '/crm/objects/2026-09/contacts/batch/upsert', times: 1, retryAfterSeconds: 1 });
+    hubspot.addFault({ kind: 'status', status: 500, method: 'POST', path: '/crm/associations/2026-09/', times: 1 });
     buildium.addFault({ kind: 'rateLimit', path: '/v1/leases', times: 1 });
     buildium.addFault({ kind: 'status', status: 503, path: '/v1/rentals/units', times: 1 });
 

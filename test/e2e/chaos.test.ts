@@ -291,8 +291,8 @@ beforeAll(async () => {
 
   // Prepare: the storm. The rarest faults strike once for sure (a small run makes few requests),
   // on calls only the flows make: a contact read times out, a deal write loses its connection.
-  hubspot.addFault({ kind: 'slow', delayMs: TIMEOUT_DELAY_MS, method: 'POST', path: '/crm/v3/objects/contacts/batch/read', times: 1 });
-  hubspot.addFault({ kind: 'reset', method: 'POST', path: '/crm/v3/objects/deals/batch/', times: 1 });
+  hubspot.addFault({ kind: 'slow', delayMs: TIMEOUT_DELAY_MS, method: 'POST', path: '/crm/objects/2026-09/contacts/batch/read', times: 1 });
+  hubspot.addFault({ kind: 'reset', method: 'POST', path: '/crm/objects/2026-09/deals/batch/', times: 1 });
   hubspot.addFault({ kind: 'rateLimit', probability: RATES.hubspot429 });
   hubspot.addFault({ kind: 'slow', delayMs: TIMEOUT_DELAY_MS, probability: RATES.hubspotTimeout });
   hubspot.addFault({ kind: 'status', status: 500, probability: RATES.hubspot5xx });

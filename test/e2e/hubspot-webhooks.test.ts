@@ -151,9 +151,9 @@ async function personEditsContact(id: string, properties: Record<string, string>
 /** Writes to HubSpot contacts (creates, updates, upserts); reads, searches and merges are not. */
 function isContactWrite(r: RecordedRequest): boolean {
   const path = r.path.split('?')[0]!.replace(/\/+$/, '');
-  if (r.method === 'PATCH') return /^\/crm\/v3\/objects\/contacts\/[^/]+$/.test(path);
+  if (r.method === 'PATCH') return /^\/crm\/(?:v3\/objects|objects\/2026-09)\/contacts\/[^/]+$/.test(path);
   if (r.method !== 'POST') return false;
-  return path === '/crm/v3/objects/contacts' || /^\/crm\/v3\/objects\/contacts\/batch\/(upsert|update|create)$/.test(path);
+  return /^\/crm\/(?:v3\/objects|objects\/2026-09)\/contacts(?:\/batch\/(upsert|update|create))?$/.test(path);
 }
 const contactWrites = () => sandbox.requests().filter(isContactWrite).length;
 
@@ -522,6 +522,8 @@ describe('GET /integrations/hubspot/webhook-status', () => {
     const status = await settle();
     expect(status).toEqual({
       enabled: true,
+      // Asked of the sandbox's account details: the stack names no portal.
+      portalId: String(PORTAL_ID),
       totalReceived: expect.any(Number),
       totalProcessed: expect.any(Number),
       totalSkipped: expect.any(Number),

@@ -5,7 +5,7 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { SqsLeadQueue } from '../../functions/runtime/sqs-queue.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../lib/local/stack.js';
+import { SANDBOX_PORTAL_ID, startLocalStack, type LocalStack } from '../../lib/local/stack.js';
 import { localSqsClient } from '../../lib/local/sqs.js';
 import { localDynamoDbClient } from '../../lib/local/dynamodb.js';
 import { createDocumentClient } from '../../functions/store/dynamo-client.js';
@@ -108,7 +108,7 @@ describe('POST /leads → HubSpot contact', () => {
     expect(listed.leads).toHaveLength(1);
   });
 
-  it('fails only the lead HubSpot rejects in a batch (207) and syncs the rest', async () => {
+  it('fails only the lead HubSpot rejects in a batch (a per-input error) and syncs the rest', async () => {
     const sandbox = stack.hubspot.sandbox!;
     sandbox.addFault({ kind: 'inputError', emailPattern: '^rejected\\.', message: 'Email domain is blocked' });
     const bad = await postLead({ email: unique('rejected') });
@@ -121,7 +121,7 @@ describe('POST /leads → HubSpot contact', () => {
   });
 
   it('retries a HubSpot 500 with backoff, then syncs without a duplicate contact', async () => {
-    stack.hubspot.sandbox!.addFault({ kind: 'status', status: 500, path: '/crm/v3/objects/contacts/batch/upsert', times: 1 });
+    stack.hubspot.sandbox!.addFault({ kind: 'status', status: 500, path: '/crm/objects/2026-09/contacts/batch/upsert', times: 1 });
     const email = unique('flaky');
     const { body } = await postLead({ email });
     const lead = await waitForStatus(body.leadId, 'SYNCED', 30_000);
@@ -130,7 +130,7 @@ describe('POST /leads → HubSpot contact', () => {
   });
 
   it('waits out a HubSpot 429 with the Retry-After it gave, then syncs', async () => {
-    stack.hubspot.sandbox!.addFault({ kind: 'rateLimit', retryAfterSeconds: 1, path: '/crm/v3/objects/contacts/batch/upsert', times: 1 });
+    stack.hubspot.sandbox!.addFault({ kind: 'rateLimit', retryAfterSeconds: 1, path: '/crm/objects/2026-09/contacts/batch/upsert', times: 1 });
     const email = unique('throttled');
     const { body } = await postLead({ email });
     const lead = await waitForStatus(body.leadId, 'SYNCED', 30_000);
@@ -141,7 +141,7 @@ describe('POST /leads → HubSpot contact', () => {
   });
 
   it('marks a lead FAILED with HubSpot\'s message when HubSpot refuses the request itself (400)', async () => {
-    stack.hubspot.sandbox!.addFault({ kind: 'status', status: 400, path: '/crm/v3/objects/contacts/batch/upsert', times: 1, message: 'Property values were not valid' });
+    stack.hubspot.sandbox!.addFault({ kind: 'status', status: 400, path: '/crm/objects/2026-09/contacts/batch/upsert', times: 1, message: 'Property values were not valid' });
     const { body } = await postLead({ email: unique('refused') });
     const failed = await waitForStatus(body.leadId, 'FAILED');
     expect(failed.hubspot.error).toMatch(/HubSpot 400: .*Property values were not valid/);
@@ -150,7 +150,7 @@ describe('POST /leads → HubSpot contact', () => {
 
   it('parks a lead whose retries run out as FAILED with its message in the DLQ; resync-failed brings it back once', async () => {
     // Prepare: HubSpot keeps failing until the two receives are spent.
-    stack.hubspot.sandbox!.addFault({ kind: 'status', status: 503, path: '/crm/v3/objects/contacts/batch/upsert' });
+    stack.hubspot.sandbox!.addFault({ kind: 'status', status: 503, path: '/crm/objects/2026-09/contacts/batch/upsert' });
     const email = unique('exhausted');
     const { body } = await postLead({ email });
     const failed = await waitForStatus(body.leadId, 'FAILED', 40_000);
@@ -217,9 +217,11 @@ describe('operator CLI (npm run sync -- ...)', () => {
     const status = JSON.parse(printed[0]!) as { leads: Record<string, number>; queues: Record<string, unknown> };
     expect(Object.keys(status.leads).sort()).toEqual(['FAILED', 'PENDING', 'RETRYING', 'UNLINKED']);
     expect(status.queues['lead-sync']).toMatchObject({ queue: { visible: expect.any(Number) }, deadLetter: { visible: expect.any(Number) } });
-    expect(printed[1]).toMatch(/^requeued \d+ failed lead\(s\); redriven \d+ message\(s\) from the DLQ$/);
+    // The HubSpot side, as webhook-status sees it: the portal was found from the token.
+    expect(printed[1]).toBe(`HubSpot webhooks: enabled (portal ${SANDBOX_PORTAL_ID})`);
+    expect(printed[2]).toMatch(/^requeued \d+ failed lead\(s\); redriven \d+ message\(s\) from the DLQ$/);
     // The stack ran the setup when it started, so a second run changes nothing.
-    expect(printed[2]).toBe('contacts.lead_source_system: unchanged');
+    expect(printed[3]).toBe('contacts.lead_source_system: unchanged');
   });
 });
 

@@ -173,7 +173,7 @@ const contactDealLinks = (contactId: string, dealId: string) =>
   hubspot.associations().filter((a) => a.fromObjectType === 'contacts' && a.fromObjectId === contactId && a.toObjectType === 'deals' && a.toObjectId === dealId);
 
 /** HubSpot calls to the objects this flow writes (contacts, deals, associations). */
-const CRM_PATH = /^\/crm\/v\d+\/(objects\/(contacts|deals)|associations)(\/|$)/;
+const CRM_PATH = /^\/crm\/(v\d+\/(objects\/(contacts|deals)|associations)|objects\/2026-09\/(contacts|deals)|associations\/2026-09)(\/|$)/;
 const crmRequests = () => hubspot.requests().filter((r) => CRM_PATH.test(r.path));
 
 // ---- the flow ----

@@ -2,15 +2,15 @@
  * Least privilege, over the synthesized template (issue 6 §3): every function's role grants
  * exactly the actions its topology declarations need, each action is in this allow-list with its
  * reason, each resource is one of the function's own (tables and their indexes, queues, secrets,
- * log group), and a wildcard resource appears only where AWS requires it. Only the four public
- * routes are open; every other route needs IAM.
+ * log group, the token key), and a wildcard resource appears only where AWS requires it. Only the
+ * six public routes are open; every other route needs IAM.
  */
 import { readFileSync } from 'node:fs';
 import { App, type CfnElement, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { CrmSyncStack } from '../../lib/stack.js';
+import { CrmSyncStack, TOKEN_KEY_ACTIONS } from '../../lib/stack.js';
 import { topologyFor, type FunctionSpec, type QueueAccess } from '../../lib/topology.js';
 
 type Json = Record<string, unknown>;
@@ -42,6 +42,8 @@ const ALLOWED: Readonly<Record<string, string>> = {
   'sqs:StartMessageMoveTask': 'the resync flow redrives a DLQ into its queue',
   'secretsmanager:GetSecretValue': "reading the provider credentials the function uses",
   'secretsmanager:DescribeSecret': 'granted by CDK with GetSecretValue (rotation metadata)',
+  'kms:Encrypt': 'sealing the OAuth tokens of an install or a refresh with the token key (tokenKey)',
+  'kms:Decrypt': 'opening the stored OAuth tokens (tokenKey)',
 };
 
 const TABLE_READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
@@ -60,6 +62,7 @@ function expectedActions(fn: FunctionSpec): string[] {
   for (const t of fn.tables) for (const a of t.access === 'read' ? TABLE_READ : [...TABLE_READ, ...TABLE_WRITE]) actions.add(a);
   for (const q of fn.queues) for (const a of QUEUE[q.access]) actions.add(a);
   if (fn.secrets.length > 0) ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'].forEach((a) => actions.add(a));
+  if (fn.tokenKey) TOKEN_KEY_ACTIONS[fn.tokenKey].forEach((a) => actions.add(a));
   return [...actions].sort();
 }
 
@@ -93,6 +96,7 @@ describe.each(['dev', 'prod'] as const)('least privilege (%s)', (environment) =>
       ...fn.tables.map((t) => idOf(stack, stack.tables.get(t.table)!.table)),
       ...fn.queues.flatMap((q) => [idOf(stack, stack.queues.get(q.queue)!.queue), idOf(stack, stack.queues.get(q.queue)!.deadLetterQueue)]),
       ...fn.secrets.map((s) => idOf(stack, stack.secrets.get(s)!.secret)),
+      ...(fn.tokenKey ? [idOf(stack, stack.tokenKey)] : []),
       idOf(stack, stack.functions.get(fn.id)!.logGroup),
     ]);
     for (const statement of statementsOf(fn.id)) {
@@ -109,10 +113,10 @@ describe.each(['dev', 'prod'] as const)('least privilege (%s)', (environment) =>
     }
   });
 
-  it('opens only the four public routes; every other route needs IAM', () => {
+  it('opens only the six public routes; every other route needs IAM', () => {
     const routes = Object.values(template.Resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route');
     const open = routes.filter((r) => r.Properties.AuthorizationType !== 'AWS_IAM').map((r) => r.Properties.RouteKey).sort();
-    expect(open).toEqual(['GET /health', 'POST /events/turbotenant', 'POST /webhooks/buildium', 'POST /webhooks/hubspot']);
+    expect(open).toEqual(['GET /health', 'GET /oauth/hubspot/callback', 'GET /oauth/hubspot/install', 'POST /events/turbotenant', 'POST /webhooks/buildium', 'POST /webhooks/hubspot']);
     expect(routes.length).toBe(topology.routes.length);
   });
 });

@@ -5,7 +5,7 @@ import type { IConstruct } from 'constructs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CrmSyncStack, LEAD_SYNC_METRICS } from '../../lib/stack.js';
-import { topologyFor, VISIBILITY_TIMEOUT_FACTOR, type FunctionId, type Topology } from '../../lib/topology.js';
+import { TOKEN_KEY_ENV_VAR, topologyFor, VISIBILITY_TIMEOUT_FACTOR, type FunctionId, type Topology } from '../../lib/topology.js';
 
 type Json = Record<string, unknown>;
 interface Resource {
@@ -27,11 +27,11 @@ interface Synthesized {
   readonly template: Template;
 }
 
-function synthesize(environment: 'dev' | 'prod', alarmEmail?: string): Synthesized {
+function synthesize(environment: 'dev' | 'prod', alarmEmail?: string, publicBaseUrl?: string): Synthesized {
   // Skipping bundling keeps the suite fast; `npx cdk synth` covers esbuild.
   const app = new App({ context: { ...cdkJsonContext, 'aws:cdk:bundling-stacks': [] } });
   const topology = topologyFor(environment);
-  const stack = new CrmSyncStack(app, `CrmSync-${environment}`, { topology, ...(alarmEmail ? { alarmEmail } : {}) });
+  const stack = new CrmSyncStack(app, `CrmSync-${environment}`, { topology, ...(alarmEmail ? { alarmEmail } : {}), ...(publicBaseUrl ? { publicBaseUrl } : {}) });
   return { topology, stack, template: Template.fromStack(stack) };
 }
 
@@ -302,6 +302,7 @@ describe.each(['dev', 'prod'] as const)('CrmSync stack (%s)', (environment) => {
       }
       for (const secret of spec.secrets) expected.add(topology.secrets.find((s) => s.id === secret)!.envVar);
       if (spec.publicBaseUrl) expected.add('PUBLIC_BASE_URL');
+      if (spec.tokenKey) expected.add(TOKEN_KEY_ENV_VAR);
 
       const fn = resource(synth.template, logicalId(synth.stack, synth.stack.functions.get(spec.id)!.function));
       const variables = (fn.Properties.Environment as { Variables: Json }).Variables;
@@ -322,7 +323,7 @@ describe.each(['dev', 'prod'] as const)('CrmSync stack (%s)', (environment) => {
       const statements = roleStatements(synth, f.id);
       return statements.some((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
     });
-    expect(readers.map((f) => f.id)).toEqual(['lead-outbound', 'hubspot-webhook', 'hubspot-inbound', 'turbotenant-events', 'turbotenant-sync', 'buildium-scheduler', 'buildium-sync']);
+    expect(readers.map((f) => f.id)).toEqual(['lead-outbound', 'hubspot-webhook', 'hubspot-inbound', 'hubspot-oauth', 'turbotenant-events', 'turbotenant-sync', 'buildium-scheduler', 'buildium-sync']);
     // The TurboTenant and Buildium ingests read only their own secret (the signing secret), never HubSpot's.
     const ingests: string[] = ['turbotenant-events', 'buildium-scheduler'];
     for (const id of ['turbotenant-events', 'buildium-scheduler'] as const) expect(JSON.stringify(roleStatements(synth, id))).not.toContain(secretId);
@@ -400,6 +401,36 @@ describe.each(['dev', 'prod'] as const)('CrmSync stack (%s)', (environment) => {
       .filter((v) => v.severity === 'error')
       .map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
     expect(errors).toEqual([]);
+  });
+});
+
+/** An output's value as text, references written `${Ref}`, so two outputs built from the same URL compare equal. */
+function outputText(template: Template, name: string): string {
+  const render = (value: unknown): string => {
+    if (typeof value === 'string') return value;
+    const node = value as { Ref?: string; 'Fn::Join'?: [string, unknown[]] };
+    if (node.Ref) return `\${${node.Ref}}`;
+    if (node['Fn::Join']) return node['Fn::Join'][1].map(render).join(node['Fn::Join'][0]);
+    throw new Error(`output ${name}: cannot render ${JSON.stringify(value)}`);
+  };
+  const output = (template.toJSON().Outputs as Record<string, { Value: unknown }> | undefined)?.[name];
+  if (!output) throw new Error(`no output ${name}`);
+  return render(output.Value);
+}
+
+describe('HubSpot project command output', () => {
+  const command = ' npm run sync -- setup hubspot --project-dir hubspot-app';
+
+  it('names the command that writes the HubSpot project for the API URL of the stack', () => {
+    const { template } = synthesize('dev');
+    const apiUrl = outputText(template, 'ApiUrl');
+    expect(apiUrl).toMatch(/^https:\/\/\$\{.+\}\.execute-api\..+\/$/);
+    expect(outputText(template, 'HubSpotProjectCommand')).toBe(`PUBLIC_BASE_URL=${apiUrl.replace(/\/$/, '')}${command}`);
+  });
+
+  it('names the public base URL instead when the API sits behind a custom domain', () => {
+    const { template } = synthesize('prod', undefined, 'https://crm.example.com/');
+    expect(outputText(template, 'HubSpotProjectCommand')).toBe(`PUBLIC_BASE_URL=https://crm.example.com${command}`);
   });
 });
 

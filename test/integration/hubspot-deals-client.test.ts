@@ -76,7 +76,7 @@ describe('batchCreateDeals', () => {
       if (r.ok) expect(dealName(r.id)).toBe(`Property ${i}`);
     });
     const [request] = sandbox.requests();
-    expect(request).toMatchObject({ method: 'POST', path: '/crm/v3/objects/deals/batch/create', status: 201, inputs: 12 });
+    expect(request).toMatchObject({ method: 'POST', path: '/crm/objects/2026-09/deals/batch/create', status: 201, inputs: 12 });
   });
 
   it('associates each new deal with its contacts in the same call', async () => {
@@ -88,13 +88,13 @@ describe('batchCreateDeals', () => {
     expect(sandbox.requests()).toHaveLength(1);
   });
 
-  it("surfaces HubSpot's per-input errors (207) against the right inputs and keeps the others' ids", async () => {
+  it("surfaces HubSpot's per-input errors (a 201 with errors on 2026-09) against the right inputs and keeps the others' ids", async () => {
     const { results } = await batchCreateDeals(
       hubspot,
       [{ properties: { dealname: 'Good 1' } }, { properties: { dealname: 'Bad stage', dealstage: 'lease_signed' } }, { properties: { dealname: 'Good 2' } }],
       CALL,
     );
-    expect(sandbox.requests()[0]!.status).toBe(207);
+    expect(sandbox.requests()[0]!.status).toBe(201);
     expect(results[0]!.ok && dealName(results[0]!.id)).toBe('Good 1');
     expect(results[2]!.ok && dealName(results[2]!.id)).toBe('Good 2');
     expect(results[1]).toEqual({ ok: false, error: expect.stringContaining('lease_signed was not one of the allowed options') });
@@ -111,17 +111,17 @@ describe('batchCreateDeals', () => {
   it('classifies failures as the contact calls do: 429 rate limited, 5xx retryable, a refused batch permanent', async () => {
     const input = [{ properties: { dealname: 'Classified' } }];
     // A client of its own: a 429 holds back the client's rate budget for the Retry-After.
-    sandbox.addFault({ kind: 'rateLimit', path: '/crm/v3/objects/deals', times: 1, retryAfterSeconds: 2 });
+    sandbox.addFault({ kind: 'rateLimit', path: '/crm/objects/2026-09/deals', times: 1, retryAfterSeconds: 2 });
     const limited = await failureOf(batchCreateDeals(clientFor(sandbox.url), input, CALL));
     expect(limited).toBeInstanceOf(RateLimitedError);
     expect((limited as RateLimitedError).retryAfterMs).toBe(2000);
 
-    sandbox.addFault({ kind: 'status', status: 502, path: '/crm/v3/objects/deals', times: 1 });
+    sandbox.addFault({ kind: 'status', status: 502, path: '/crm/objects/2026-09/deals', times: 1 });
     const failed = await failureOf(batchCreateDeals(hubspot, input, CALL));
     expect(failed).toBeInstanceOf(RetryableError);
     expect(failed).not.toBeInstanceOf(RateLimitedError);
 
-    sandbox.addFault({ kind: 'status', status: 400, path: '/crm/v3/objects/deals', times: 1, message: 'Invalid input' });
+    sandbox.addFault({ kind: 'status', status: 400, path: '/crm/objects/2026-09/deals', times: 1, message: 'Invalid input' });
     const refused = await failureOf(batchCreateDeals(hubspot, input, CALL));
     expect(refused).toBeInstanceOf(PermanentError);
     expect(refused.message).toContain('Invalid input');
@@ -203,8 +203,8 @@ describe('associateContactsWithDeals', () => {
     const result = await associateContactsWithDeals(hubspot, [...pairs, pairs[0]!], CALL);
     expect(result).toEqual({ associated: 150, rejected: [], calls: 2 });
     expect(sandbox.requests().map((r) => [r.path, r.inputs])).toEqual([
-      ['/crm/v4/associations/contacts/deals/batch/associate/default', 100],
-      ['/crm/v4/associations/contacts/deals/batch/associate/default', 50],
+      ['/crm/associations/2026-09/contacts/deals/batch/associate/default', 100],
+      ['/crm/associations/2026-09/contacts/deals/batch/associate/default', 50],
     ]);
     const dealToContacts = sandbox.associations().filter((a) => a.fromObjectType === 'deals' && a.fromObjectId === dealIds[0]);
     expect(dealToContacts.map((a) => [a.toObjectId, a.associationTypeId])).toEqual([

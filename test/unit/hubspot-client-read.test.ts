@@ -24,7 +24,7 @@ describe('HubSpotClient.readContacts (batch read)', () => {
     // Act
     const contacts = await client.readContacts(['501', '502'], ['email', 'firstname'], OPTIONS);
     // Assess
-    expect(requests[0]).toMatchObject({ url: 'https://hubspot.test/crm/v3/objects/contacts/batch/read', body: { inputs: [{ id: '501' }, { id: '502' }], properties: ['email', 'firstname'] } });
+    expect(requests[0]).toMatchObject({ url: 'https://hubspot.test/crm/objects/2026-09/contacts/batch/read', body: { inputs: [{ id: '501' }, { id: '502' }], properties: ['email', 'firstname'] } });
     expect([...contacts.keys()]).toEqual(['501']);
     expect(contacts.get('501')).toEqual({ id: '501', properties: { email: 'ana@example.com', firstname: null }, updatedAt: '2025-10-12T12:00:00.000Z' });
   });

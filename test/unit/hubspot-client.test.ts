@@ -90,7 +90,7 @@ describe('HubSpotClient.upsertByEmail', () => {
     expect(requests).toHaveLength(1);
     const [request] = requests;
     expect(request!.method).toBe('POST');
-    expect(request!.url).toBe('https://hubspot.test/crm/v3/objects/contacts/batch/upsert');
+    expect(request!.url).toBe('https://hubspot.test/crm/objects/2026-09/contacts/batch/upsert');
     expect(request!.headers.get('authorization')).toBe(`Bearer ${TOKEN}`);
     expect(request!.headers.get('content-type')).toMatch(/^application\/json/);
     // crm-contacts-v3.json: BatchInputSimplePublicObjectBatchInputUpsert.

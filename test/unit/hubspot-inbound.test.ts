@@ -11,24 +11,7 @@ import { processInboundBatch, type HubSpotInboundDeps, type InboundMessage, type
 import { toContactEvent, HubSpotEventSchema } from '../../functions/connectors/hubspot/webhook-events.js';
 import { DEADLINE_MARGIN_MS, type ContactEvent, type EventOutcome } from '../../functions/core/inbound-contacts.js';
 import type { ContactState, HubSpotContactReader } from '../../functions/core/ports.js';
-import { InMemoryLeadStore, InMemoryWebhookLedger, RecordingLog, RecordingRetries, storedLead } from './support/fakes.js';
-
-class FakeContactReader implements HubSpotContactReader {
-  readonly contacts = new Map<string, ContactState>();
-  readonly calls: string[][] = [];
-  readonly options: Array<{ maxWaitMs: number; timeoutMs: number }> = [];
-  /** Makes every read throw. */
-  fail?: Error;
-  async readContacts(ids: readonly string[], _properties: readonly string[], options: { maxWaitMs: number; timeoutMs: number }): Promise<Map<string, ContactState>> {
-    this.calls.push([...ids]);
-    this.options.push(options);
-    if (this.fail) throw this.fail;
-    return new Map(ids.flatMap((id) => (this.contacts.has(id) ? [[id, this.contacts.get(id)!] as const] : [])));
-  }
-  put(id: string, properties: Record<string, string | null>, updatedAt = '2025-10-12T12:00:00.000Z'): void {
-    this.contacts.set(id, { id, properties, updatedAt });
-  }
-}
+import { FakeContactReader, InMemoryLeadStore, InMemoryWebhookLedger, RecordingLog, RecordingRetries, storedLead } from './support/fakes.js';
 
 /** The in-memory ledger, also keeping each `settle` call (what the real one would write). */
 class RecordingLedger extends InMemoryWebhookLedger {

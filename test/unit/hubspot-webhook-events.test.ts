@@ -3,6 +3,7 @@ import {
   HubSpotDeliverySchema,
   contactEventType,
   eventKey,
+  toContactEvent,
   type HubSpotEvent,
 } from '../../functions/connectors/hubspot/webhook-events.js';
 
@@ -19,6 +20,33 @@ describe('HubSpot webhook deliveries', () => {
     expect(delivery.map(contactEventType)).toEqual(['contact.creation', 'contact.propertyChange', 'contact.merge', 'contact.privacyDeletion']);
     expect(delivery[1]).toMatchObject({ propertyName: 'firstname', propertyValue: 'Ana' });
     expect(delivery[2]).toMatchObject({ mergedObjectIds: [456], newObjectId: 123 });
+  });
+
+  it('reads generic object events of contacts (objectTypeId 0-1) exactly as their contact.* twins', () => {
+    // Prepare: the developer platform's generic form, merge fields included.
+    const delivery = HubSpotDeliverySchema.parse([
+      { ...base, subscriptionType: 'object.creation', objectTypeId: '0-1', changeFlag: 'CREATED' },
+      { ...base, eventId: 2, subscriptionType: 'object.propertyChange', objectTypeId: '0-1', propertyName: 'firstname', propertyValue: 'Ana' },
+      { ...base, eventId: 3, subscriptionType: 'object.deletion', objectTypeId: '0-1' },
+      { ...base, eventId: 4, subscriptionType: 'object.merge', objectTypeId: '0-1', primaryObjectId: 123, mergedObjectIds: [456], newObjectId: 789 },
+      { ...base, eventId: 5, subscriptionType: 'object.restore', objectTypeId: '0-1' },
+    ]);
+    // Act
+    const events = delivery.map(toContactEvent);
+    // Assess
+    expect(events.map((e) => e.subscriptionType)).toEqual(['contact.creation', 'contact.propertyChange', 'contact.deletion', 'contact.merge', 'contact.restore']);
+    expect(events[3]).toMatchObject({ objectId: 123, primaryObjectId: 123, mergedObjectIds: [456], newObjectId: 789 });
+    // The dedupe key is the same composite one (eventId alone is not unique).
+    expect(events[0]!.key).toBe(eventKey(delivery[0]!));
+  });
+
+  it('keeps generic events of other object types under their own name, so the core skips them', () => {
+    const [deal, company] = HubSpotDeliverySchema.parse([
+      { ...base, subscriptionType: 'object.creation', objectTypeId: '0-3' },
+      { ...base, eventId: 2, subscriptionType: 'object.deletion', objectTypeId: '0-2' },
+    ]);
+    expect([deal, company].map((e) => toContactEvent(e!).subscriptionType)).toEqual(['object.creation', 'object.deletion']);
+    expect(contactEventType(deal!)).toBe('unknown');
   });
 
   it('keeps types it does not handle as unknown instead of refusing the delivery', () => {

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { signV1, signV2, signV3 } from '../../functions/connectors/hubspot/signature.js';
 import { eventKey, HubSpotEventSchema } from '../../functions/connectors/hubspot/webhook-events.js';
+import { MisconfiguredError } from '../../functions/core/errors.js';
 import type { WebhookStats } from '../../functions/core/ports.js';
 import { makeHandler, type HubSpotWebhookDeps } from '../../functions/hubspot-webhook/handler.js';
 import { InMemoryWebhookLedger, RecordingSender, T0 } from './support/fakes.js';
@@ -24,6 +25,7 @@ const FIVE_MINUTES = 5 * 60 * 1000;
 interface SetupOptions {
   acceptLegacySignatures?: boolean;
   clientSecret?: () => Promise<string>;
+  primaryPortalId?: () => Promise<string>;
   publicBaseUrl?: string;
   /** The statistics the status route reads; the in-memory ledger unless given. */
   stats?: WebhookStats;
@@ -34,6 +36,7 @@ function setup(options: SetupOptions = {}) {
   const stats = new InMemoryWebhookLedger();
   const deps: HubSpotWebhookDeps = {
     clientSecret: options.clientSecret ?? (async () => SECRET),
+    primaryPortalId: options.primaryPortalId ?? (async () => String(PORTAL)),
     publicBaseUrl: options.publicBaseUrl ?? BASE_URL,
     acceptLegacySignatures: options.acceptLegacySignatures ?? false,
     subscribedEvents: ['contact.creation', 'contact.propertyChange', 'contact.deletion'],
@@ -533,6 +536,7 @@ describe('hubspot-webhook handler', () => {
       expect(response.statusCode).toBe(200);
       expect(response.body).toEqual({
         enabled: true,
+        portalId: String(PORTAL),
         totalReceived: 5,
         totalProcessed: 1,
         totalSkipped: 3,
@@ -576,7 +580,25 @@ describe('hubspot-webhook handler', () => {
       const response = await call(statusRequest);
 
       // Assess
-      expect(response.body).toMatchObject({ enabled: false });
+      expect(response.body).toMatchObject({ enabled: false, reason: 'Secret hubspot.clientSecret is not set' });
+    });
+
+    it('shows enabled:false, naming the field, when the client secret is still the stack placeholder', async () => {
+      const { call } = setup({ clientSecret: async () => 'REPLACE_ME' });
+      const response = await call(statusRequest);
+      expect(response.body).toMatchObject({ enabled: false, reason: 'Secret hubspot.clientSecret still holds the placeholder REPLACE_ME' });
+    });
+
+    it('shows enabled:false with the reason when the portal of the token cannot be found', async () => {
+      // Prepare: HubSpot refuses the token's account-details read (no oauth scope).
+      const { call } = setup({ primaryPortalId: async () => Promise.reject(new MisconfiguredError('HubSpot refused the access token when asked which portal it belongs to (403)')) });
+
+      // Act
+      const response = await call(statusRequest);
+
+      // Assess
+      expect(response.body).toMatchObject({ enabled: false, reason: expect.stringContaining('which portal it belongs to (403)') });
+      expect(response.body).not.toHaveProperty('portalId');
     });
   });
 });

@@ -7,19 +7,7 @@ import { contactProperties, propertiesHash } from '../../functions/core/contact-
 import { applyContactEvents, type ConflictRule, type ContactEvent } from '../../functions/core/inbound-contacts.js';
 import { syncLeadBatch } from '../../functions/core/lead-sync.js';
 import type { ContactState, HubSpotContactReader } from '../../functions/core/ports.js';
-import { FakeHubSpot, InMemoryLeadStore, RecordingLog, RecordingRetries, storedLead, T0 } from './support/fakes.js';
-
-class FakeContactReader implements HubSpotContactReader {
-  readonly contacts = new Map<string, ContactState>();
-  readonly calls: string[][] = [];
-  async readContacts(ids: readonly string[]): Promise<Map<string, ContactState>> {
-    this.calls.push([...ids]);
-    return new Map(ids.flatMap((id) => (this.contacts.has(id) ? [[id, this.contacts.get(id)!] as const] : [])));
-  }
-  put(id: string, properties: Record<string, string | null>, updatedAt = '2025-10-12T12:00:00.000Z'): void {
-    this.contacts.set(id, { id, properties, updatedAt });
-  }
-}
+import { FakeContactReader, FakeHubSpot, InMemoryLeadStore, RecordingLog, RecordingRetries, storedLead, T0 } from './support/fakes.js';
 
 const NOW = new Date('2025-10-12T12:30:00.000Z');
 const event = (subscriptionType: string, objectId: number, occurredAt = 1): ContactEvent => ({ key: `${subscriptionType}:${objectId}:${occurredAt}`, subscriptionType, objectId, occurredAt });
@@ -250,8 +238,8 @@ describe('applyContactEvents, privacy deletion, deletion and restore', () => {
     const { store, deps } = setup([fullPlatformLead()]);
     // Act
     const report = await applyContactEvents([event('contact.privacyDeletion', 501)], deps);
-    // Assess
-    expect(report).toMatchObject({ erased: 1, unlinked: 0, contactReads: 0 });
+    // Assess: one check that HubSpot no longer has the contact, no state read.
+    expect(report).toMatchObject({ erased: 1, unlinked: 0, contactReads: 1 });
     const lead = store.leads.get('lead-ana')!;
     expect(lead).toMatchObject({ leadId: 'lead-ana', email: '', createdAt: T0.toISOString(), erasedAt: NOW.toISOString(), hubspot: { syncStatus: 'UNLINKED' } });
     expect([lead.firstName, lead.lastName, lead.phone, lead.message, lead.hubspot.id]).toEqual([undefined, undefined, undefined, undefined, undefined]);
@@ -276,6 +264,7 @@ describe('applyContactEvents, privacy deletion, deletion and restore', () => {
     const { store, contacts, deps } = setup();
     contacts.put('900', { email: 'bea@example.com', firstname: 'Bea', lastname: 'Diaz', lead_source_system: null });
     await applyContactEvents([event('contact.creation', 900, 1)], deps);
+    contacts.remove('900');
     await applyContactEvents([event('contact.privacyDeletion', 900, 2)], deps);
     contacts.put('900', { email: 'bea@example.com', firstname: 'Bea', lastname: 'Diaz', lead_source_system: null }, '2025-10-12T12:40:00.000Z');
     // Act
@@ -386,3 +375,72 @@ describe('applyContactEvents, outcomes and echoes', () => {
     expect(store.leads.get('lead-ana')).toEqual(lead);
   });
 });
+
+describe('applyContactEvents, destructive events checked against HubSpot (issue 12 §2)', () => {
+  it('a forged privacy deletion of a live contact erases nothing, and the contact\'s state is applied instead', async () => {
+    // Prepare: Ana's contact 501 is live in HubSpot.
+    const { store, contacts, deps } = setup([fullPlatformLead()]);
+    const before = store.leads.get('lead-ana')!;
+    contacts.put('501', { email: 'ana@example.com', firstname: 'Ana', lastname: 'Ruiz', phone: '+341234567', lead_source_system: 'platform' });
+    const forged = event('contact.privacyDeletion', 501, 9);
+    // Act
+    const report = await applyContactEvents([forged], deps);
+    // Assess
+    expect(report.erased).toBe(0);
+    expect(contacts.presenceCalls).toEqual([['501']]);
+    const lead = store.leads.get('lead-ana')!;
+    expect(lead).toMatchObject({ email: 'ana@example.com', firstName: before.firstName, hubspot: { id: '501' } });
+    expect(lead.erasedAt).toBeUndefined();
+  });
+
+  it('a forged or stale deletion of a live contact unlinks nothing', async () => {
+    // Prepare: the contact was restored since (or never deleted).
+    const { store, contacts, deps } = setup([syncedPlatformLead()]);
+    contacts.put('501', { email: 'ana@example.com', firstname: 'Ana', phone: '+341234567', lead_source_system: 'platform' });
+    // Act
+    const report = await applyContactEvents([event('contact.deletion', 501, 3)], deps);
+    // Assess
+    expect(report.unlinked).toBe(0);
+    expect(store.leads.get('lead-ana')!.hubspot).toMatchObject({ id: '501', syncStatus: 'SYNCED' });
+  });
+
+  it('a privacy deletion of a contact HubSpot keeps in its recycle bin erases nothing (skipped: not_deleted)', async () => {
+    const { store, contacts, deps } = setup([fullPlatformLead()]);
+    contacts.archive('501');
+    const privacy = event('contact.privacyDeletion', 501, 4);
+    const report = await applyContactEvents([privacy], deps);
+    expect(report.outcomes.get(privacy.key)).toEqual({ status: 'skipped', reason: 'not_deleted' });
+    expect(store.leads.get('lead-ana')!.email).toBe('ana@example.com');
+  });
+
+  it('a deletion HubSpot confirms (the contact is archived) unlinks the lead', async () => {
+    const { store, contacts, deps } = setup([syncedPlatformLead()]);
+    contacts.archive('501');
+    const report = await applyContactEvents([event('contact.deletion', 501, 3)], deps);
+    expect(report.unlinked).toBe(1);
+    expect(store.leads.get('lead-ana')!.hubspot).toMatchObject({ syncStatus: 'UNLINKED', formerId: '501' });
+  });
+
+  it('a forged merge naming a live contact as merged moves none of its leads', async () => {
+    // Prepare: Ana's contact 501 is live and no merge happened; contact 600 exists too.
+    const { store, contacts, deps } = setup([syncedPlatformLead()]);
+    contacts.put('501', { email: 'ana@example.com', firstname: 'Ana', phone: '+341234567', lead_source_system: 'platform' });
+    contacts.put('600', { email: 'other@example.com', firstname: 'Other' });
+    // Act
+    const report = await applyContactEvents([mergeEvent({ primary: 600, merged: [501] })], deps);
+    // Assess
+    expect(report.repointed).toBe(0);
+    expect(store.leads.get('lead-ana')!.hubspot.id).toBe('501');
+  });
+});
+
+describe('applyContactEvents, generic object events', () => {
+  it('skips object events of other object types with their own reason', async () => {
+    const { store, deps } = setup([syncedPlatformLead()]);
+    const deal = event('object.creation', 77);
+    const report = await applyContactEvents([deal], deps);
+    expect(report.outcomes.get(deal.key)).toEqual({ status: 'skipped', reason: 'unsupported_object_type' });
+    expect(store.operations).toEqual([]);
+  });
+});
+

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PermanentError, RateLimitedError, RetryableError } from '../../functions/core/errors.js';
 import type { Lead } from '../../functions/core/lead.js';
 import { syncLeadBatch, type LeadSyncDeps, type LeadSyncMessage } from '../../functions/core/lead-sync.js';
+import { UnsetSecretError } from '../../functions/core/secret-policy.js';
 import { FakeHubSpot, InMemoryLeadStore, RecordingLog, RecordingRetries, storedLead } from './support/fakes.js';
 
 const NOW = new Date('2025-10-12T12:00:00.000Z');
@@ -202,6 +203,24 @@ describe('syncLeadBatch', () => {
     // Retrying the same data cannot help: the message is acknowledged, not handed back.
     expect(report.failedMessageIds.size).toBe(0);
     expect(retries.items).toEqual([]);
+  });
+
+  describe('an access token that is not set (issue 12 §2)', () => {
+    it('keeps each lead RETRYING with the reason, then FAILED with it at the last attempt; no HubSpot call counted', async () => {
+      // Prepare: the token field still holds the stack's placeholder.
+      const { store, hubspot, retries, deps } = setup([ana(), bo()]);
+      hubspot.behaviour = () => {
+        throw new UnsetSecretError('hubspot.accessToken', 'placeholder');
+      };
+      // Act
+      const report = await syncLeadBatch([message('lead-ana', 1, 'ma'), message('lead-bo', MAX_RECEIVES, 'mb')], deps);
+      // Assess
+      expect(store.leads.get('lead-ana')!.hubspot).toMatchObject({ syncStatus: 'RETRYING', error: 'Secret hubspot.accessToken still holds the placeholder REPLACE_ME' });
+      expect(store.leads.get('lead-bo')!.hubspot).toMatchObject({ syncStatus: 'FAILED', error: expect.stringContaining('hubspot.accessToken still holds the placeholder') });
+      expect(report.hubspotCalls).toBe(0);
+      expect(retries.delayOf('rh-ma')).toBeGreaterThan(0);
+      expect(retries.delayOf('rh-mb')).toBe(0);
+    });
   });
 
   describe('transient HubSpot failures', () => {

@@ -1,7 +1,8 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { HUBSPOT_SECRET, secretField } from '../../functions/runtime/secrets.js';
+import { UnsetSecretError } from '../../functions/core/secret-policy.js';
+import { HUBSPOT_SECRET, optionalSecretField, secretField } from '../../functions/runtime/secrets.js';
 
 const secrets = mockClient(SecretsManagerClient);
 const TOKEN = 'pat-na1-aaaa-bbbb';
@@ -134,5 +135,36 @@ describe('secretField', () => {
 
     // Assess
     expect(build).toThrow(/password/);
+  });
+});
+
+describe('secretField fails closed (issue 12 §2)', () => {
+  it.each([
+    ['the stack placeholder', 'REPLACE_ME', /hubspot\.accessToken still holds the placeholder REPLACE_ME/],
+    ['an empty value', '', /hubspot\.accessToken is not set/],
+    ['only spaces', '   ', /hubspot\.accessToken is not set/],
+  ])('treats %s in AWS as unset, naming the field and not the value', async (_what, value, message) => {
+    // Prepare
+    const arn = newArn();
+    vi.stubEnv('HUBSPOT_SECRET_ARN', arn);
+    secrets.on(GetSecretValueCommand, { SecretId: arn }).resolves({ SecretString: JSON.stringify({ accessToken: value }) });
+    // Act
+    const error = await secretField(HUBSPOT_SECRET, 'accessToken')().catch((e: unknown) => e);
+    // Assess
+    expect(error).toBeInstanceOf(UnsetSecretError);
+    expect((error as UnsetSecretError).secret).toBe('hubspot.accessToken');
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it('treats a signing secret shorter than 16 characters as unset, and a 16-character one as set', async () => {
+    vi.stubEnv('HUBSPOT_CLIENT_SECRET', 'short-secret');
+    await expect(secretField(HUBSPOT_SECRET, 'clientSecret')()).rejects.toThrow(/hubspot\.clientSecret is shorter than 16 characters \(set HUBSPOT_CLIENT_SECRET\)/);
+    vi.stubEnv('HUBSPOT_CLIENT_SECRET', '0123456789abcdef');
+    expect(await secretField(HUBSPOT_SECRET, 'clientSecret')()).toBe('0123456789abcdef');
+  });
+
+  it('reads an optional field still holding the placeholder as absent', async () => {
+    vi.stubEnv('HUBSPOT_PORTAL_ID', 'REPLACE_ME');
+    expect(await optionalSecretField(HUBSPOT_SECRET, 'portalId')()).toBeUndefined();
   });
 });

@@ -10,6 +10,7 @@ import { handler as healthHandler } from '../../functions/health/handler.js';
 import { makeHandler as makeLeadEvents } from '../../functions/lead-events/handler.js';
 import { makeHandler as makeOperations } from '../../functions/lead-operations/handler.js';
 import { makeHandler as makeHubSpotWebhook } from '../../functions/hubspot-webhook/handler.js';
+import { makeHandler as makeHubSpotOAuth } from '../../functions/hubspot-oauth/handler.js';
 import { makeHandler as makeTurboTenantEvents } from '../../functions/turbotenant-events/handler.js';
 import { makeHandler as makeBuildiumScheduler, type BuildiumSchedulerDeps } from '../../functions/buildium-scheduler/handler.js';
 import { signBuildium } from '../../functions/connectors/buildium/signature.js';
@@ -17,6 +18,7 @@ import { turboTenantSignatureHeaders } from '../../functions/connectors/turboten
 import { signV3 } from '../../functions/connectors/hubspot/signature.js';
 import { FakeDeadLetters, InMemoryLeadStore, InMemoryWebhookLedger, RecordingQueue, RecordingSender, storedLead, T0 } from './support/fakes.js';
 import { answer, httpEvent, lambdaContext } from './support/lambda.js';
+import { InMemoryInstalls, InMemoryStates } from './support/oauth-fakes.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NAMES = Object.keys(environments) as EnvironmentName[];
@@ -147,6 +149,7 @@ describe('function entries', () => {
       handlers['hubspot-webhook'] = (event) =>
         makeHubSpotWebhook(() => ({
           clientSecret: async () => clientSecret,
+          primaryPortalId: async () => '62515',
           publicBaseUrl: 'https://api.example.com',
           acceptLegacySignatures: false,
           subscribedEvents: ['contact.creation'],
@@ -196,6 +199,21 @@ describe('function entries', () => {
               newId: () => 'job-1',
             }) as unknown as BuildiumSchedulerDeps,
         )(event, lambdaContext('buildium-scheduler'));
+      // The callback's state is one an install issued, as in a real install.
+      const oauthStates = new InMemoryStates(() => T0);
+      await oauthStates.create('topology-state', new Date(T0.getTime() + 60_000));
+      handlers['hubspot-oauth'] = (event) =>
+        makeHubSpotOAuth(() => ({
+          clientId: async () => 'topology-client',
+          scopes: ['oauth'],
+          authorizeBaseUrl: 'https://app.hubspot.com/oauth/authorize',
+          redirectUri: 'https://api.example.com/oauth/hubspot/callback',
+          states: oauthStates,
+          installs: new InMemoryInstalls(() => T0),
+          oauth: { exchangeCode: async () => ({ accessToken: 'a', refreshToken: 'r', expiresInSeconds: 1800, portalId: '1' }), portalOf: async () => '1' },
+          newState: () => 'topology-state-2',
+          now: () => T0,
+        }))(event, lambdaContext('hubspot-oauth'));
       const invoke = handlers[route.function];
       const isBuildium = route.path === '/webhooks/buildium';
       const buildiumBodies: Record<string, string> = {
@@ -222,7 +240,12 @@ describe('function entries', () => {
                 : route.path.includes('{sourceId}')
                   ? { system: 'turbotenant', type: 'property', sourceId: 'PROP_1' }
                   : undefined,
-        query: route.path === '/leads' && route.method === 'GET' ? { email: 'ana@example.com' } : undefined,
+        query:
+          route.path === '/leads' && route.method === 'GET'
+            ? { email: 'ana@example.com' }
+            : route.path === '/oauth/hubspot/callback'
+              ? { state: 'topology-state', code: 'topology-code' }
+              : undefined,
         headers: {
           'content-type': 'application/json',
           ...(isWebhook
@@ -244,8 +267,10 @@ describe('function entries', () => {
 
       // Assess
       expect(invoke, `no handler known for ${route.function}`).toBeDefined();
-      expect(response.statusCode).toBeGreaterThanOrEqual(200);
-      expect(response.statusCode).toBeLessThan(300);
+      // The install's answer is its redirect to HubSpot.
+      if (route.path === '/oauth/hubspot/install') expect(response.statusCode).toBe(302);
+      else expect(response.statusCode).toBeGreaterThanOrEqual(200);
+      expect(response.statusCode).toBeLessThan(route.path === '/oauth/hubspot/install' ? 400 : 300);
     },
   );
 });

@@ -10,7 +10,7 @@ import type { Confirmation } from '../../functions/store/event-confirmations.js'
 import { RecordingSender, T0 } from './support/fakes.js';
 import { answer, httpEvent, lambdaContext } from './support/lambda.js';
 
-const SECRET = 'tt-test-secret';
+const SECRET = 'tt-test-signing-secret';
 
 class MemoryConfirmations {
   readonly items = new Map<string, Confirmation>();

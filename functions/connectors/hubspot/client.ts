@@ -1,5 +1,5 @@
 /**
- * A small HubSpot CRM v3 client over `fetch`.
+ * A small HubSpot CRM client over `fetch`, on the date-based API version of api-paths.ts.
  *
  * Why not `@hubspot/api-client` here: retries belong to SQS (its retry decorator sleeps in
  * process), the rate budget needs every response's headers (its typed calls drop them), each call
@@ -7,9 +7,10 @@
  * point loads every HubSpot API into a consumer's cold start. Responses are parsed with zod.
  */
 import type { z } from 'zod';
-import { PermanentError, RateLimitedError, RetryableError } from '../../core/errors.js';
-import type { ContactInput, ContactState, ContactUpsertResult, HubSpotContactReader, HubSpotContacts } from '../../core/ports.js';
+import { CredentialsRefusedError, PermanentError, RateLimitedError, RetryableError } from '../../core/errors.js';
+import type { ContactInput, ContactPresence, ContactState, ContactUpsertResult, HubSpotContactReader, HubSpotContacts } from '../../core/ports.js';
 import { fetchFailureReason, parseJson, readText, redactor, retryAfterHeaderMs, unescapePlain } from '../http.js';
+import { objectsPath } from './api-paths.js';
 import { RollingWindowBudget } from './rate-budget.js';
 import { BatchReadResponseSchema, BatchUpsertResponseSchema, ErrorBodySchema, type StandardError } from './schemas.js';
 
@@ -55,7 +56,7 @@ export class HubSpotClient implements HubSpotContacts, HubSpotContactReader {
     if (inputs.length > HUBSPOT_BATCH_MAX) throw new Error(`at most ${HUBSPOT_BATCH_MAX} inputs per batch, got ${inputs.length}`);
     const response = await this.send(
       'POST',
-      '/crm/v3/objects/contacts/batch/upsert',
+      objectsPath('contacts', 'batch/upsert'),
       { inputs: inputs.map((input) => ({ idProperty: 'email', id: input.email, properties: input.properties })) },
       options,
     );
@@ -87,12 +88,29 @@ export class HubSpotClient implements HubSpotContacts, HubSpotContactReader {
     if (ids.length > HUBSPOT_BATCH_MAX) throw new Error(`at most ${HUBSPOT_BATCH_MAX} ids per batch read, got ${ids.length}`);
     const response = await this.send(
       'POST',
-      '/crm/v3/objects/contacts/batch/read',
+      objectsPath('contacts', 'batch/read'),
       { inputs: ids.map((id) => ({ id })), properties, propertiesWithHistory: [], archived: false },
       options,
     );
     const parsed = parseAnswer(BatchReadResponseSchema, response.body, 'batch read response');
     return new Map(parsed.results.map((r) => [r.id, { id: r.id, properties: r.properties, updatedAt: r.updatedAt }]));
+  }
+
+  /** Two batch reads at most: the live contacts, then the rest among the archived ones (`?archived=true`). */
+  async contactPresence(ids: readonly string[], options: { maxWaitMs: number; timeoutMs: number }): Promise<Map<string, ContactPresence>> {
+    if (ids.length > HUBSPOT_BATCH_MAX) throw new Error(`at most ${HUBSPOT_BATCH_MAX} ids per batch read, got ${ids.length}`);
+    const found = async (some: readonly string[], archived: boolean): Promise<Set<string>> => {
+      if (some.length === 0) return new Set();
+      const path = `${objectsPath('contacts', 'batch/read')}?archived=${archived}`;
+      const response = await this.send('POST', path, { inputs: some.map((id) => ({ id })), properties: ['hs_object_id'], propertiesWithHistory: [] }, options);
+      // Only ids asked for count: a merged-away id read back as its survivor is not itself live.
+      const wanted = new Set(some);
+      return new Set(parseAnswer(BatchReadResponseSchema, response.body, 'batch read response').results.map((r) => r.id).filter((id) => wanted.has(id)));
+    };
+    const presence = new Map<string, ContactPresence>();
+    for (const id of await found(ids, false)) presence.set(id, 'live');
+    for (const id of await found(ids.filter((id) => !presence.has(id)), true)) presence.set(id, 'archived');
+    return presence;
   }
 
   budgetWaitMs(): number {
@@ -164,7 +182,7 @@ export class HubSpotClient implements HubSpotContacts, HubSpotContactReader {
     if (response.status === 401 || response.status === 403) {
       // A revoked token or missing scope is fixed by an operator, not by dropping the data:
       // retry with backoff until the DLQ, where the resync flow picks it up after the fix.
-      throw new RetryableError(`HubSpot refused the credentials (${response.status}): ${errorMessage(payload) ?? 'unauthorized'}`);
+      throw new CredentialsRefusedError(`HubSpot refused the credentials (${response.status}): ${errorMessage(payload) ?? 'unauthorized'}`, response.status);
     }
     if (response.status >= 400) {
       throw new PermanentError(`HubSpot ${response.status}: ${errorMessage(payload) ?? 'request refused'}`, response.status);
@@ -196,7 +214,7 @@ function errorInputIds(error: StandardError): string[] {
   return (error.context?.ids ?? []).map((id) => id.toLowerCase());
 }
 
-/** A 207's per-input error as one line: category, message, details; never empty. */
+/** A batch answer's per-input error (in `errors`, whatever the status) as one line: category, message, details; never empty. */
 export function describeError(error: StandardError): string {
   const detail = error.errors?.map((e) => e.message).filter((m) => m !== error.message) ?? [];
   const head = error.category ? `${error.category}: ${error.message}` : error.message;

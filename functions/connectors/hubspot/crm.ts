@@ -7,6 +7,7 @@
 import { PermanentError } from '../../core/errors.js';
 import type { ContactInput } from '../../core/ports.js';
 import type { HubSpotCrm } from '../../core/turbotenant-sync.js';
+import { objectsPath } from './api-paths.js';
 import { describeError, HUBSPOT_BATCH_MAX, parseAnswer, type HubSpotClient } from './client.js';
 import { associateContactsWithDeals } from './deals.js';
 import { BatchUpsertResponseSchema } from './schemas.js';
@@ -39,7 +40,7 @@ export class HubSpotCrmAdapter implements HubSpotCrm {
     this.calls += 1;
     const response = await this.client.send(
       'POST',
-      '/crm/v3/objects/deals/batch/upsert',
+      objectsPath('deals', 'batch/upsert'),
       { inputs: inputs.map((i) => ({ idProperty: DEAL_KEY_PROPERTY, id: i.propertyId, properties: { ...i.properties, [DEAL_KEY_PROPERTY]: i.propertyId } })) },
       this.options,
     );
@@ -50,7 +51,7 @@ export class HubSpotCrmAdapter implements HubSpotCrm {
       // Only the properties asked for: a deal HubSpot names for another never reaches a mapping.
       if (propertyId && wanted.has(propertyId)) deals.set(propertyId, { id: result.id, created: result.new });
     });
-    // A 207's errors name the inputs they refused (context.ids); without a name, every missing one.
+    // A batch answer's errors name the inputs they refused (context.ids); without a name, every missing one.
     for (const error of answer.errors ?? []) {
       const named = error.context?.ids ?? [];
       for (const input of inputs) {

@@ -5,10 +5,12 @@
  *
  * HubSpot returns batch create results in no particular order, so every input carries an
  * `objectWriteTraceId` (its index): results are matched by it, and it is also what turns on
- * per-input errors (a 207) instead of a 400 for the whole batch when one input is invalid.
+ * per-input errors (in the answer's `errors`) instead of a 400 for the whole batch when one input
+ * is invalid. Paths are the 2026-09 ones of api-paths.ts (crm-deals-2026-09, crm-associations-2026-09).
  */
 import type { z } from 'zod';
 import { PermanentError, RetryableError } from '../../core/errors.js';
+import { associationsPath, objectsPath } from './api-paths.js';
 import { describeError, HUBSPOT_BATCH_MAX, type HubSpotClient } from './client.js';
 import { DealBatchResponseSchema, DefaultAssociationBatchResponseSchema } from './deal-schemas.js';
 import type { StandardError } from './schemas.js';
@@ -86,7 +88,7 @@ export async function batchCreateDeals(client: HubSpotClient, inputs: readonly N
       })),
     })),
   };
-  const response = await client.send('POST', '/crm/v3/objects/deals/batch/create', body, options);
+  const response = await client.send('POST', objectsPath('deals', 'batch/create'), body, options);
   const parsed = parse(DealBatchResponseSchema, response.body, 'deal batch create response', (message) => new PermanentError(`${message}; the deals may have been created`, response.status));
   const ids = new Map<string, string>();
   for (const result of parsed.results) if (result.objectWriteTraceId !== undefined) ids.set(result.objectWriteTraceId, result.id);
@@ -113,7 +115,7 @@ export async function batchUpdateDeals(client: HubSpotClient, inputs: readonly D
   if (duplicate) throw new Error(`deal ${duplicate.id} appears twice in one batch update`);
   const response = await client.send(
     'POST',
-    '/crm/v3/objects/deals/batch/update',
+    objectsPath('deals', 'batch/update'),
     { inputs: inputs.map((input) => ({ id: input.id, properties: input.properties })) },
     options,
   );
@@ -144,7 +146,7 @@ export async function readDeals(
   for (const chunk of chunks([...new Set(ids)], HUBSPOT_BATCH_MAX)) {
     const response = await client.send(
       'POST',
-      '/crm/v3/objects/deals/batch/read',
+      objectsPath('deals', 'batch/read'),
       { inputs: chunk.map((id) => ({ id })), properties: wanted, propertiesWithHistory: [], ...(idProperty ? { idProperty } : {}) },
       callOptions,
     );
@@ -158,7 +160,7 @@ export async function readDeals(
 }
 
 /**
- * Associates contacts with deals with HubSpot's default association (v4 batch, one call per 100
+ * Associates contacts with deals with HubSpot's default association (batch, one call per 100
  * distinct pairs). Pairs HubSpot refuses are listed with its reason; a call that fails throws, and
  * calling again with the same pairs is harmless (an association is only made once).
  */
@@ -170,7 +172,7 @@ export async function associateContactsWithDeals(client: HubSpotClient, pairs: r
   for (const chunk of chunks(distinct, HUBSPOT_BATCH_MAX)) {
     const response = await client.send(
       'POST',
-      '/crm/v4/associations/contacts/deals/batch/associate/default',
+      associationsPath('contacts', 'deals', 'batch/associate/default'),
       { inputs: chunk.map((p) => ({ from: { id: p.contactId }, to: { id: p.dealId } })) },
       options,
     );

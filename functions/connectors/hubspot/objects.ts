@@ -1,24 +1,27 @@
 /**
  * HubSpot CRM objects of any type, as the Buildium sync needs them (`HubSpotObjects` in
  * core/buildium-records.ts): batch upsert by a unique property, batch update by id, batch read,
- * and v4 associations (default, labeled, label removal), each at most 100 records per call
+ * and associations (default, labeled, label removal), each at most 100 records per call
  * (associations at most ASSOCIATION_BATCH_MAX) and counted, over `HubSpotClient.send` (rate
  * budget, timeouts, error classification).
  *
- * Paths follow the official documents in shared/specs/hubspot: crm-objects-v3 (any object type,
- * `0-420` for listings, a custom object by its fully qualified name), crm-associations-v4 and
- * crm-associations-schema-v4 (association labels).
+ * Paths are the 2026-09 ones of api-paths.ts, as the official documents in shared/specs/hubspot
+ * give them: crm-objects-2026-09 (any object type, `0-420` for listings, a custom object by its
+ * fully qualified name) and crm-associations-2026-09; association labels on
+ * `/crm/associations/2026-09/{from}/{to}/labels`.
  *
- * Per-record refusals (a 207's errors naming inputs) come back as `rejected` with HubSpot's reason,
- * so one bad record fails alone; an answer of an unexpected shape is retryable as a whole.
+ * Per-record refusals (a batch answer's errors naming inputs) come back as `rejected` with
+ * HubSpot's reason, so one bad record fails alone; an answer of an unexpected shape is retryable
+ * as a whole.
  */
 import { z } from 'zod';
 import { PermanentError } from '../../core/errors.js';
 import type { AssociationPair, HubSpotObjects, LabelName, ObjectWriteResult } from '../../core/buildium-records.js';
+import { associationsPath, labelsPath, objectsPath } from './api-paths.js';
 import { describeError, HUBSPOT_BATCH_MAX, parseAnswer, type HubSpotClient } from './client.js';
 import { BatchReadResponseSchema, BatchUpsertResponseSchema, StandardErrorSchema, type StandardError } from './schemas.js';
 
-/** Inputs per v4 association batch call; HubSpot takes up to 2,000 (sandbox and docs), we send 1,000 at most. */
+/** Inputs per association batch call; HubSpot takes up to 2,000 (sandbox and docs), we send 1,000 at most. */
 export const ASSOCIATION_BATCH_MAX = 1000;
 
 const CallResponseSchema = z.object({ status: z.string().optional(), results: z.array(z.unknown()).optional(), errors: z.array(StandardErrorSchema).optional() });
@@ -61,7 +64,7 @@ export class HubSpotObjectsAdapter implements HubSpotObjects {
     this.calls += 1;
     const response = await this.client.send(
       'POST',
-      `/crm/v3/objects/${objectType}/batch/upsert`,
+      objectsPath(objectType, 'batch/upsert'),
       { inputs: inputs.map((i) => ({ idProperty, id: i.key, properties: { ...i.properties, [idProperty]: i.key } })) },
       this.options,
     );
@@ -82,7 +85,7 @@ export class HubSpotObjectsAdapter implements HubSpotObjects {
     if (inputs.length === 0) return { written, rejected };
     if (inputs.length > HUBSPOT_BATCH_MAX) throw new Error(`at most ${HUBSPOT_BATCH_MAX} inputs per update, got ${inputs.length}`);
     this.calls += 1;
-    const response = await this.client.send('POST', `/crm/v3/objects/${objectType}/batch/update`, { inputs: inputs.map((i) => ({ id: i.id, properties: i.properties })) }, this.options);
+    const response = await this.client.send('POST', objectsPath(objectType, 'batch/update'), { inputs: inputs.map((i) => ({ id: i.id, properties: i.properties })) }, this.options);
     const answer = parseAnswer(BatchReadResponseSchema, response.body, `${objectType} update response`);
     for (const result of answer.results) written.set(result.id, { id: result.id, created: false });
     collectRejected(answer.errors, inputs.map((i) => i.id), written, rejected, (v) => v);
@@ -96,7 +99,7 @@ export class HubSpotObjectsAdapter implements HubSpotObjects {
       this.calls += 1;
       const response = await this.client.send(
         'POST',
-        `/crm/v3/objects/${objectType}/batch/read`,
+        objectsPath(objectType, 'batch/read'),
         { inputs: chunk.map((id) => ({ id })), properties, propertiesWithHistory: [], archived: false },
         this.options,
       );
@@ -108,14 +111,14 @@ export class HubSpotObjectsAdapter implements HubSpotObjects {
 
   /** Default (unlabeled) associations; returns the pairs HubSpot refused with its reason. */
   async associateDefault(from: string, to: string, pairs: readonly AssociationPair[]): Promise<Map<AssociationPair, string>> {
-    return this.pairCalls(`/crm/v4/associations/${from}/${to}/batch/associate/default`, pairs, (p) => ({ from: { id: p.fromId }, to: { id: p.toId } }));
+    return this.pairCalls(associationsPath(from, to, 'batch/associate/default'), pairs, (p) => ({ from: { id: p.fromId }, to: { id: p.toId } }));
   }
 
   /** Labeled associations (the label is added; other labels on the pair stay). */
   async associateLabeled(from: string, to: string, label: LabelName, pairs: readonly AssociationPair[]): Promise<Map<AssociationPair, string>> {
     if (pairs.length === 0) return new Map();
     const typeId = await this.labelTypeId(from, to, label);
-    return this.pairCalls(`/crm/v4/associations/${from}/${to}/batch/create`, pairs, (p) => ({
+    return this.pairCalls(associationsPath(from, to, 'batch/create'), pairs, (p) => ({
       from: { id: p.fromId },
       to: { id: p.toId },
       types: [{ associationCategory: 'USER_DEFINED', associationTypeId: typeId }],
@@ -126,7 +129,7 @@ export class HubSpotObjectsAdapter implements HubSpotObjects {
   async removeLabel(from: string, to: string, label: LabelName, pairs: readonly AssociationPair[]): Promise<Map<AssociationPair, string>> {
     if (pairs.length === 0) return new Map();
     const typeId = await this.labelTypeId(from, to, label);
-    return this.pairCalls(`/crm/v4/associations/${from}/${to}/batch/labels/archive`, pairs, (p) => ({
+    return this.pairCalls(associationsPath(from, to, 'batch/labels/archive'), pairs, (p) => ({
       from: { id: p.fromId },
       to: { id: p.toId },
       types: [{ associationCategory: 'USER_DEFINED', associationTypeId: typeId }],
@@ -153,7 +156,7 @@ export class HubSpotObjectsAdapter implements HubSpotObjects {
 
   private async readLabels(from: string, to: string): Promise<Map<LabelName, number>> {
     this.calls += 1;
-    const response = await this.client.send('GET', `/crm/associations/v4/${from}/${to}/labels`, undefined, this.options);
+    const response = await this.client.send('GET', labelsPath(from, to), undefined, this.options);
     const answer = parseAnswer(LabelsSchema, response.body, `association labels response`);
     const found = new Map<LabelName, number>();
     for (const t of answer.results) {

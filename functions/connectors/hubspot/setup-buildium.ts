@@ -4,13 +4,14 @@
  * - contact properties: `buildium_tenant_id` (unique), `buildium_comment`, and the two sensitive
  *   ones (`date_of_birth`, `tax_id`) so an override can turn them on;
  * - Listings (`0-420`) properties of seed 002's table, `buildium_property_id` unique;
- * - the Unit custom object (crm-object-schemas v3), with seed 002's unit fields, associated with
- *   contacts and listings; missing properties are added to an existing schema;
+ * - the Unit custom object (schemas API 2026-09, crm-schemas-2026-09.json), with seed 002's unit
+ *   fields, associated with contacts and listings; missing properties are added to an existing schema;
  * - association labels: contact → unit "Active tenant" / "Inactive tenant", contact → contact
  *   "Emergency contact".
  */
 import { z } from 'zod';
 import { PermanentError } from '../../core/errors.js';
+import { labelsPath, schemasPath } from './api-paths.js';
 import type { HubSpotClient } from './client.js';
 import { labelText } from './objects.js';
 import { ensureProperties, type PropertyDefinition, type SetupAction } from './setup.js';
@@ -92,27 +93,57 @@ const LabelsSchema = z.object({ results: z.array(z.object({ category: z.string()
 
 export interface BuildiumSetupResult {
   readonly actions: SetupAction[];
-  readonly unitObjectType: string;
+  /** Absent when the Unit object was left out (no custom objects on the account). */
+  readonly unitObjectType: string | undefined;
   readonly labels: Array<{ from: string; to: string; label: string; action: 'created' | 'unchanged' }>;
 }
 
-export async function ensureBuildiumObjects(client: HubSpotClient, unitName = 'unit'): Promise<BuildiumSetupResult> {
+export async function ensureBuildiumObjects(client: HubSpotClient, unitName = 'unit', options: { unitObject?: boolean } = {}): Promise<BuildiumSetupResult> {
   const actions: SetupAction[] = [
     ...(await ensureProperties(client, 'contacts', buildiumContactProperties())),
     ...(await ensureProperties(client, '0-420', listingProperties())),
   ];
-  const unit = await ensureUnitSchema(client, unitName);
-  actions.push({ property: `schema ${unitName}`, action: unit.created ? 'created' : 'unchanged' });
-  if (!unit.created) actions.push(...(await ensureProperties(client, unit.objectTypeId, unitProperties())));
+  const unit = options.unitObject === false ? undefined : await ensureUnitSchema(client, unitName);
+  if (unit) {
+    actions.push({ property: `schema ${unitName}`, action: unit.created ? 'created' : 'unchanged' });
+    if (!unit.created) actions.push(...(await ensureProperties(client, unit.objectTypeId, unitProperties())));
+  }
   const labels = [
-    ...(await ensureLabels(client, 'contacts', unit.objectTypeId, ['active_tenant', 'inactive_tenant'])),
+    ...(unit ? await ensureLabels(client, 'contacts', unit.objectTypeId, ['active_tenant', 'inactive_tenant']) : []),
     ...(await ensureLabels(client, 'contacts', 'contacts', ['emergency_contact'])),
   ];
-  return { actions, unitObjectType: unit.objectTypeId, labels };
+  return { actions, unitObjectType: unit?.objectTypeId, labels };
+}
+
+/**
+ * The custom object limits API answers on every tier; custom objects themselves are Enterprise only
+ * (https://developers.hubspot.com/docs/api-reference/latest/crm/limits-tracking/guide,
+ * https://developers.hubspot.com/docs/api-reference/latest/crm/objects/schemas/guide), so below
+ * Enterprise the account may define none.
+ */
+const CUSTOM_OBJECT_LIMITS_PATH = '/crm/limits/2026-03/custom-object-types';
+const CustomObjectLimits = z.object({ limit: z.number(), usage: z.number() });
+
+export type CustomObjectSupport = { readonly available: true } | { readonly available: false; readonly reason: string };
+
+/** Whether the Unit object can be had: it exists, or the account may define one more custom object. */
+export async function customObjectSupport(client: HubSpotClient, unitName = 'unit'): Promise<CustomObjectSupport> {
+  let limits: z.infer<typeof CustomObjectLimits> | undefined;
+  try {
+    limits = CustomObjectLimits.parse((await client.send('GET', CUSTOM_OBJECT_LIMITS_PATH, undefined, CALL)).body);
+  } catch (error) {
+    // A server without the limits API leaves the answer to the schemas API.
+    if (!(error instanceof PermanentError && error.status === 404)) throw error;
+  }
+  if (limits?.limit === 0) return { available: false, reason: "the account's custom object limit is 0" };
+  const schemas = SchemasSchema.parse((await client.send('GET', schemasPath(), undefined, CALL)).body).results;
+  if (schemas.some((s) => s.name === unitName)) return { available: true };
+  if (limits && limits.usage >= limits.limit) return { available: false, reason: `all ${limits.limit} custom objects the account may define are in use` };
+  return { available: true };
 }
 
 async function ensureUnitSchema(client: HubSpotClient, name: string): Promise<{ objectTypeId: string; created: boolean }> {
-  const existing = SchemasSchema.parse((await client.send('GET', '/crm-object-schemas/v3/schemas', undefined, CALL)).body).results.find((s) => s.name === name);
+  const existing = SchemasSchema.parse((await client.send('GET', schemasPath(), undefined, CALL)).body).results.find((s) => s.name === name);
   if (existing) return { objectTypeId: existing.objectTypeId, created: false };
   const body = {
     name,
@@ -122,6 +153,8 @@ async function ensureUnitSchema(client: HubSpotClient, name: string): Promise<{ 
     secondaryDisplayProperties: ['buildium_unit_id'],
     searchableProperties: ['unit_number', 'buildium_unit_id'],
     requiredProperties: ['buildium_unit_id'],
+    // Required in a 2026-09 ObjectSchemaEgg (with searchable and secondary display properties).
+    allowsSensitiveProperties: false,
     properties: unitProperties().map((p) => ({
       name: p.name,
       label: p.label,
@@ -134,19 +167,19 @@ async function ensureUnitSchema(client: HubSpotClient, name: string): Promise<{ 
     associatedObjects: ['CONTACT', '0-420'],
   };
   try {
-    const created = SchemaSchema.parse((await client.send('POST', '/crm-object-schemas/v3/schemas', body, CALL)).body);
+    const created = SchemaSchema.parse((await client.send('POST', schemasPath(), body, CALL)).body);
     return { objectTypeId: created.objectTypeId, created: true };
   } catch (error) {
     // Created by a concurrent setup: read it again.
     if (!(error instanceof PermanentError && error.status === 409)) throw error;
-    const again = SchemasSchema.parse((await client.send('GET', '/crm-object-schemas/v3/schemas', undefined, CALL)).body).results.find((s) => s.name === name);
+    const again = SchemasSchema.parse((await client.send('GET', schemasPath(), undefined, CALL)).body).results.find((s) => s.name === name);
     if (!again) throw error;
     return { objectTypeId: again.objectTypeId, created: false };
   }
 }
 
 async function ensureLabels(client: HubSpotClient, from: string, to: string, names: readonly ('active_tenant' | 'inactive_tenant' | 'emergency_contact')[]) {
-  const path = `/crm/associations/v4/${from}/${to}/labels`;
+  const path = labelsPath(from, to);
   const have = new Set(LabelsSchema.parse((await client.send('GET', path, undefined, CALL)).body).results.map((r) => r.label ?? ''));
   const out: BuildiumSetupResult['labels'] = [];
   for (const name of names) {

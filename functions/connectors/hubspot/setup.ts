@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { PermanentError } from '../../core/errors.js';
 import { ORIGIN_PROPERTY } from '../../core/contact-mapping.js';
+import { propertiesPath } from './api-paths.js';
 import type { HubSpotClient } from './client.js';
 
 export interface PropertyDefinition {
@@ -95,14 +96,14 @@ export async function ensureProperties(
       options: definition.options?.map((option, displayOrder) => ({ ...option, displayOrder, hidden: false })),
     };
     try {
-      await client.send('POST', `/crm/v3/properties/${objectType}`, body, CALL);
+      await client.send('POST', propertiesPath(objectType), body, CALL);
       actions.push({ property: definition.name, action: 'created' });
       continue;
     } catch (error) {
       if (!(error instanceof PermanentError && error.status === 409)) throw error;
     }
     const existing = ExistingProperty.parse(
-      (await client.send('GET', `/crm/v3/properties/${objectType}/${encodeURIComponent(definition.name)}`, undefined, CALL)).body,
+      (await client.send('GET', propertiesPath(objectType, definition.name), undefined, CALL)).body,
     );
     const have = new Set((existing.options ?? []).map((o) => o.value));
     const missing = (definition.options ?? []).filter((o) => !have.has(o.value));
@@ -116,7 +117,7 @@ export async function ensureProperties(
       displayOrder,
       hidden: false,
     }));
-    await client.send('PATCH', `/crm/v3/properties/${objectType}/${encodeURIComponent(definition.name)}`, { options }, CALL);
+    await client.send('PATCH', propertiesPath(objectType, definition.name), { options }, CALL);
     actions.push({ property: definition.name, action: 'updated' });
   }
   return actions;

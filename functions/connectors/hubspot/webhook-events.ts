@@ -46,10 +46,25 @@ export const CONTACT_EVENT_TYPES = [
 ] as const;
 export type ContactEventType = (typeof CONTACT_EVENT_TYPES)[number];
 
+/** HubSpot's object type id of contacts, as generic events name it. */
+export const CONTACT_OBJECT_TYPE_ID = '0-1';
+const GENERIC_EVENT = /^object\.(creation|propertyChange|deletion|merge|restore|associationChange|privacyDeletion)$/;
+
+/**
+ * The event's type in the `contact.*` form the core handles. Developer-platform apps may receive
+ * generic events (`object.creation`, `object.propertyChange`, `object.deletion`, `object.merge`,
+ * `object.restore`) that name the object type in `objectTypeId`: a contact's (`0-1`) becomes its
+ * `contact.*` twin, with the same fields (merges: `primaryObjectId`, `mergedObjectIds`); a generic
+ * event of another object type keeps its `object.*` name and is skipped as such.
+ */
+export function contactSubscriptionType(event: Pick<HubSpotEvent, 'subscriptionType' | 'objectTypeId'>): string {
+  const generic = GENERIC_EVENT.exec(event.subscriptionType);
+  return generic && event.objectTypeId === CONTACT_OBJECT_TYPE_ID ? `contact.${generic[1]}` : event.subscriptionType;
+}
+
 export function contactEventType(event: HubSpotEvent): ContactEventType | 'unknown' {
-  return (CONTACT_EVENT_TYPES as readonly string[]).includes(event.subscriptionType)
-    ? (event.subscriptionType as ContactEventType)
-    : 'unknown';
+  const type = contactSubscriptionType(event);
+  return (CONTACT_EVENT_TYPES as readonly string[]).includes(type) ? (type as ContactEventType) : 'unknown';
 }
 
 /**
@@ -77,7 +92,7 @@ export type HubSpotEventsMessage = z.infer<typeof HubSpotEventsMessageSchema>;
 export function toContactEvent(event: HubSpotEvent): ContactEvent {
   return {
     key: eventKey(event),
-    subscriptionType: event.subscriptionType,
+    subscriptionType: contactSubscriptionType(event),
     objectId: event.objectId,
     occurredAt: event.occurredAt,
     ...(event.primaryObjectId !== undefined ? { primaryObjectId: event.primaryObjectId } : {}),

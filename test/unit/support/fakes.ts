@@ -12,7 +12,10 @@ import type {
   CrmLeadChange,
   AttentionStatus,
   ContactInput,
+  ContactPresence,
+  ContactState,
   ContactUpsertResult,
+  HubSpotContactReader,
   DeadLetters,
   HubSpotContacts,
   LeadQueue,
@@ -292,6 +295,47 @@ export type UpsertBehaviour = (inputs: readonly ContactInput[]) => ContactUpsert
  * HubSpot as the core sees it. By default every input is written: a new contact id per email the
  * first time, the same id afterwards (HubSpot's upsert by email).
  */
+/**
+ * HubSpot's contacts as the inbound core reads them: live ones in `contacts`, archived ones (the
+ * recycle bin) in `archived`; any other id is gone (deleted for good, merged away).
+ */
+export class FakeContactReader implements HubSpotContactReader {
+  readonly contacts = new Map<string, ContactState>();
+  readonly archived = new Set<string>();
+  /** Ids of each state read, and of each presence check (destructive events). */
+  readonly calls: string[][] = [];
+  readonly presenceCalls: string[][] = [];
+  readonly options: Array<{ maxWaitMs: number; timeoutMs: number }> = [];
+  /** Makes every call throw. */
+  fail?: Error;
+  async readContacts(ids: readonly string[], _properties: readonly string[] = [], options: { maxWaitMs: number; timeoutMs: number } = { maxWaitMs: 0, timeoutMs: 0 }): Promise<Map<string, ContactState>> {
+    this.calls.push([...ids]);
+    this.options.push(options);
+    if (this.fail) throw this.fail;
+    return new Map(ids.flatMap((id) => (this.contacts.has(id) ? [[id, this.contacts.get(id)!] as const] : [])));
+  }
+  async contactPresence(ids: readonly string[], options: { maxWaitMs: number; timeoutMs: number }): Promise<Map<string, ContactPresence>> {
+    this.presenceCalls.push([...ids]);
+    this.options.push(options);
+    if (this.fail) throw this.fail;
+    return new Map(ids.flatMap((id): [string, ContactPresence][] => (this.contacts.has(id) ? [[id, 'live']] : this.archived.has(id) ? [[id, 'archived']] : [])));
+  }
+  put(id: string, properties: Record<string, string | null>, updatedAt = '2025-10-12T12:00:00.000Z'): void {
+    this.archived.delete(id);
+    this.contacts.set(id, { id, properties, updatedAt });
+  }
+  /** The contact goes to the recycle bin (HubSpot's deletion). */
+  archive(id: string): void {
+    this.contacts.delete(id);
+    this.archived.add(id);
+  }
+  /** The contact is gone for good (GDPR deletion, merged away). */
+  remove(id: string): void {
+    this.contacts.delete(id);
+    this.archived.delete(id);
+  }
+}
+
 export class FakeHubSpot implements HubSpotContacts {
   readonly calls: ContactInput[][] = [];
   readonly callOptions: { maxWaitMs: number; timeoutMs: number }[] = [];

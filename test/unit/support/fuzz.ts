@@ -19,6 +19,7 @@ import { signTurboTenant, turboTenantSignatureHeaders } from '../../../functions
 import { BUILDIUM_CURSOR } from '../../../functions/core/buildium-jobs.js';
 import { handler as healthHandler } from '../../../functions/health/handler.js';
 import { makeHandler as makeHubSpotWebhook } from '../../../functions/hubspot-webhook/handler.js';
+import { makeHandler as makeHubSpotOAuth } from '../../../functions/hubspot-oauth/handler.js';
 import { makeHandler as makeLeadEvents } from '../../../functions/lead-events/handler.js';
 import { makeHandler as makeOperations } from '../../../functions/lead-operations/handler.js';
 import type { Confirmation } from '../../../functions/store/event-confirmations.js';
@@ -27,6 +28,7 @@ import type { RouteSpec } from '../../../lib/topology.js';
 import { InMemoryBuildiumConfig, InMemoryCursors, InMemoryJobLedger, RecordingSyncQueue } from './buildium-fakes.js';
 import { FakeDeadLetters, InMemoryLeadStore, InMemoryPersistenceLayer, InMemoryWebhookLedger, RecordingQueue, RecordingSender, storedLead, T0 } from './fakes.js';
 import { httpEvent, lambdaContext } from './lambda.js';
+import { InMemoryInstalls, InMemoryStates } from './oauth-fakes.js';
 
 // ---------------------------------------------------------------- run settings
 
@@ -448,12 +450,21 @@ function query(route: RouteSpec): fc.Arbitrary<Record<string, string> | undefine
       .tuple(fc.oneof({ weight: 3, arbitrary: validEmail }, { weight: 2, arbitrary: hostileString }, { weight: 1, arbitrary: fc.constant(undefined) }), fc.option(random, { nil: undefined }))
       .map(([email, rest]) => ({ ...(rest ?? {}), ...(email !== undefined ? { email } : {}) }));
   }
+  if (route.method === 'GET' && route.path === '/oauth/hubspot/callback') {
+    // The state the harness issued, or anything; a code, or anything, or none.
+    const maybe = (known: string) => fc.option(fc.oneof({ weight: 2, arbitrary: fc.constant(known) }, { weight: 1, arbitrary: hostileString }), { nil: undefined });
+    return fc
+      .tuple(maybe(OAUTH_STATE), maybe('fuzz-code'), fc.option(random, { nil: undefined }))
+      .map(([state, code, rest]) => ({ ...(rest ?? {}), ...(state !== undefined ? { state } : {}), ...(code !== undefined ? { code } : {}) }));
+  }
   return fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: random });
 }
 
 // ---------------------------------------------------------------- signatures
 
 export const PUBLIC_BASE_URL = 'https://api.example.com';
+/** The OAuth state the hubspot-oauth harness has issued. */
+const OAUTH_STATE = 'fuzz-oauth-state';
 export const SECRETS = { hubspot: 'fuzz-hubspot-client-secret', turbotenant: 'fuzz-tt-webhook-secret', buildium: 'fuzz-bd-webhook-secret' } as const;
 
 /** How a signature route's request is signed; only `valid` (and Buildium's `valid-ms`) should pass. */
@@ -717,6 +728,7 @@ export async function harnessFor(route: RouteSpec): Promise<RouteHarness> {
       const stats = new InMemoryWebhookLedger();
       const handler = makeHubSpotWebhook(() => ({
         clientSecret: async () => SECRETS.hubspot,
+        primaryPortalId: async () => '62515',
         publicBaseUrl: PUBLIC_BASE_URL,
         acceptLegacySignatures: false,
         subscribedEvents: [...CONTACT_EVENT_TYPES],
@@ -779,6 +791,25 @@ export async function harnessFor(route: RouteSpec): Promise<RouteHarness> {
         writes: () => fingerprint({ jobs, cursors: cursors.values, config: config.stored, queued: queue.messages }),
         keyRefused: () => limit.refused,
       };
+    }
+    case 'hubspot-oauth': {
+      const states = new InMemoryStates(() => T0);
+      await states.create(OAUTH_STATE, new Date(T0.getTime() + 60_000));
+      const installs = new InMemoryInstalls(() => T0);
+      const handler = makeHubSpotOAuth(() => ({
+        clientId: async () => 'fuzz-client',
+        scopes: ['oauth'],
+        authorizeBaseUrl: 'https://app.hubspot.com/oauth/authorize',
+        redirectUri: `${PUBLIC_BASE_URL}/oauth/hubspot/callback`,
+        states,
+        installs,
+        oauth: { exchangeCode: async () => ({ accessToken: 'a', refreshToken: 'r', expiresInSeconds: 1800, portalId: '62515' }), portalOf: async () => '62515' },
+        newState: () => 'fuzz-new-state',
+        now: () => T0,
+      }));
+      // Installs only: the single-use states are OAuth's CSRF nonces (RFC 6749 §10.12), which the
+      // install route issues and every callback uses up, refused or not.
+      return { invoke: (event) => handler(event, lambdaContext('hubspot-oauth')), writes: () => fingerprint(installs.items), keyRefused: () => false };
     }
     default:
       throw new Error(`no fuzz harness for function ${route.function}`);

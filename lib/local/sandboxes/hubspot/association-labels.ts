@@ -1,5 +1,6 @@
 /**
- * The association labels API (`/crm/associations/v4/{fromObjectType}/{toObjectType}/labels`, the
+ * The association labels API (`/crm/associations/2026-09/{fromObjectType}/{toObjectType}/labels`,
+ * the shape HubSpot documents for 2026-03; legacy `/crm/associations/v4/…/labels`, the
  * associations schema API v4): the types from one object type to another (the unlabeled one and
  * the labels), creating a USER_DEFINED label (both ways: 200 with the new types, this direction
  * first), renaming one (204) and deleting one (204; associations lose it). A label's `name` is
@@ -10,6 +11,7 @@ import { ID, objectTypeOf, specWithLabel, TYPE } from './associations.js';
 import type { Handler, Route, Services } from './crm.js';
 import { validationError } from './errors.js';
 import { LabelCreateInput, LabelUpdateInput, parseBody } from './schemas.js';
+import { LABELS_BASE } from './versions.js';
 
 /** HubSpot's rule for a label's internal name: no hyphens, not starting with a digit. */
 const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -52,7 +54,7 @@ export const deleteLabel: Handler = ({ params }, s) => {
   return { status: 204 };
 };
 
-const LABELS = `/crm/associations/v4/${TYPE}/${TYPE}/labels`;
+const LABELS = `${LABELS_BASE}/${TYPE}/${TYPE}/labels`;
 
 export const LABEL_ROUTES: Route[] = [
   { pattern: new RegExp(`^${LABELS}/?$`), methods: { GET: listLabels, POST: createLabel, PUT: updateLabel } },

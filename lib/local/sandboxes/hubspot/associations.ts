@@ -1,8 +1,10 @@
 /**
- * Associations v4 between records of any two object types that can be associated (contacts,
- * deals, listings, custom objects): the store (every association kept both ways, so either record
- * lists the other, a labeled one with its inverse label) and the `/crm/v4` routes that create
- * default associations and read them. The types themselves (HubSpot's defaults, custom objects'
+ * Associations between records of any two object types that can be associated (contacts, deals,
+ * listings, custom objects): the store (every association kept both ways, so either record lists
+ * the other, a labeled one with its inverse label) and the routes that create default
+ * associations and read them (`/crm/associations/2026-09/…` and `/crm/objects/2026-09/…`, and
+ * their legacy `/crm/v4/…` paths; a record's association list is v4 only, as the 2026-09
+ * documents have none). The types themselves (HubSpot's defaults, custom objects'
  * definitions, labels) are in association-types.ts; labeled writes in labeled-associations.ts. An
  * archived or deleted record loses its associations; a merged contact's pass to the contact it was
  * merged into.
@@ -12,16 +14,17 @@ import { httpError, standardError, validationError, type StandardError } from '.
 import type { AssociationType, AssociationTypes } from './association-types.js';
 import { AssociationBatchReadInput, DefaultAssociationBatchInput, parseBody } from './schemas.js';
 import type { AssociationSnapshot } from './types.js';
+import { ASSOCIATIONS_BASE, RECORD_ASSOCIATIONS_BASE } from './versions.js';
 
 export { DEFAULT_ASSOCIATION_TYPES, type AssociationCategory, type AssociationType } from './association-types.js';
 
 /** An object type as associations name it: `contacts`, `deals`, or an objectTypeId (`0-420`, `2-…`). */
 export type CrmObjectType = string;
 
-/** Batch limits of the associations API v4 (reads: 1,000 ids since February 2025; creates: 2,000 pairs). */
+/** Batch limits of the associations API (reads: 1,000 ids since February 2025; creates: 2,000 pairs). */
 export const MAX_ASSOCIATION_READ_INPUTS = 1000;
 export const MAX_ASSOCIATION_CREATE_INPUTS = 2000;
-/** Associations per page of a v4 read, per record. */
+/** Associations per page of a read, per record. */
 const ASSOCIATIONS_PAGE = 500;
 
 /** The association key of a path's object type, or HubSpot's 400 for one it cannot infer. */
@@ -153,7 +156,7 @@ export class AssociationStore {
   }
 }
 
-/** AssociationSpecWithLabel, as v4 reads list a record's association types (unlabeled: no `label`). */
+/** AssociationSpecWithLabel, as association reads list a record's association types (unlabeled: no `label`). */
 export const specWithLabel = (t: AssociationType) => ({ category: t.category, typeId: t.typeId, ...(t.label !== undefined ? { label: t.label } : {}) });
 /** PublicDefaultAssociation. */
 const defaultAssociation = (fromId: string, toId: string, t: AssociationType) => ({
@@ -187,8 +190,8 @@ export function requireBoth(s: Services, fromType: CrmObjectType, fromId: string
   }
 }
 
-/** PUT /crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId} */
-export const associateDefault: Handler = ({ params, inputFaults }, s) => {
+/** PUT …/objects/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId} */
+export const associateDefault: Handler = ({ params, inputFaults, dated }, s) => {
   const fromType = objectTypeOf(s, params[0] ?? '');
   const fromId = decodeURIComponent(params[1] ?? '');
   const toType = objectTypeOf(s, params[2] ?? '');
@@ -200,16 +203,16 @@ export const associateDefault: Handler = ({ params, inputFaults }, s) => {
   if (injected) throw validationError(injected, { context: { fromObjectId: [fromId], toObjectId: [toId] } });
   const requestedAt = new Date().toISOString();
   const [forward, reverse] = s.associations.associateDefault(fromType, fromId, toType, toId);
-  return batchReply(200, [defaultAssociation(fromId, toId, forward), defaultAssociation(toId, fromId, reverse)], [], requestedAt);
+  return batchReply(200, [defaultAssociation(fromId, toId, forward), defaultAssociation(toId, fromId, reverse)], [], requestedAt, dated);
 };
 
 /**
- * POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/associate/default: every pair
- * whose records both exist is associated (both ways, and both directions are listed in
- * `results`); a pair with a missing record is an error naming its `fromObjectId` and
- * `toObjectId`, and the answer is then a 207.
+ * POST …/associations/{fromObjectType}/{toObjectType}/batch/associate/default: every pair whose
+ * records both exist is associated (both ways, and both directions are listed in `results`); a
+ * pair with a missing record is an error naming its `fromObjectId` and `toObjectId` (a 207 on the
+ * legacy path).
  */
-export const batchAssociateDefault: Handler = ({ params, body, inputFaults }, s) => {
+export const batchAssociateDefault: Handler = ({ params, body, inputFaults, dated }, s) => {
   const fromType = objectTypeOf(s, params[0] ?? '');
   const toType = objectTypeOf(s, params[1] ?? '');
   s.associationTypes.defaultType(fromType, toType);
@@ -233,7 +236,7 @@ export const batchAssociateDefault: Handler = ({ params, body, inputFaults }, s)
     results.push(defaultAssociation(from.id, to.id, forward), defaultAssociation(to.id, from.id, reverse));
   }
   inputFaults.finish();
-  return batchReply(200, results, errors, requestedAt);
+  return batchReply(200, results, errors, requestedAt, dated);
 };
 
 /** One page of a record's associations: `after` is the position to start from. */
@@ -252,11 +255,11 @@ function cursor(raw: string | undefined | null): number {
 }
 
 /**
- * POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read: each id's associated
- * records (500 a page; `after` beside the id for the next). An id with none (or no such record)
- * is an error, as in HubSpot, and the answer is then a 207.
+ * POST …/associations/{fromObjectType}/{toObjectType}/batch/read: each id's associated records
+ * (500 a page; `after` beside the id for the next). An id with none (or no such record) is an
+ * error, as in HubSpot (a 207 on the legacy path).
  */
-export const batchReadAssociations: Handler = ({ params, body, baseUrl }, s) => {
+export const batchReadAssociations: Handler = ({ params, body, baseUrl, dated }, s) => {
   const fromType = objectTypeOf(s, params[0] ?? '');
   const toType = objectTypeOf(s, params[1] ?? '');
   const input = parseBody(AssociationBatchReadInput, body);
@@ -276,10 +279,10 @@ export const batchReadAssociations: Handler = ({ params, body, baseUrl }, s) => 
     const link = `${baseUrl}/crm/v4/objects/${fromType}/${id}/associations/${toType}?after=${next}`;
     results.push({ from: { id }, to: page, ...(next ? { paging: { next: { after: next, link } } } : {}) });
   }
-  return batchReply(200, results, errors, requestedAt);
+  return batchReply(200, results, errors, requestedAt, dated);
 };
 
-/** GET /crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}?limit&after (500 a page at most). */
+/** GET /crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}?limit&after (500 a page at most; no 2026-09 equivalent). */
 export const listAssociations: Handler = ({ params, url, baseUrl }, s) => {
   const fromType = objectTypeOf(s, params[0] ?? '');
   const fromId = decodeURIComponent(params[1] ?? '');
@@ -315,8 +318,8 @@ export const TYPE = '([^/]+)';
 export const ID = '([^/]+)';
 
 export const ASSOCIATION_ROUTES: Route[] = [
-  { pattern: new RegExp(`^/crm/v4/objects/${TYPE}/${ID}/associations/default/${TYPE}/${ID}/?$`), methods: { PUT: associateDefault } },
+  { pattern: new RegExp(`^${RECORD_ASSOCIATIONS_BASE}/${TYPE}/${ID}/associations/default/${TYPE}/${ID}/?$`), methods: { PUT: associateDefault } },
   { pattern: new RegExp(`^/crm/v4/objects/${TYPE}/${ID}/associations/${TYPE}/?$`), methods: { GET: listAssociations } },
-  { pattern: new RegExp(`^/crm/v4/associations/${TYPE}/${TYPE}/batch/associate/default/?$`), methods: { POST: batchAssociateDefault } },
-  { pattern: new RegExp(`^/crm/v4/associations/${TYPE}/${TYPE}/batch/read/?$`), methods: { POST: batchReadAssociations } },
+  { pattern: new RegExp(`^${ASSOCIATIONS_BASE}/${TYPE}/${TYPE}/batch/associate/default/?$`), methods: { POST: batchAssociateDefault } },
+  { pattern: new RegExp(`^${ASSOCIATIONS_BASE}/${TYPE}/${TYPE}/batch/read/?$`), methods: { POST: batchReadAssociations } },
 ];

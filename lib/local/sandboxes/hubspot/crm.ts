@@ -1,7 +1,9 @@
 /**
  * What every CRM route handler shares: the request and reply shapes, the services it works on,
- * and the batch conventions of HubSpot's object APIs (100-input limit, 207 with per-input errors).
+ * and the batch conventions of HubSpot's object APIs (100-input limit, per-input errors: a 207 on
+ * the legacy paths, the success status with `errors` on the 2026-09 ones).
  */
+import type { AccountSettings } from './account.js';
 import { standardError, validationError, type StandardError } from './errors.js';
 import { BatchReadInput, parseBody } from './schemas.js';
 import type { InputFaults } from './faults.js';
@@ -10,6 +12,7 @@ import type { AssociationStore } from './associations.js';
 import type { ObjectTypes } from './object-types.js';
 import type { PropertyStore } from './properties.js';
 import type { ContactStore, SimplePublicObject } from './store.js';
+import type { PortalRules } from './validation-rules.js';
 
 export interface Reply {
   status: number;
@@ -24,6 +27,8 @@ export interface CrmRequest {
   params: string[];
   inputFaults: InputFaults;
   baseUrl: string;
+  /** On a date-based path (`/crm/objects/2026-09/...`): the answer follows the 2026-09 documents (versions.ts). */
+  dated: boolean;
 }
 
 export interface Services {
@@ -37,6 +42,10 @@ export interface Services {
   objectTypes: ObjectTypes;
   /** The sandbox's random source (seeded in tests): the order of batch create results. */
   random: () => number;
+  /** The portal's validation rules for writes; none on the legacy paths (validation-rules.ts). */
+  portalRules: PortalRules;
+  /** What the account details API answers (account.ts). */
+  account: AccountSettings;
 }
 
 export type Handler = (req: CrmRequest, s: Services) => Reply;
@@ -80,8 +89,11 @@ export function checkDuplicates(ids: string[], caseInsensitive: boolean): void {
   }
 }
 
-/** A batch answer: `okStatus` when every input went through, 207 with `errors` when some did not. */
-export function batchReply<T>(okStatus: number, results: T[], errors: StandardError[], requestedAt: string): Reply {
+/**
+ * A batch answer: `okStatus` when every input went through; when some did not, `errors` and a 207
+ * on the legacy paths, or still `okStatus` on the dated ones (the 2026-09 documents have no 207).
+ */
+export function batchReply<T>(okStatus: number, results: T[], errors: StandardError[], requestedAt: string, dated: boolean): Reply {
   const body: Record<string, unknown> = { status: 'COMPLETE', results };
   if (errors.length) {
     body.numErrors = errors.length;
@@ -90,7 +102,7 @@ export function batchReply<T>(okStatus: number, results: T[], errors: StandardEr
   body.requestedAt = requestedAt;
   body.startedAt = requestedAt;
   body.completedAt = new Date().toISOString();
-  return { status: errors.length ? 207 : okStatus, body };
+  return { status: errors.length && !dated ? 207 : okStatus, body };
 }
 
 /** Parses `limit` and `after` of a list request (`after` is the position to start from). */
@@ -123,12 +135,12 @@ export interface BatchReadableStore<R> {
 }
 
 /**
- * `POST /crm/v3/objects/{type}/batch/read`, the same for every object type: the ids found (each
- * record once), the rest as one OBJECT_NOT_FOUND error, injected per-input faults as validation
- * errors; 207 when anything failed.
+ * `POST …/objects/{type}/batch/read`, the same for every object type: the ids found (each record
+ * once), the rest as one OBJECT_NOT_FOUND error, injected per-input faults as validation errors
+ * (a 207 on the legacy paths when anything failed).
  */
 export function batchReadObjects<R>(
-  { url, body, inputFaults }: CrmRequest,
+  { url, body, inputFaults, dated }: CrmRequest,
   store: BatchReadableStore<R>,
   options: { objectLabel: string; injectedIn: string; checkIdProperty?: (idProperty: string | undefined) => void },
 ): Reply {
@@ -166,5 +178,5 @@ export function batchReadObjects<R>(
       standardError('OBJECT_NOT_FOUND', `Could not get some ${options.objectLabel} objects, they may be deleted or not exist. Check that ids are valid.`, { ids: missing }),
     );
   }
-  return batchReply(200, results, errors, requestedAt);
+  return batchReply(200, results, errors, requestedAt, dated);
 }

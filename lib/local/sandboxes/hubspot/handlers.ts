@@ -8,7 +8,8 @@ import {
   type PropertyProblem,
   type StandardError,
 } from './errors.js';
-import { batchReadObjects, batchReply, boolParam, checkBatchSize, checkDuplicates, listParam, MAX_PAGE_LIMIT, nextPage, pageParams, type Handler, type Reply, type Route } from './crm.js';
+import { ACCOUNT_ROUTES } from './account.js';
+import { batchReadObjects, batchReply, boolParam, checkBatchSize, checkDuplicates, listParam, MAX_PAGE_LIMIT, nextPage, pageParams, type Handler, type Reply, type Route, type Services } from './crm.js';
 import { isValidEmail, propertyNotFound, type PropertyStore } from './properties.js';
 import {
   BatchArchiveInput,
@@ -31,7 +32,8 @@ import { OBJECT_ROUTES } from './object-handlers.js';
 import { SCHEMA_ROUTES } from './schemas-api.js';
 import { archiveProperty, createProperty, getProperty, listProperties, updateProperty } from './property-handlers.js';
 import { search } from './search.js';
-import type { ContactRecord, ContactStore, RawProperties, SimplePublicObject } from './store.js';
+import type { ContactRecord, ContactStore, RawProperties, SimplePublicObject, ValidatedWrite } from './store.js';
+import { OBJECTS_BASE, PROPERTIES_BASE } from './versions.js';
 
 export type { CrmRequest, Handler, Reply, Services } from './crm.js';
 export { MAX_BATCH_INPUTS } from './crm.js';
@@ -69,6 +71,14 @@ function conflictError(id: string, existing: ContactRecord): StandardError {
 
 const asString = (v: RawProperties[string] | undefined): string | undefined => (v === undefined || v === null ? undefined : String(v));
 
+/** Property values checked, then the portal's validation rules where they apply (Services.portalRules). */
+function validateContact(s: Services, input: RawProperties, creating: boolean): ValidatedWrite {
+  const result = s.contacts.validate(input);
+  const broken = s.portalRules.problems('contacts', input, creating);
+  if (broken.length === 0) return result;
+  return { ok: false, problems: [...(result.ok ? [] : result.problems), ...broken] };
+}
+
 function uniqueIdProperty(properties: PropertyStore, idProperty: string | undefined): string {
   if (idProperty === undefined) {
     throw validationError("Batch upsert requires idProperty on every input. For contacts use idProperty 'email' (or a property with unique values).", {
@@ -104,19 +114,21 @@ export const getContact: Handler = ({ url, params }, { contacts }) => {
   return { status: 200, body: contacts.view(record, listParam(url, 'properties') ?? [], listParam(url, 'propertiesWithHistory')) };
 };
 
-export const createContact: Handler = ({ body, inputFaults }, { contacts }) => {
+export const createContact: Handler = ({ body, inputFaults }, s) => {
+  const { contacts } = s;
   const input = parseBody(CreateInput, body);
   const injected = inputFaults.check([asString(input.properties.email)]);
   inputFaults.finish();
   if (injected) throw validationError(injected, { errors: [{ message: injected, in: 'email' }] });
-  const result = contacts.validate(input.properties);
+  const result = validateContact(s, input.properties, true);
   if (!result.ok) invalidProperties(result.problems);
   const owner = contacts.emailOwner(result.values);
   if (owner) conflict(owner);
   return { status: 201, body: contacts.view(contacts.create(result.values)) };
 };
 
-export const updateContact: Handler = ({ url, params, body }, { contacts }) => {
+export const updateContact: Handler = ({ url, params, body }, s) => {
+  const { contacts } = s;
   const id = decodeURIComponent(params[0] ?? '');
   const input = parseBody(UpdateInput, body);
   const record = contacts.findBy(url.searchParams.get('idProperty') ?? undefined, id);
@@ -124,7 +136,7 @@ export const updateContact: Handler = ({ url, params, body }, { contacts }) => {
   if (Object.keys(input.properties).length === 0) {
     throw validationError('No properties found to update, please provide at least one.', { context: { properties: ['{}'] } });
   }
-  const result = contacts.validate(input.properties);
+  const result = validateContact(s, input.properties, false);
   if (!result.ok) invalidProperties(result.problems);
   const owner = contacts.emailOwner(result.values, record);
   if (owner) conflict(owner);
@@ -143,7 +155,7 @@ export const archiveContact: Handler = ({ params }, { contacts, associations }) 
 };
 
 /**
- * POST /crm/v3/objects/contacts/merge: the primary survives with its id and takes the merged
+ * POST …/objects/contacts/merge: the primary survives with its id and takes the merged
  * contact's values where it has none; the merged contact is gone afterwards (a GET of its id is a
  * 404: see ContactStore.merge) and its associations are the primary's. Archived contacts cannot be
  * merged, as in HubSpot.
@@ -177,7 +189,7 @@ function checkGdprIdProperty(properties: PropertyStore, idProperty: string | und
 }
 
 /**
- * POST /crm/v3/objects/contacts/gdpr-delete: deletes the contact for good, archived or not; unlike
+ * POST …/objects/contacts/gdpr-delete: deletes the contact for good, archived or not; unlike
  * an archive it cannot be restored. HubSpot blocklists an email it does not find and still answers
  * 204; the sandbox answers 204 too but keeps no blocklist (the address stays usable).
  */
@@ -215,7 +227,8 @@ export function restoreContact(id: string, contacts: ContactStore): Reply {
 
 export const batchRead: Handler = (req, { contacts }) => batchReadObjects(req, contacts, { objectLabel: 'CONTACT', injectedIn: 'email' });
 
-export const batchCreate: Handler = ({ body, inputFaults }, { contacts }) => {
+export const batchCreate: Handler = ({ body, inputFaults, dated }, s) => {
+  const { contacts } = s;
   const input = parseBody(BatchCreateInput, body);
   checkBatchSize(input.inputs.length);
   const requestedAt = new Date().toISOString();
@@ -223,7 +236,7 @@ export const batchCreate: Handler = ({ body, inputFaults }, { contacts }) => {
     const label = item.objectWriteTraceId ?? asString(item.properties.email) ?? String(index);
     const injected = inputFaults.check([asString(item.properties.email)]);
     if (injected) return { label, error: injectedError(label, injected) };
-    const result = contacts.validate(item.properties);
+    const result = validateContact(s, item.properties, true);
     if (!result.ok) return { label, error: propertyProblemsError(label, result.problems) };
     return { label, values: result.values };
   });
@@ -248,10 +261,11 @@ export const batchCreate: Handler = ({ body, inputFaults }, { contacts }) => {
     }
     results.push(contacts.view(contacts.create(values)));
   }
-  return batchReply(201, results, errors, requestedAt);
+  return batchReply(201, results, errors, requestedAt, dated);
 };
 
-export const batchUpdate: Handler = ({ body, inputFaults }, { contacts }) => {
+export const batchUpdate: Handler = ({ body, inputFaults, dated }, s) => {
+  const { contacts } = s;
   const input = parseBody(BatchUpdateInput, body);
   checkBatchSize(input.inputs.length);
   checkDuplicates(
@@ -273,7 +287,7 @@ export const batchUpdate: Handler = ({ body, inputFaults }, { contacts }) => {
       missing.push(item.id);
       continue;
     }
-    const result = contacts.validate(item.properties);
+    const result = validateContact(s, item.properties, false);
     if (!result.ok) {
       errors.push(propertyProblemsError(item.id, result.problems));
       continue;
@@ -288,10 +302,11 @@ export const batchUpdate: Handler = ({ body, inputFaults }, { contacts }) => {
   }
   inputFaults.finish();
   if (missing.length) errors.push(notFoundError(missing));
-  return batchReply(200, results, errors, requestedAt);
+  return batchReply(200, results, errors, requestedAt, dated);
 };
 
-export const batchUpsert: Handler = ({ body, inputFaults }, { contacts, properties }) => {
+export const batchUpsert: Handler = ({ body, inputFaults, dated }, s) => {
+  const { contacts, properties } = s;
   const input = parseBody(BatchUpsertInput, body);
   checkBatchSize(input.inputs.length);
   const idProperties = new Set(input.inputs.map((i) => uniqueIdProperty(properties, i.idProperty)));
@@ -322,7 +337,8 @@ export const batchUpsert: Handler = ({ body, inputFaults }, { contacts, properti
         });
       }
     }
-    const result = contacts.validate(idProperty === 'email' ? { ...item.properties, email: item.id } : item.properties);
+    const existing = contacts.findBy(idProperty, item.id);
+    const result = validateContact(s, idProperty === 'email' ? { ...item.properties, email: item.id } : item.properties, !existing);
     if (!result.ok) problems.push(...result.problems.filter((p) => !(p.name === 'email' && problems.some((q) => q.name === 'email'))));
     if (problems.length || !result.ok) {
       errors.push(propertyProblemsError(item.id, problems));
@@ -330,7 +346,6 @@ export const batchUpsert: Handler = ({ body, inputFaults }, { contacts, properti
     }
     const values = result.values;
     if (idProperty !== 'email' && !values.has(idProperty)) values.set(idProperty, item.id);
-    const existing = contacts.findBy(idProperty, item.id);
     if (existing) {
       const owner = contacts.emailOwner(values, existing);
       if (owner) {
@@ -349,7 +364,7 @@ export const batchUpsert: Handler = ({ body, inputFaults }, { contacts, properti
     }
   }
   inputFaults.finish();
-  return batchReply(200, results, errors, requestedAt);
+  return batchReply(200, results, errors, requestedAt, dated);
 };
 
 export const batchArchive: Handler = ({ body }, { contacts, associations }) => {
@@ -369,8 +384,8 @@ export const searchContacts: Handler = ({ body }, { contacts, properties }) => {
 };
 
 
-const OBJECT = '/crm/v3/objects/(?:contacts|0-1)';
-const PROPERTIES = '/crm/v3/properties/(?:contacts|0-1)';
+const OBJECT = `${OBJECTS_BASE}/(?:contacts|0-1)`;
+const PROPERTIES = `${PROPERTIES_BASE}/(?:contacts|0-1)`;
 
 const ROUTES: Route[] = [
   { pattern: new RegExp(`^${OBJECT}/?$`), methods: { GET: listContacts, POST: createContact } },
@@ -390,6 +405,7 @@ const ROUTES: Route[] = [
   ...LABELED_ASSOCIATION_ROUTES,
   ...LABEL_ROUTES,
   ...SCHEMA_ROUTES,
+  ...ACCOUNT_ROUTES,
 ];
 
 export function route(method: string, path: string): { handler: Handler; params: string[] } {
@@ -402,5 +418,5 @@ export function route(method: string, path: string): { handler: Handler; params:
     }
     return { handler, params: m.slice(1).map((p) => p ?? '') };
   }
-  throw httpError(404, 'OBJECT_NOT_FOUND', `No HubSpot sandbox route for ${method} ${path}. Implemented: CRM v3 objects and properties of contacts, deals, listings (0-420) and custom object types; custom object schemas; v4 associations and association labels.`);
+  throw httpError(404, 'OBJECT_NOT_FOUND', `No HubSpot sandbox route for ${method} ${path}. Implemented, on the 2026-09 paths and their legacy v3/v4 ones: CRM objects and properties of contacts, deals, listings (0-420) and custom object types; custom object schemas; associations and association labels; account details.`);
 }

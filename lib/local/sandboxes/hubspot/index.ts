@@ -21,6 +21,8 @@ export type {
   WebhookSubscription,
   WebhookSubscriptionType,
 } from './types.js';
+export type { ValidationRule, ValidationRuleKind } from './validation-rules.js';
+export { ACCOUNT_TYPES, type AccountType } from './account.js';
 export { DEFAULT_ASSOCIATION_TYPES, MAX_ASSOCIATION_CREATE_INPUTS, MAX_ASSOCIATION_READ_INPUTS } from './associations.js';
 export { LISTING_PROPERTIES } from './object-properties.js';
 export { LISTINGS } from './object-types.js';

@@ -1,15 +1,18 @@
 /**
- * Associations v4 writes with explicit types (labels, a custom object's definition): batch create,
- * batch label archive, batch archive, and the single-pair PUT and DELETE. A type must be one from
- * the path's first object type to its second (see the labels API); a labeled association also has
- * the unlabeled one, and removing the unlabeled one removes the labels too, as in HubSpot.
+ * Association writes with explicit types (labels, a custom object's definition): batch create,
+ * batch label archive, batch archive, and the single-pair PUT and DELETE, on the 2026-09 paths and
+ * the legacy v4 ones. A type must be one from the path's first object type to its second (see the
+ * labels API); a labeled association also has the unlabeled one, and removing the unlabeled one
+ * removes the labels too, as in HubSpot. Where the 2026-09 documents answer otherwise than v4
+ * (statuses, bodies, headers: versions.ts), a dated request gets their answer.
  */
 import { typeLabel, type AssociationType } from './association-types.js';
 import { ID, MAX_ASSOCIATION_CREATE_INPUTS, missingObjectError, missingSide, objectTypeOf, requireBoth, TYPE, type CrmObjectType } from './associations.js';
-import { batchReply, checkBatchSize, type Handler, type Route, type Services } from './crm.js';
+import { batchReply, checkBatchSize, type Handler, type Reply, type Route, type Services } from './crm.js';
 import { standardError, validationError, type StandardError } from './errors.js';
 import type { InputFaults } from './faults.js';
 import { AssociationMultiArchiveInput, AssociationMultiPostInput, AssociationSpecList, parseBody } from './schemas.js';
+import { ASSOCIATIONS_BASE, RECORD_ASSOCIATIONS_BASE } from './versions.js';
 
 type Spec = { associationCategory: string; associationTypeId: number };
 
@@ -54,11 +57,12 @@ function pairOf(s: Services, params: string[], toIndex: number): [CrmObjectType,
 }
 
 /**
- * POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/create: each pair associated with
- * the types given (and the unlabeled one), both ways; 201 with the labels now between each pair,
- * 207 when a pair's record does not exist or a type is not one of this direction.
+ * POST …/associations/{fromObjectType}/{toObjectType}/batch/create: each pair associated with the
+ * types given (and the unlabeled one), both ways, with the labels now between each pair; an error
+ * for each pair whose record does not exist or whose type is not one of this direction. v4
+ * answers 201, or 207 with errors; 2026-09 answers 200 either way.
  */
-export const batchCreateAssociations: Handler = ({ params, body, inputFaults }, s) => {
+export const batchCreateAssociations: Handler = ({ params, body, inputFaults, dated }, s) => {
   const [fromType, toType] = pairOf(s, params, 1);
   const input = parseBody(AssociationMultiPostInput, body);
   checkBatchSize(input.inputs.length, MAX_ASSOCIATION_CREATE_INPUTS);
@@ -86,10 +90,15 @@ export const batchCreateAssociations: Handler = ({ params, body, inputFaults }, 
     results.push(labelsBetween(s, fromType, from.id, toType, to.id));
   }
   inputFaults.finish();
-  return batchReply(201, results, errors, requestedAt);
+  return batchReply(dated ? 200 : 201, results, errors, requestedAt, dated);
 };
 
-/** Fails a 204-only batch (400) when an injected input fault hits any of its ids, before anything changes. */
+/** What a batch archive answers: 204 on v4, a BatchResponseVoid on 2026-09. */
+function archivedReply(dated: boolean, requestedAt: string): Reply {
+  return dated ? batchReply(200, [], [], requestedAt, dated) : { status: 204 };
+}
+
+/** Fails an archive batch (400) when an injected input fault hits any of its ids, before anything changes. */
 function checkInjected(faults: InputFaults, ids: string[][]): void {
   const injected = ids.map((pair) => faults.check(pair)).find((m) => m !== undefined);
   faults.finish();
@@ -97,33 +106,38 @@ function checkInjected(faults: InputFaults, ids: string[][]): void {
 }
 
 /**
- * POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/labels/archive: removes only the
- * types given (and their inverses); the association stays with its other types, unless the
- * unlabeled type is among them, which removes the association altogether. 204.
+ * POST …/associations/{fromObjectType}/{toObjectType}/batch/labels/archive: removes only the types
+ * given (and their inverses); the association stays with its other types, unless the unlabeled
+ * type is among them, which removes the association altogether. 204 (2026-09: 200, BatchResponseVoid).
  */
-export const batchArchiveLabels: Handler = ({ params, body, inputFaults }, s) => {
+export const batchArchiveLabels: Handler = ({ params, body, inputFaults, dated }, s) => {
   const [fromType, toType] = pairOf(s, params, 1);
   const input = parseBody(AssociationMultiPostInput, body);
   checkBatchSize(input.inputs.length, MAX_ASSOCIATION_CREATE_INPUTS);
   const removals = input.inputs.map(({ from, to, types }) => ({ from, to, types: requireTypes(s, fromType, toType, types) }));
   checkInjected(inputFaults, input.inputs.map(({ from, to }) => [from.id, to.id]));
+  const requestedAt = new Date().toISOString();
   for (const { from, to, types } of removals) s.associations.removeTypes(fromType, from.id, toType, to.id, types);
-  return { status: 204 };
+  return archivedReply(dated, requestedAt);
 };
 
-/** POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/archive: every association between each pair. 204. */
-export const batchArchiveAssociations: Handler = ({ params, body, inputFaults }, s) => {
+/** POST …/associations/{fromObjectType}/{toObjectType}/batch/archive: every association between each pair. 204 (2026-09: 200, BatchResponseVoid). */
+export const batchArchiveAssociations: Handler = ({ params, body, inputFaults, dated }, s) => {
   const fromType = objectTypeOf(s, params[0] ?? '');
   const toType = objectTypeOf(s, params[1] ?? '');
   const input = parseBody(AssociationMultiArchiveInput, body);
   checkBatchSize(input.inputs.length, MAX_ASSOCIATION_CREATE_INPUTS);
   checkInjected(inputFaults, input.inputs.flatMap(({ from, to }) => to.map((t) => [from.id, t.id])));
+  const requestedAt = new Date().toISOString();
   for (const { from, to } of input.inputs) for (const { id } of to) s.associations.removeBetween(fromType, from.id, toType, id);
-  return { status: 204 };
+  return archivedReply(dated, requestedAt);
 };
 
-/** PUT /crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId} (body: AssociationSpec[]): 201 LabelsBetweenObjectPair. */
-export const associateLabeled: Handler = ({ params, body, inputFaults, url, baseUrl }, s) => {
+/**
+ * PUT …/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId} (body:
+ * AssociationSpec[]): 201 LabelsBetweenObjectPair, with a Location header on v4 only.
+ */
+export const associateLabeled: Handler = ({ params, body, inputFaults, url, baseUrl, dated }, s) => {
   const [fromType, toType] = pairOf(s, params, 2);
   const fromId = decodeURIComponent(params[1] ?? '');
   const toId = decodeURIComponent(params[3] ?? '');
@@ -131,10 +145,11 @@ export const associateLabeled: Handler = ({ params, body, inputFaults, url, base
   requireBoth(s, fromType, fromId, toType, toId);
   checkInjected(inputFaults, [[fromId, toId]]);
   s.associations.associate(fromType, fromId, toType, toId, types);
-  return { status: 201, body: labelsBetween(s, fromType, fromId, toType, toId), headers: { Location: new URL(url.pathname, baseUrl).toString() } };
+  const labels = labelsBetween(s, fromType, fromId, toType, toId);
+  return dated ? { status: 201, body: labels } : { status: 201, body: labels, headers: { Location: new URL(url.pathname, baseUrl).toString() } };
 };
 
-/** DELETE /crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}: every association between the two. */
+/** DELETE …/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}: every association between the two. */
 export const removeAssociations: Handler = ({ params }, s) => {
   const fromType = objectTypeOf(s, params[0] ?? '');
   const toType = objectTypeOf(s, params[2] ?? '');
@@ -143,8 +158,8 @@ export const removeAssociations: Handler = ({ params }, s) => {
 };
 
 export const LABELED_ASSOCIATION_ROUTES: Route[] = [
-  { pattern: new RegExp(`^/crm/v4/objects/${TYPE}/${ID}/associations/${TYPE}/${ID}/?$`), methods: { PUT: associateLabeled, DELETE: removeAssociations } },
-  { pattern: new RegExp(`^/crm/v4/associations/${TYPE}/${TYPE}/batch/create/?$`), methods: { POST: batchCreateAssociations } },
-  { pattern: new RegExp(`^/crm/v4/associations/${TYPE}/${TYPE}/batch/labels/archive/?$`), methods: { POST: batchArchiveLabels } },
-  { pattern: new RegExp(`^/crm/v4/associations/${TYPE}/${TYPE}/batch/archive/?$`), methods: { POST: batchArchiveAssociations } },
+  { pattern: new RegExp(`^${RECORD_ASSOCIATIONS_BASE}/${TYPE}/${ID}/associations/${TYPE}/${ID}/?$`), methods: { PUT: associateLabeled, DELETE: removeAssociations } },
+  { pattern: new RegExp(`^${ASSOCIATIONS_BASE}/${TYPE}/${TYPE}/batch/create/?$`), methods: { POST: batchCreateAssociations } },
+  { pattern: new RegExp(`^${ASSOCIATIONS_BASE}/${TYPE}/${TYPE}/batch/labels/archive/?$`), methods: { POST: batchArchiveLabels } },
+  { pattern: new RegExp(`^${ASSOCIATIONS_BASE}/${TYPE}/${TYPE}/batch/archive/?$`), methods: { POST: batchArchiveAssociations } },
 ];

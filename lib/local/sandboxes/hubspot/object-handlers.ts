@@ -1,11 +1,12 @@
 /**
- * The objects API v3 (`/crm/v3/objects/{objectType}`) and the properties API v3
- * (`/crm/v3/properties/{objectType}`) for every object type but contacts: deals (`deals`, `0-3`),
- * listings (`0-420`) and custom objects (objectTypeId `2-…` or fully qualified name). An object
- * type the portal does not have is a 404. Batch creates answer 207 with per-input errors only when
- * every input carries a unique `objectWriteTraceId` (HubSpot's multi-status opt-in); without them
- * one invalid input fails the whole batch (400, or 409 for a taken unique value) and nothing is
- * created. Batch create results come back in no particular order, as HubSpot's do: match them by
+ * The objects API (`/crm/objects/2026-09/{objectType}`, legacy `/crm/v3/objects/{objectType}`) and
+ * the properties API (`/crm/properties/2026-09/{objectType}`, legacy `/crm/v3/properties/…`) for
+ * every object type but contacts: deals (`deals`, `0-3`), listings (`0-420`) and custom objects
+ * (objectTypeId `2-…` or fully qualified name). An object type the portal does not have is a 404.
+ * Batch creates answer per-input errors (a 207 on the legacy paths) only when every input carries
+ * a unique `objectWriteTraceId` (HubSpot's multi-status opt-in); without them one invalid input
+ * fails the whole batch (400, or 409 for a taken unique value) and nothing is created. Batch
+ * create results come back in no particular order, as HubSpot's do: match them by
  * `objectWriteTraceId`. A write that would give two live records the same value of a property with
  * unique values is refused.
  */
@@ -33,6 +34,7 @@ import type { UniqueClash } from './objects.js';
 import { archiveProperty, createProperty, getProperty, listProperties, updateProperty } from './property-handlers.js';
 import { BatchArchiveInput, BatchUpdateInput, BatchUpsertInput, DealBatchCreateInput, DealCreateInput, parseBody, UpdateInput } from './schemas.js';
 import type { ObjectRecord, RawProperties, SimplePublicObject } from './store.js';
+import { OBJECTS_BASE, PROPERTIES_BASE } from './versions.js';
 
 type ErrorDetail = StandardError['errors'][number];
 
@@ -98,10 +100,14 @@ function refuse(failure: Failure, extra: Record<string, unknown> = {}): never {
   throw validationError(failure.message, { errors: failure.errors, ...extra });
 }
 
-/** Values checked against the type's properties and against the unique values other records hold. */
-function checkWrite(b: ObjectBinding, input: RawProperties, existing?: ObjectRecord): Checked {
+/**
+ * Values checked against the type's properties, the portal's validation rules where they apply
+ * (Services.portalRules), and the unique values other records hold.
+ */
+function checkWrite(s: Services, b: ObjectBinding, input: RawProperties, existing?: ObjectRecord): Checked {
   const result = b.records.validate(input, existing);
-  if (!result.ok) return { failure: propertyFailure(result.problems) };
+  const broken = s.portalRules.problems(b.key, input, !existing);
+  if (!result.ok || broken.length) return { failure: propertyFailure([...(result.ok ? [] : result.problems), ...broken]) };
   const clash = b.records.uniqueClash(result.values, existing);
   if (clash) return { failure: clashFailure(b, clash) };
   return { values: result.values };
@@ -192,14 +198,14 @@ export const createObject: ObjectHandler = ({ body, inputFaults }, s, b) => {
   const injected = inputFaults.check(faultCandidates(b, input.properties));
   inputFaults.finish();
   if (injected) throw validationError(injected, { errors: [{ message: injected, in: 'properties' }] });
-  const checked = checkWrite(b, input.properties);
+  const checked = checkWrite(s, b, input.properties);
   if (checked.failure) refuse(checked.failure);
   const { targets, failure } = checkAssociations(s, b, input.associations);
   if (failure) refuse(failure);
   return { status: 201, body: b.records.view(createWithAssociations(s, b, checked.values, targets)) };
 };
 
-export const updateObject: ObjectHandler = ({ url, params, body }, _s, b) => {
+export const updateObject: ObjectHandler = ({ url, params, body }, s, b) => {
   const id = decodeURIComponent(params[0] ?? '');
   const input = parseBody(UpdateInput, body);
   const idProperty = url.searchParams.get('idProperty') ?? undefined;
@@ -209,7 +215,7 @@ export const updateObject: ObjectHandler = ({ url, params, body }, _s, b) => {
   if (Object.keys(input.properties).length === 0) {
     throw validationError('No properties found to update, please provide at least one.', { context: { properties: ['{}'] } });
   }
-  const checked = checkWrite(b, input.properties, record);
+  const checked = checkWrite(s, b, input.properties, record);
   if (checked.failure) refuse(checked.failure);
   b.records.update(record, checked.values);
   return { status: 200, body: b.records.view(record) };
@@ -228,7 +234,7 @@ export const archiveObject: ObjectHandler = ({ params }, s, b) => {
 export const batchReadObjectsOfType: ObjectHandler = (req, _s, b) =>
   batchReadObjects(req, b.records, { objectLabel: b.label, injectedIn: 'id', checkIdProperty: (idProperty) => checkIdProperty(b, idProperty) });
 
-export const batchCreateObjects: ObjectHandler = ({ body, inputFaults }, s, b) => {
+export const batchCreateObjects: ObjectHandler = ({ body, inputFaults, dated }, s, b) => {
   const input = parseBody(DealBatchCreateInput, body);
   checkBatchSize(input.inputs.length);
   const traceIds = input.inputs.flatMap((i) => (i.objectWriteTraceId === undefined ? [] : [i.objectWriteTraceId]));
@@ -245,7 +251,7 @@ export const batchCreateObjects: ObjectHandler = ({ body, inputFaults }, s, b) =
   const checked = input.inputs.map((item, index) => {
     const injected = inputFaults.check(faultCandidates(b, item.properties, item.objectWriteTraceId));
     if (injected) return { item, failure: { message: injected, errors: [{ message: injected, in: 'properties' }] } as Failure };
-    const write = checkWrite(b, item.properties);
+    const write = checkWrite(s, b, item.properties);
     if (write.failure) return { item, failure: write.failure };
     for (const [name, value] of write.values) {
       if (value === '' || !b.properties.get(name)?.hasUniqueValue) continue;
@@ -276,10 +282,10 @@ export const batchCreateObjects: ObjectHandler = ({ body, inputFaults }, s, b) =
     }
     results.push(withTraceId(b.records.view(createWithAssociations(s, b, c.values!, c.targets!)), traceId));
   }
-  return batchReply(201, shuffle(results, s.random), errors, requestedAt);
+  return batchReply(201, shuffle(results, s.random), errors, requestedAt, dated);
 };
 
-export const batchUpdateObjects: ObjectHandler = ({ body, inputFaults }, _s, b) => {
+export const batchUpdateObjects: ObjectHandler = ({ body, inputFaults, dated }, s, b) => {
   const input = parseBody(BatchUpdateInput, body);
   checkBatchSize(input.inputs.length);
   for (const item of input.inputs) checkIdProperty(b, item.idProperty);
@@ -302,7 +308,7 @@ export const batchUpdateObjects: ObjectHandler = ({ body, inputFaults }, _s, b) 
       missing.push(item.id);
       continue;
     }
-    const checked = checkWrite(b, item.properties, record);
+    const checked = checkWrite(s, b, item.properties, record);
     if (checked.failure) {
       errors.push(failureError({ ids: [item.id] }, checked.failure));
       continue;
@@ -312,16 +318,16 @@ export const batchUpdateObjects: ObjectHandler = ({ body, inputFaults }, _s, b) 
   }
   inputFaults.finish();
   if (missing.length) errors.push(notFoundError(b, missing));
-  return batchReply(200, results, errors, requestedAt);
+  return batchReply(200, results, errors, requestedAt, dated);
 };
 
 /**
- * POST /crm/v3/objects/{objectType}/batch/upsert: by a property with unique values (`idProperty` on
+ * POST …/objects/{objectType}/batch/upsert: by a property with unique values (`idProperty` on
  * every input, e.g. a custom `turbotenant_property_id`): the record holding the id is updated,
  * otherwise one is created with it. Results say which (`new`) and come in input order; an invalid
- * input is an error naming its id (207). The same id twice in one batch is a 400.
+ * input is an error naming its id (a 207 on the legacy paths). The same id twice in one batch is a 400.
  */
-export const batchUpsertObjects: ObjectHandler = ({ body, inputFaults }, _s, b) => {
+export const batchUpsertObjects: ObjectHandler = ({ body, inputFaults, dated }, s, b) => {
   const input = parseBody(BatchUpsertInput, body);
   checkBatchSize(input.inputs.length);
   for (const item of input.inputs) {
@@ -347,7 +353,7 @@ export const batchUpsertObjects: ObjectHandler = ({ body, inputFaults }, _s, b) 
       continue;
     }
     const existing = b.records.findBy(idProperty, item.id);
-    const checked = checkWrite(b, { ...item.properties, [idProperty]: item.id }, existing);
+    const checked = checkWrite(s, b, { ...item.properties, [idProperty]: item.id }, existing);
     if (checked.failure) {
       errors.push(failureError({ ids: [item.id] }, checked.failure));
       continue;
@@ -360,7 +366,7 @@ export const batchUpsertObjects: ObjectHandler = ({ body, inputFaults }, _s, b) 
     }
   }
   inputFaults.finish();
-  return batchReply(200, results, errors, requestedAt);
+  return batchReply(200, results, errors, requestedAt, dated);
 };
 
 export const batchArchiveObjects: ObjectHandler = ({ body }, s, b) => {
@@ -375,8 +381,8 @@ export const batchArchiveObjects: ObjectHandler = ({ body }, s, b) => {
   return { status: 204 };
 };
 
-const OBJECT = '/crm/v3/objects/([^/]+)';
-const PROPERTIES = '/crm/v3/properties/([^/]+)';
+const OBJECT = `${OBJECTS_BASE}/([^/]+)`;
+const PROPERTIES = `${PROPERTIES_BASE}/([^/]+)`;
 
 /** After the contact routes: every other object type's. */
 export const OBJECT_ROUTES: Route[] = [

@@ -38,6 +38,7 @@ export interface CustomObjectType extends ObjectBinding {
   secondaryDisplayProperties: string[];
   requiredProperties: string[];
   searchableProperties: string[];
+  allowsSensitiveProperties: boolean;
   createdAt: string;
   updatedAt: string;
 }

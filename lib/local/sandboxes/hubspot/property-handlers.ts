@@ -2,7 +2,7 @@ import { boolParam, listParam, type Handler } from './crm.js';
 import { propertyNotFound } from './properties.js';
 import { parseBody, PropertyCreateInput, PropertyUpdateInput } from './schemas.js';
 
-/** `/crm/v3/properties/{objectType}`: on the object type's property store (`Services.properties`). */
+/** `/crm/properties/2026-09/{objectType}` (and legacy `/crm/v3/properties/…`): on the object type's property store (`Services.properties`). */
 export const listProperties: Handler = ({ url }, { properties }) => {
   const only = listParam(url, 'properties');
   let defs = properties.list(boolParam(url, 'archived'));

@@ -1,5 +1,7 @@
 /**
- * The schemas API v3 (`/crm-object-schemas/v3/schemas`): custom object types. A create (ObjectSchemaEgg)
+ * The schemas API (`/crm-object-schemas/2026-09/schemas`, legacy `/crm-object-schemas/v3/schemas`):
+ * custom object types. A create (ObjectSchemaEgg; on 2026-09 it must also say
+ * `allowsSensitiveProperties`, `searchableProperties` and `secondaryDisplayProperties`)
  * makes the type, with objectTypeId `2-<n>` and fullyQualifiedName `p<portalId>_<name>`, its
  * properties (those given plus HubSpot's hs_object_id, hs_createdate, hs_lastmodifieddate) and an
  * association definition to each of its `associatedObjects` (USER_DEFINED, unlabeled, both ways);
@@ -11,8 +13,9 @@ import type { AssociationType, AssociationTypes } from './association-types.js';
 import type { Handler, Route } from './crm.js';
 import { httpError, validationError } from './errors.js';
 import { customPropertyStore, type CustomObjectType, type ObjectTypes } from './object-types.js';
-import { AssociationDefinitionEggInput, ObjectSchemaEggInput, parseBody } from './schemas.js';
+import { AssociationDefinitionEggInput, DatedObjectSchemaEggInput, ObjectSchemaEggInput, parseBody } from './schemas.js';
 import type { AssociationDefinitionSnapshot, ObjectSchemaSnapshot } from './types.js';
+import { SCHEMAS_BASE } from './versions.js';
 
 const SCHEMA_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 
@@ -60,6 +63,7 @@ export function schemaView(s: SchemaServices, type: CustomObjectType, parts: Sch
     requiredProperties: type.requiredProperties,
     searchableProperties: type.searchableProperties,
     secondaryDisplayProperties: type.secondaryDisplayProperties,
+    allowsSensitiveProperties: type.allowsSensitiveProperties,
     properties: parts.properties ? type.properties.list(false) : [],
     associations: parts.associations ? s.associationTypes.definitions(type.key).map((t) => definitionView(s, t)) : [],
     archived: false,
@@ -100,8 +104,8 @@ export const getSchema: Handler = ({ url, params }, s) => {
   return { status: 200, body: schemaView(s, requireSchema(s, decodeURIComponent(params[0] ?? '')), partsOf(url)) };
 };
 
-export const createSchema: Handler = ({ body }, s) => {
-  const egg = parseBody(ObjectSchemaEggInput, body);
+export const createSchema: Handler = ({ body, dated }, s) => {
+  const egg = parseBody(dated ? DatedObjectSchemaEggInput : ObjectSchemaEggInput, body);
   if (!SCHEMA_NAME.test(egg.name)) {
     throw validationError(`Object type name '${egg.name}' is invalid: it must start with a letter and hold only letters, digits and underscores.`, { context: { name: [egg.name] } });
   }
@@ -137,6 +141,7 @@ export const createSchema: Handler = ({ body }, s) => {
     requiredProperties: egg.requiredProperties,
     searchableProperties: egg.searchableProperties ?? [],
     secondaryDisplayProperties: egg.secondaryDisplayProperties ?? [],
+    allowsSensitiveProperties: egg.allowsSensitiveProperties ?? false,
     properties,
   });
   for (const key of associated) defineAssociation(s, type, key);
@@ -154,10 +159,8 @@ export const createSchemaAssociation: Handler = ({ params, body }, s) => {
   return { status: 201, body: definitionView(s, forward) };
 };
 
-const SCHEMAS = '/crm-object-schemas/v3/schemas';
-
 export const SCHEMA_ROUTES: Route[] = [
-  { pattern: new RegExp(`^${SCHEMAS}/?$`), methods: { GET: listSchemas, POST: createSchema } },
-  { pattern: new RegExp(`^${SCHEMAS}/([^/]+)/?$`), methods: { GET: getSchema } },
-  { pattern: new RegExp(`^${SCHEMAS}/([^/]+)/associations/?$`), methods: { POST: createSchemaAssociation } },
+  { pattern: new RegExp(`^${SCHEMAS_BASE}/?$`), methods: { GET: listSchemas, POST: createSchema } },
+  { pattern: new RegExp(`^${SCHEMAS_BASE}/([^/]+)/?$`), methods: { GET: getSchema } },
+  { pattern: new RegExp(`^${SCHEMAS_BASE}/([^/]+)/associations/?$`), methods: { POST: createSchemaAssociation } },
 ];

@@ -190,6 +190,13 @@ export const ObjectSchemaEggInput = z.object({
   allowsSensitiveProperties: z.boolean().optional(),
 });
 
+/** ObjectSchemaEgg of 2026-09 (crm-schemas-2026-09.json), which requires three fields v3 left optional. */
+export const DatedObjectSchemaEggInput = ObjectSchemaEggInput.extend({
+  allowsSensitiveProperties: z.boolean(),
+  searchableProperties: z.array(z.string()),
+  secondaryDisplayProperties: z.array(z.string()),
+});
+
 /** AssociationDefinitionEgg. */
 export const AssociationDefinitionEggInput = z.object({
   fromObjectTypeId: z.string().min(1),

@@ -15,8 +15,10 @@ import {
   type ParsedBody as SandboxParsedBody,
 } from '../common/http-server.js';
 import { refusedAs, SandboxBase, seedQuietly } from '../common/sandbox.js';
-import { APP_ID, bodyForStatus, httpError, HubSpotHttpError, INVALID_API_KEY_MESSAGE, rateLimitBody, unauthorized, validationError, type JsonBody } from './errors.js';
+import { accountDetails, AccountSettingsInput, type AccountSettings, type AccountType } from './account.js';
+import { APP_ID, PORTAL_ID, bodyForStatus, httpError, HubSpotHttpError, INVALID_API_KEY_MESSAGE, rateLimitBody, unauthorized, validationError, type JsonBody } from './errors.js';
 import { FaultSet } from './faults.js';
+import { SandboxOAuth } from './oauth.js';
 import { restoreContact, route, type Reply } from './handlers.js';
 import { AssociationTypes } from './association-types.js';
 import { AssociationStore } from './associations.js';
@@ -28,6 +30,8 @@ import { schemaView } from './schemas-api.js';
 import { FaultRuleInput, parseBody, RateLimitInput } from './schemas.js';
 import { seedContacts } from './seed.js';
 import { ContactStore } from './store.js';
+import { NO_PORTAL_RULES, ValidationRuleInput, ValidationRules, type ValidationRule } from './validation-rules.js';
+import { isDatedPath } from './versions.js';
 import type {
   AssociationSnapshot,
   DealSnapshot,
@@ -111,12 +115,18 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest, FaultSet> implemen
   private readonly webhooks: WebhookDispatcher;
   /** What the Webhooks API set; independent of the dispatcher (see webhook-settings.ts). */
   private readonly webhookApp = new WebhookAppConfig();
+  /** The OAuth app's installs: authorize, token, and the access tokens they issue (oauth.ts). */
+  private readonly oauth = new SandboxOAuth();
+  /** The portal's validation rules, enforced on writes through the dated paths. */
+  private readonly portalRules = new ValidationRules(this.objectTypes);
+  private readonly account: AccountSettings;
 
   constructor(private readonly options: HubSpotSandboxOptions) {
     super(options, new FaultSet(options.random ?? Math.random), MAX_LOG_ENTRIES);
     this.random = options.random ?? Math.random;
     this.limiter = new RollingWindowLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
     this.webhooks = new WebhookDispatcher(options.webhooks);
+    this.account = { accountType: options.accountType ?? 'STANDARD' };
     this.seed();
     // Only API writes announce changes: the seed above (and on reset) does not.
     this.store.onChange = (change) => this.webhooks.record(change);
@@ -164,6 +174,9 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest, FaultSet> implemen
     this.log.clear();
     this.webhooks.reset();
     this.webhookApp.reset();
+    this.oauth.reset();
+    this.portalRules.clear();
+    this.account.accountType = this.options.accountType ?? 'STANDARD';
     this.seed();
   }
 
@@ -191,6 +204,22 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest, FaultSet> implemen
     return this.webhookApp.list();
   }
 
+  setAccountType(accountType: AccountType): void {
+    this.account.accountType = AccountSettingsInput.parse({ accountType }).accountType;
+  }
+
+  addValidationRule(rule: ValidationRule): void {
+    this.portalRules.add(rule);
+  }
+
+  validationRules(): ValidationRule[] {
+    return this.portalRules.list();
+  }
+
+  clearValidationRules(): void {
+    this.portalRules.clear();
+  }
+
   protected override beforeClose(): Promise<void> {
     return this.webhooks.close();
   }
@@ -210,6 +239,18 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest, FaultSet> implemen
     const path = url.pathname;
     const raw = await readBody(req, MAX_BODY_BYTES, tooLarge);
 
+    // Form-encoded (the token endpoint) or bodiless: answered before the JSON parsing below.
+    if (SandboxOAuth.handles(path)) {
+      const reply = raw instanceof HubSpotHttpError ? errorReply(raw) : this.oauth.answer(method, url, raw, req.headers['content-type']);
+      if (isControlPath(path)) {
+        sendReply(res, reply);
+        return;
+      }
+      sendReply(res, withCorrelationId(reply));
+      this.log.push({ at, method, path, status: reply.status, durationMs: elapsedMs(started) });
+      return;
+    }
+
     if (isControlPath(path)) {
       const reply = raw instanceof HubSpotHttpError ? errorReply(raw) : this.control(method, path, parseJson(raw, req.headers['content-type']));
       sendReply(res, reply);
@@ -225,11 +266,22 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest, FaultSet> implemen
       outcome = errorReply(err);
     }
     const status = answer(req, res, outcome, (r, reply) => sendReply(r, withCorrelationId(reply)));
-    this.log.push({ at, method, path, status, ...(inputs !== undefined ? { inputs } : {}), durationMs: elapsedMs(started) });
+    const portalId = this.portalOf(bearerToken(req));
+    this.log.push({ at, method, path, status, ...(inputs !== undefined ? { inputs } : {}), ...(portalId !== undefined ? { portalId } : {}), durationMs: elapsedMs(started) });
+  }
+
+  /** The portal a bearer token acts in: the sandbox's for its static token, an OAuth install's for the tokens it issued. */
+  private portalOf(token: string | undefined): number | undefined {
+    if (token === undefined) return undefined;
+    return token === this.options.accessToken ? PORTAL_ID : this.oauth.portalOf(token);
   }
 
   private async crm(req: IncomingMessage, method: string, path: string, url: URL, parsed: ParsedBody): Promise<Outcome> {
-    if (bearerToken(req) !== this.options.accessToken) return errorReply(unauthorized());
+    const token = bearerToken(req);
+    if (token !== this.options.accessToken) {
+      const refused = this.oauth.refusal(token);
+      if (refused) return errorReply(refused);
+    }
 
     const injected429 = this.injectedRateLimit(method, path);
     if (injected429) return injected429;
@@ -242,8 +294,9 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest, FaultSet> implemen
     try {
       const { handler, params } = route(method, path);
       if (parsed.error) throw parsed.error;
+      const dated = isDatedPath(path);
       const reply = handler(
-        { method, url, body: parsed.value, params, inputFaults: this.faults.inputFaults(method, path), baseUrl: this.url },
+        { method, url, body: parsed.value, params, inputFaults: this.faults.inputFaults(method, path), baseUrl: this.url, dated },
         {
           contacts: this.store,
           properties: this.properties,
@@ -251,6 +304,9 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest, FaultSet> implemen
           associationTypes: this.associationTypes,
           objectTypes: this.objectTypes,
           random: this.random,
+          // HubSpot applies a portal's own rules to API writes from 2026-09 on (validation-rules.ts).
+          portalRules: dated ? this.portalRules : NO_PORTAL_RULES,
+          account: { ...this.account, portalId: this.portalOf(token) ?? PORTAL_ID },
         },
       );
       return { ...reply, headers: { ...rateHeaders, ...reply.headers } };
@@ -326,6 +382,20 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest, FaultSet> implemen
           return { status: 200, body: this.associationStore.snapshot() };
         case 'GET /__sandbox/schemas':
           return { status: 200, body: this.schemas() };
+        case 'GET /__sandbox/validation-rules':
+          return { status: 200, body: this.portalRules.list() };
+        case 'POST /__sandbox/validation-rules': {
+          const rule = parseBody(ValidationRuleInput, parsed.value);
+          return { status: 201, body: refusedAs(() => this.portalRules.add(rule), validationError) };
+        }
+        case 'DELETE /__sandbox/validation-rules':
+          this.portalRules.clear();
+          return { status: 204 };
+        case 'GET /__sandbox/account':
+          return { status: 200, body: accountDetails(this.account) };
+        case 'PUT /__sandbox/account':
+          this.account.accountType = parseBody(AccountSettingsInput, parsed.value).accountType;
+          return { status: 200, body: accountDetails(this.account) };
         case 'GET /__sandbox/webhooks':
           return { status: 200, body: this.webhooks.deliveries() };
         case 'POST /__sandbox/webhooks': {

@@ -1,7 +1,9 @@
 import type { DeliveryChaos, DeliveryChaosCounts } from '../common/delivery.js';
 import type { BaseFaultRule } from '../common/faults.js';
 import type { BaseRecordedRequest, SandboxHandle } from '../common/sandbox.js';
+import type { AccountType } from './account.js';
 import type { PropertyDefinition } from './properties.js';
+import type { ValidationRule } from './validation-rules.js';
 
 export interface RateLimit {
   max: number;
@@ -23,6 +25,8 @@ export interface HubSpotSandboxOptions {
    * the `hapikey` query parameter. Unset: every Webhooks API call answers 401, as a bad key does.
    */
   developerApiKey?: string;
+  /** What the account details API says the portal is (default STANDARD); `PUT /__sandbox/account` changes it. */
+  accountType?: AccountType;
 }
 
 export type WebhookSubscriptionType =
@@ -110,6 +114,8 @@ export interface FaultRule extends BaseFaultRule {
 export interface RecordedRequest extends BaseRecordedRequest {
   /** The length of a batch body's `inputs`. */
   inputs?: number;
+  /** The portal the request's bearer token acts in (the static token's, or an OAuth install's). */
+  portalId?: number;
 }
 
 export interface ContactSnapshot {
@@ -175,6 +181,7 @@ export interface ObjectSchemaSnapshot {
   requiredProperties: string[];
   searchableProperties: string[];
   secondaryDisplayProperties: string[];
+  allowsSensitiveProperties: boolean;
   properties: PropertyDefinition[];
   associations: AssociationDefinitionSnapshot[];
   archived: boolean;
@@ -217,7 +224,7 @@ export interface HubSpotSandbox extends SandboxHandle<FaultRule, RecordedRequest
    * listings (`0-420`, also `listings` here), a custom type by objectTypeId or fully qualified name.
    */
   objects(objectType: string): ObjectSnapshot[];
-  /** The custom object schemas, as `GET /crm-object-schemas/v3/schemas` answers them, oldest first. */
+  /** The custom object schemas, as `GET /crm-object-schemas/2026-09/schemas` answers them, oldest first. */
   schemas(): ObjectSchemaSnapshot[];
   /** Back to the start: seeded contacts only; no deals, listings, custom object types, labels or associations. */
   reset(): void;
@@ -233,4 +240,14 @@ export interface HubSpotSandbox extends SandboxHandle<FaultRule, RecordedRequest
   webhookSettings(): WebhookSettings | null;
   /** The app's subscriptions as managed through the Webhooks API, oldest first. */
   webhookSubscriptions(): WebhookSubscription[];
+  /** What the account details API says the portal is, until reset (back to the option's). */
+  setAccountType(accountType: AccountType): void;
+  /**
+   * A portal validation rule, enforced on CRM writes through the 2026-09 paths (as `POST
+   * /__sandbox/validation-rules`); replaces the rule of the same kind on the same property. Every
+   * rule is dropped by reset or clearValidationRules.
+   */
+  addValidationRule(rule: ValidationRule): void;
+  validationRules(): ValidationRule[];
+  clearValidationRules(): void;
 }
