@@ -187,7 +187,7 @@ export async function applyContactEvents(events: readonly ContactEvent[], deps: 
   // Destructive events are checked against HubSpot first (issue 12 §2): a forged or stale deletion,
   // privacy deletion or merge of a contact HubSpot still has unlinks, erases or moves nothing.
   const destructive = (group: readonly ContactEvent[]) => group.some((e) => e.subscriptionType === 'contact.privacyDeletion') || group[group.length - 1]!.subscriptionType === 'contact.deletion';
-  const toCheck = [...mergedInto.keys(), ...[...byContact].filter(([, group]) => destructive(group)).map(([id]) => id)];
+  const toCheck = [...new Set([...mergedInto.keys(), ...[...byContact].filter(([, group]) => destructive(group)).map(([id]) => id)])];
   const presence = new Map<string, ContactPresence>();
   for (let i = 0; i < toCheck.length; i += READ_BATCH) {
     for (const [id, state] of await deps.contacts.contactPresence(toCheck.slice(i, i + READ_BATCH), readOptions(deps.remainingMs?.()))) presence.set(id, state);

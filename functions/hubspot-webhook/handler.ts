@@ -50,13 +50,14 @@ export interface HubSpotWebhookDeps {
 
 export function composeFromEnvironment(): HubSpotWebhookDeps {
   const portals = portalDirectoryFromEnvironment({ baseUrl: env.optional(ENV.hubspotBaseUrl) ?? HUBSPOT_DEFAULT_BASE_URL });
+  const oauthClientSecret = optionalSecretField(HUBSPOT_SECRET, 'oauthClientSecret');
   const stats = new DynamoWebhookLedger(createDocumentClient(new DynamoDBClient({})), {
     syncStateTable: env.required(ENV.syncStateTable),
   });
   return {
     clientSecret: secretField(HUBSPOT_SECRET, 'clientSecret'),
     oauthClientSecret: async () => {
-      const value = await optionalSecretField(HUBSPOT_SECRET, 'oauthClientSecret')();
+      const value = await oauthClientSecret();
       return typeof value === 'string' ? value : undefined;
     },
     primaryPortalId: () => portals.primaryPortalId(),

@@ -81,24 +81,11 @@ describe.each(['dev', 'prod'] as const)('token key and OAuth routes (%s)', (envi
     for (const principal of principals) expect(principal).toMatch(/:root"/);
   });
 
-  it('lets hubspot-oauth seal tokens and no role open them', () => {
-    expect(keyActions(synth, topology)).toEqual({ 'hubspot-oauth': ['kms:Encrypt'] });
-    expect(environmentOf(synth, 'hubspot-oauth')[TOKEN_KEY_ENV_VAR]).toEqual({ 'Fn::GetAtt': [idOf(synth.stack, synth.stack.tokenKey), 'Arn'] });
-    expect(environmentOf(synth, 'hubspot-inbound')[TOKEN_KEY_ENV_VAR]).toBeUndefined();
-  });
-});
-
-describe('a consumer that refreshes installed portals\' tokens', () => {
-  it('gets Encrypt and Decrypt on the key, and its ARN, by declaring tokenKey encryptDecrypt', () => {
-    // Prepare
-    const base = topologyFor('dev');
-    const topology: Topology = { ...base, functions: base.functions.map((f) => (f.id === 'hubspot-inbound' ? { ...f, tokenKey: 'encryptDecrypt' as const } : f)) };
-
-    // Act
-    const synth = synthesize(topology);
-
-    // Assess
+  it('lets hubspot-oauth seal tokens, and only hubspot-inbound (which serves the installed portals and refreshes their tokens) open them', () => {
     expect(keyActions(synth, topology)).toEqual({ 'hubspot-inbound': ['kms:Decrypt', 'kms:Encrypt'], 'hubspot-oauth': ['kms:Encrypt'] });
+    expect(environmentOf(synth, 'hubspot-oauth')[TOKEN_KEY_ENV_VAR]).toEqual({ 'Fn::GetAtt': [idOf(synth.stack, synth.stack.tokenKey), 'Arn'] });
     expect(environmentOf(synth, 'hubspot-inbound')[TOKEN_KEY_ENV_VAR]).toEqual({ 'Fn::GetAtt': [idOf(synth.stack, synth.stack.tokenKey), 'Arn'] });
+    expect(environmentOf(synth, 'lead-outbound')[TOKEN_KEY_ENV_VAR]).toBeUndefined();
   });
 });
+
