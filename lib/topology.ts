@@ -325,9 +325,14 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
         description: 'Upserts queued leads into HubSpot contacts in batches and writes their sync columns',
         timeoutSeconds: 30,
         memoryMb: 512,
-        tables: [{ table: 'leads', access: 'readWrite' }],
+        tables: [
+          { table: 'leads', access: 'readWrite' },
+          // The OAuth installs (sealed tokens) of portals that leads may name.
+          { table: 'sync-state', access: 'readWrite' },
+        ],
         queues: [{ queue: 'lead-sync', access: 'consume' }],
         secrets: ['hubspot'],
+        tokenKey: 'encryptDecrypt',
         environment: {
           ...common,
           POWERTOOLS_SERVICE_NAME: 'lead-outbound',

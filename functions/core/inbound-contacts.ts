@@ -288,7 +288,7 @@ async function applyContact(contact: ContactState, deps: InboundDeps): Promise<E
     // Written by this product's other flows (a Buildium tenant, a TurboTenant landlord): not a
     // lead a person entered. A lead of the same person (same email) still takes its changes.
     if (INTEGRATION_ORIGINS.has(contact.properties[ORIGIN_PROPERTY] ?? '')) return { status: 'skipped', reason: 'integration_origin' };
-    const created = newLead({ email, ...withoutEmail(fields) }, contactLeadId(deps.portalId ?? '', contact.id), deps.now());
+    const created = newLead({ email, ...withoutEmail(fields), ...(deps.portalId ? { portalId: deps.portalId } : {}) }, contactLeadId(deps.portalId ?? '', contact.id), deps.now());
     try {
       await deps.leads.create({
         ...created,

@@ -23,7 +23,14 @@ export interface LeadSyncMessage {
 
 export interface LeadSyncDeps {
   readonly leads: LeadStore;
+  /** The primary portal's contacts (the one the access token belongs to). */
   readonly hubspot: HubSpotContacts;
+  /**
+   * Another portal's contacts, for leads that name their portal (issue 12 §5). Absent: every lead
+   * goes to the primary portal. A portal it cannot serve throws on use (MisconfiguredError), so
+   * its leads wait with the reason.
+   */
+  readonly hubspotFor?: (portalId: string) => Promise<HubSpotContacts>;
   readonly retries: MessageRetries;
   /** Re-sends a lead as a fresh message (used when only our own rate budget held it back). */
   readonly requeue: (leadIds: readonly string[], delaySeconds: number) => Promise<{ failed: string[] }>;
@@ -82,14 +89,44 @@ export async function syncLeadBatch(messages: readonly LeadSyncMessage[], deps: 
   };
   if (messages.length === 0) return report;
 
-  // Rate budget spent for longer than we may wait: hand the batch back before reading anything.
-  if (deps.hubspot.budgetWaitMs() > MAX_INLINE_WAIT_MS) {
-    const retryItems = await defer(messages, deps.hubspot.holdSlotMs(), deps, report);
-    await setVisibility(retryItems, deps);
+  if (!deps.hubspotFor) {
+    // Rate budget spent for longer than we may wait: hand the batch back before reading anything.
+    if (await deferredForBudget(messages, deps.hubspot, deps, report)) return report;
+    await syncPortalBatch(messages, await deps.leads.getMany([...new Set(messages.map((m) => m.leadId))]), deps, report);
     return report;
   }
-
+  // Leads name their portal: each portal's messages go to its own contacts (and rate budget).
   const leads = await deps.leads.getMany([...new Set(messages.map((m) => m.leadId))]);
+  const byPortal = new Map<string, LeadSyncMessage[]>();
+  for (const message of messages) {
+    const portal = leads.get(message.leadId)?.portalId ?? '';
+    byPortal.set(portal, [...(byPortal.get(portal) ?? []), message]);
+  }
+  for (const [portal, some] of byPortal) {
+    const hubspot = portal === '' ? deps.hubspot : await deps.hubspotFor(portal);
+    if (await deferredForBudget(some, hubspot, deps, report)) continue;
+    await syncPortalBatch(some, leads, { ...deps, hubspot }, report);
+  }
+  return report;
+}
+
+/** Rate budget spent for longer than we may wait: the messages go back, with no attempt counted. */
+async function deferredForBudget(messages: readonly LeadSyncMessage[], hubspot: HubSpotContacts, deps: LeadSyncDeps, report: MutableReport): Promise<boolean> {
+  if (hubspot.budgetWaitMs() <= MAX_INLINE_WAIT_MS) return false;
+  const retryItems = await defer(messages, hubspot.holdSlotMs(), deps, report);
+  await setVisibility(retryItems, deps);
+  return true;
+}
+
+type MutableReport = {
+  failedMessageIds: Set<string>;
+  counts: { -readonly [K in keyof LeadSyncReport['counts']]: number };
+  hubspotCalls: number;
+  hubspotCallMs: number[];
+};
+
+/** One portal's messages: plan, upsert (refusals isolated), record the outcomes. */
+async function syncPortalBatch(messages: readonly LeadSyncMessage[], leads: ReadonlyMap<string, Lead>, deps: LeadSyncDeps, report: MutableReport): Promise<void> {
   const planned = new Map<string, Planned>();
   for (const message of messages) {
     const lead = leads.get(message.leadId);
@@ -119,7 +156,7 @@ export async function syncLeadBatch(messages: readonly LeadSyncMessage[], deps: 
     }
     planned.set(lead.leadId, { lead, properties, hash, messages: [message] });
   }
-  if (planned.size === 0) return report;
+  if (planned.size === 0) return;
 
   // One input per email: HubSpot refuses duplicate ids in a batch. The most recently updated
   // lead supplies the values; every lead with that email gets the contact's id.
@@ -188,7 +225,6 @@ export async function syncLeadBatch(messages: readonly LeadSyncMessage[], deps: 
   if (deferredMessages.length > 0) retryItems.push(...(await defer(deferredMessages, deferForMs, deps, report)));
   await deps.leads.recordSyncResults(results);
   await setVisibility(retryItems, deps);
-  return report;
 }
 
 /**

@@ -33,6 +33,11 @@ export const LeadInputSchema = z.strictObject({
   message: text(65_536).optional(),
   source: text(100).optional(),
   externalId: text(200).optional(),
+  /**
+   * The HubSpot portal the lead belongs to, when a deployment serves several (issue 12 §5); absent:
+   * the primary portal, the one the access token belongs to.
+   */
+  portalId: z.union([z.string().regex(/^\d{1,20}$/, { message: 'must be a HubSpot portal id (digits)' }), z.number().int().nonnegative()]).transform(String).optional(),
 });
 export type LeadInput = z.infer<typeof LeadInputSchema>;
 
@@ -66,6 +71,8 @@ export interface Lead {
   readonly message?: string;
   readonly source?: string;
   readonly externalId?: string;
+  /** The HubSpot portal the lead belongs to; absent: the primary portal. */
+  readonly portalId?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
   /** When `hubspot.syncStatus` last changed; the reconciliation finds stuck leads by it. */
@@ -100,6 +107,7 @@ export function leadView(lead: Lead) {
     message: lead.message ?? null,
     source: lead.source ?? null,
     externalId: lead.externalId ?? null,
+    portalId: lead.portalId ?? null,
     createdAt: lead.createdAt,
     updatedAt: lead.updatedAt,
     erasedAt: lead.erasedAt ?? null,

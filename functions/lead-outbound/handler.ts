@@ -12,8 +12,10 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { RollingWindowBudget } from '../connectors/hubspot/rate-budget.js';
 import { HubSpotClient } from '../connectors/hubspot/client.js';
+import { MisconfiguredError } from '../core/errors.js';
 import { syncLeadBatch, type LeadSyncDeps, type LeadSyncMessage } from '../core/lead-sync.js';
 import { DEFAULT_PLATFORM_SOURCE, ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
+import { installedPortalsFromEnvironment, portalDirectoryFromEnvironment } from '../runtime/hubspot-portals.js';
 import { observability, once, reportingMisconfiguration } from '../runtime/observability.js';
 import { HUBSPOT_SECRET, secretField } from '../runtime/secrets.js';
 import { LeadMessageSchema, parseRecord, receiveCount, SqsLeadQueue } from '../runtime/sqs-queue.js';
@@ -27,13 +29,35 @@ export type OutboundDeps = Omit<LeadSyncDeps, 'remainingTimeMs' | 'log'>;
 /** Built once per execution environment: the rate budget must outlive single invocations. */
 export function composeFromEnvironment(): OutboundDeps {
   const queue = new SqsLeadQueue(new SQSClient({}), { queueUrl: env.required(ENV.leadSyncQueueUrl) });
+  const db = createDocumentClient(new DynamoDBClient({}));
+  const baseUrl = env.optional(ENV.hubspotBaseUrl) ?? HUBSPOT_DEFAULT_BASE_URL;
+  // Leads that name another portal (issue 12 §5) go to it with its own token and rate budget.
+  const installed = installedPortalsFromEnvironment({ baseUrl, db, syncStateTable: env.required(ENV.syncStateTable), log: logger });
+  const portals = portalDirectoryFromEnvironment({ baseUrl, installed });
+  const primary = new HubSpotClient({
+    baseUrl,
+    accessToken: reportingMisconfiguration(secretField(HUBSPOT_SECRET, 'accessToken'), logger, metrics),
+    budget: new RollingWindowBudget(),
+  });
+  const clients = new Map<string, HubSpotClient>();
   return {
-    leads: new DynamoLeadStore(createDocumentClient(new DynamoDBClient({})), env.required(ENV.leadsTable)),
-    hubspot: new HubSpotClient({
-      baseUrl: env.optional(ENV.hubspotBaseUrl) ?? HUBSPOT_DEFAULT_BASE_URL,
-      accessToken: reportingMisconfiguration(secretField(HUBSPOT_SECRET, 'accessToken'), logger, metrics),
-      budget: new RollingWindowBudget(),
-    }),
+    leads: new DynamoLeadStore(db, env.required(ENV.leadsTable)),
+    hubspot: primary,
+    hubspotFor: async (portalId) => {
+      // Leads created from the primary portal's contacts name it: one client (and budget) for it.
+      if (portalId === (await portals.primaryPortalId().catch(() => undefined))) return primary;
+      let client = clients.get(portalId);
+      if (!client) {
+        const accessToken = async () => {
+          const settings = await portals.get(portalId);
+          if (!settings) throw new MisconfiguredError(`HubSpot portal ${portalId} is not served here: install the OAuth app in it (GET /oauth/hubspot/install)`);
+          return settings.accessToken();
+        };
+        client = new HubSpotClient({ baseUrl, accessToken: reportingMisconfiguration(accessToken, logger, metrics), budget: new RollingWindowBudget() });
+        clients.set(portalId, client);
+      }
+      return client;
+    },
     retries: queue,
     requeue: (leadIds, delaySeconds) => queue.enqueue(leadIds, { delaySeconds }),
     platformSource: env.optional(ENV.platformSourceValue) ?? DEFAULT_PLATFORM_SOURCE,

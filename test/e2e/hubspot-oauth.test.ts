@@ -219,6 +219,33 @@ describe('HubSpot OAuth install through the local stack', () => {
     expect(reads.every((r) => r.portalId === Number(PORTAL))).toBe(true);
   });
 
+  it('syncs a platform lead that names the connected portal into that portal, and one naming a portal not connected waits with the reason', async () => {
+    // Prepare
+    const upsertsBefore = stack.hubspot.sandbox!.requests().length;
+    const post = async (body: Record<string, unknown>) => {
+      const response = await fetch(`${stack.apiUrl}/leads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect(response.status).toBe(202);
+      return ((await response.json()) as { leadId: string }).leadId;
+    };
+    const lead = async (leadId: string) => (await (await fetch(`${stack.apiUrl}/leads/${leadId}`)).json()) as Record<string, any>;
+
+    // Act
+    const connected = await post({ email: 'pia.portal2@example.com', firstName: 'Pia', portalId: PORTAL });
+    const unconnected = await post({ email: 'uma.nowhere@example.com', portalId: '999000999' });
+
+    // Assess
+    let synced: Record<string, any> = {};
+    let waiting: Record<string, any> = {};
+    for (let i = 0; i < 200 && (synced.hubspot?.syncStatus !== 'SYNCED' || waiting.hubspot?.syncStatus !== 'RETRYING'); i++) {
+      [synced, waiting] = [await lead(connected), await lead(unconnected)];
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(synced).toMatchObject({ portalId: PORTAL, hubspot: { syncStatus: 'SYNCED', id: expect.any(String) } });
+    expect(waiting).toMatchObject({ portalId: '999000999', hubspot: { syncStatus: 'RETRYING', error: expect.stringContaining('portal 999000999 is not served here') } });
+    const upserts = stack.hubspot.sandbox!.requests().slice(upsertsBefore).filter((r) => r.path.endsWith('/contacts/batch/upsert'));
+    expect(upserts.map((r) => r.portalId)).toEqual([Number(PORTAL)]);
+  });
+
   it('logged the install and the refresh, and no token, code or secret in any line', () => {
     const logs = logLines.join('\n');
     expect(logs).toContain('HubSpot portal connected through the OAuth app');

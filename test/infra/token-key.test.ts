@@ -81,11 +81,11 @@ describe.each(['dev', 'prod'] as const)('token key and OAuth routes (%s)', (envi
     for (const principal of principals) expect(principal).toMatch(/:root"/);
   });
 
-  it('lets hubspot-oauth seal tokens, and only hubspot-inbound (which serves the installed portals and refreshes their tokens) open them', () => {
-    expect(keyActions(synth, topology)).toEqual({ 'hubspot-inbound': ['kms:Decrypt', 'kms:Encrypt'], 'hubspot-oauth': ['kms:Encrypt'] });
+  it('lets hubspot-oauth seal tokens, and only the consumers that act in installed portals (and refresh their tokens) open them', () => {
+    expect(keyActions(synth, topology)).toEqual({ 'hubspot-inbound': ['kms:Decrypt', 'kms:Encrypt'], 'lead-outbound': ['kms:Decrypt', 'kms:Encrypt'], 'hubspot-oauth': ['kms:Encrypt'] });
     expect(environmentOf(synth, 'hubspot-oauth')[TOKEN_KEY_ENV_VAR]).toEqual({ 'Fn::GetAtt': [idOf(synth.stack, synth.stack.tokenKey), 'Arn'] });
     expect(environmentOf(synth, 'hubspot-inbound')[TOKEN_KEY_ENV_VAR]).toEqual({ 'Fn::GetAtt': [idOf(synth.stack, synth.stack.tokenKey), 'Arn'] });
-    expect(environmentOf(synth, 'lead-outbound')[TOKEN_KEY_ENV_VAR]).toBeUndefined();
+    expect(environmentOf(synth, 'turbotenant-sync')[TOKEN_KEY_ENV_VAR]).toBeUndefined();
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PermanentError, RateLimitedError, RetryableError } from '../../functions/core/errors.js';
+import { MisconfiguredError, PermanentError, RateLimitedError, RetryableError } from '../../functions/core/errors.js';
 import type { Lead } from '../../functions/core/lead.js';
 import { syncLeadBatch, type LeadSyncDeps, type LeadSyncMessage } from '../../functions/core/lead-sync.js';
 import { UnsetSecretError } from '../../functions/core/secret-policy.js';
@@ -203,6 +203,41 @@ describe('syncLeadBatch', () => {
     // Retrying the same data cannot help: the message is acknowledged, not handed back.
     expect(report.failedMessageIds.size).toBe(0);
     expect(retries.items).toEqual([]);
+  });
+
+  describe('leads of several portals (issue 12 §5)', () => {
+    it('upserts each portal\'s leads with that portal\'s contacts, and the primary\'s with the primary', async () => {
+      // Prepare: Ana names no portal (the primary); Bo names portal 777.
+      const bo777 = { ...bo(), portalId: '777' };
+      const other = new FakeHubSpot();
+      const asked: string[] = [];
+      const { store, hubspot, deps } = setup([ana(), bo777], {
+        hubspotFor: async (portalId) => {
+          asked.push(portalId);
+          return other;
+        },
+      });
+      // Act
+      await syncLeadBatch([message('lead-ana'), message('lead-bo')], deps);
+      // Assess
+      expect(asked).toEqual(['777']);
+      expect(hubspot.calls.map((c) => c.map((i) => i.email))).toEqual([['ana@example.com']]);
+      expect(other.calls.map((c) => c.map((i) => i.email))).toEqual([['bo@example.com']]);
+      expect(store.leads.get('lead-bo')!.hubspot.syncStatus).toBe('SYNCED');
+      expect(store.leads.get('lead-ana')!.hubspot.syncStatus).toBe('SYNCED');
+    });
+
+    it('keeps a lead of a portal that cannot be served RETRYING with the reason, and syncs the others', async () => {
+      const bo777 = { ...bo(), portalId: '777' };
+      const unserved = new FakeHubSpot();
+      unserved.behaviour = () => {
+        throw new MisconfiguredError('HubSpot portal 777 is not served here: install the OAuth app in it');
+      };
+      const { store, deps } = setup([ana(), bo777], { hubspotFor: async () => unserved });
+      await syncLeadBatch([message('lead-ana'), message('lead-bo')], deps);
+      expect(store.leads.get('lead-ana')!.hubspot.syncStatus).toBe('SYNCED');
+      expect(store.leads.get('lead-bo')!.hubspot).toMatchObject({ syncStatus: 'RETRYING', error: expect.stringContaining('portal 777 is not served here') });
+    });
   });
 
   describe('an access token that is not set (issue 12 §2)', () => {
