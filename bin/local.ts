@@ -2,6 +2,7 @@
  * `npm start`: the local stack (CONTRACT.md "Local stack configuration").
  * Prints one line containing `ready` and the API URL; Ctrl-C or SIGTERM stops every part.
  */
+import { dirname } from 'node:path';
 import { objectsPath } from '../functions/connectors/hubspot/api-paths.js';
 import { SANDBOX_HUBSPOT_TOKEN, startLocalStack } from '../lib/local/stack.js';
 
@@ -17,6 +18,7 @@ const stack = await startLocalStack({
   publicBaseUrl: process.env.PUBLIC_BASE_URL,
   dataDir: args.has('--in-memory') ? null : (process.env.LOCAL_DATA_DIR ?? '.local'),
   schedules: (process.env.LOCAL_SCHEDULES ?? 'on') !== 'off',
+  bundles: args.has('--bundles'),
   platformSource: process.env.PLATFORM_SOURCE_VALUE,
   hubspot: {
     baseUrl: process.env.HUBSPOT_BASE_URL,
@@ -41,6 +43,12 @@ const stack = await startLocalStack({
 });
 
 console.log(`crm-sync local stack ready at ${stack.apiUrl}`);
+const handlerDirs = [...new Set([...stack.handlerSources.values()].map((file) => dirname(dirname(file))))];
+console.log(
+  args.has('--bundles')
+    ? `  Functions: the esbuild bundles cdk deploy ships, built into ${handlerDirs.join(', ')}`
+    : '  Functions: the TypeScript sources (npm start -- --bundles runs the bundles cdk deploy ships)',
+);
 console.log(`  HubSpot: ${stack.hubspot.sandbox ? `sandbox at ${stack.hubspot.url}` : stack.hubspot.url}`);
 console.log(`  TurboTenant: ${stack.turbotenant.sandbox ? `sandbox at ${stack.turbotenant.url} (signed events to /events/turbotenant)` : stack.turbotenant.url}`);
 console.log(`  Stripe: ${stack.stripe.enabled ? `metadata sync on, ${stack.stripe.url}` : `sync off (set STRIPE_BASE_URL; a sandbox runs at ${stack.stripe.sandbox.url})`}`);

@@ -4,9 +4,10 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { cdkBundling } from '../bundling.js';
 import type { ConsumerSpec, FunctionSpec, QueueAccess, TableAccess } from '../topology.js';
 import type { ProviderSecret } from './provider-secret.js';
 import type { QueueWithDlq } from './queue-with-dlq.js';
@@ -75,20 +76,8 @@ export class FunctionWithLogGroup extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       tracing: lambda.Tracing.ACTIVE,
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        // Local esbuild (a devDependency) bundles; no Docker is needed for `cdk synth`.
-        forceDockerBundling: false,
-        // CommonJS dependencies bundled into an ES module still call `require`
-        // (https://github.com/evanw/esbuild/issues/1921).
-        banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
-        // Bundle the AWS SDK too, so Lambda runs the versions package-lock.json pins.
-        externalModules: [],
-      },
+      // lib/bundling.ts: the same settings build the bundles `npm start -- --bundles` runs.
+      bundling: cdkBundling,
     });
 
     this.setEnvironment('NODE_OPTIONS', '--enable-source-maps');

@@ -7,6 +7,7 @@
  * `AWS_ENDPOINT_URL_*` variables, exactly as they reach AWS when deployed.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -15,6 +16,7 @@ import { AUTHORIZE_URL_ENV } from '../../functions/connectors/hubspot/oauth.js';
 import { contactProperties, dealProperties, ensureProperties } from '../../functions/connectors/hubspot/setup.js';
 import { json } from '../../functions/runtime/http.js';
 import { TOKEN_KEY_ENV } from '../../functions/runtime/token-cipher.js';
+import { bundleAll, type FunctionBundle } from '../bundling.js';
 import { environments, type EnvironmentSettings } from '../environments.js';
 import { buildTopology, type FunctionId, type FunctionSpec, type QueueId, type Topology } from '../topology.js';
 import { createTables, localDynamoDbClient, startDynamoDbLocal } from './dynamodb.js';
@@ -114,6 +116,11 @@ export interface LocalStackOptions {
   readonly logLevel?: string;
   /** Overrides of the `local` environment settings (tests shorten retries this way). */
   readonly settings?: Partial<EnvironmentSettings>;
+  /**
+   * Run the esbuild bundles `cdk deploy` ships (lib/bundling.ts) instead of the TypeScript
+   * sources: every function is bundled at start, and removed again at stop.
+   */
+  readonly bundles?: boolean;
 }
 
 export interface LocalStack {
@@ -127,6 +134,8 @@ export interface LocalStack {
   readonly tables: Record<string, string>;
   readonly endpoints: { readonly dynamodb: string; readonly sqs: string };
   readonly pollers: ReadonlyMap<string, Poller>;
+  /** The file each function's handler was loaded from: its TypeScript entry, or its bundle. */
+  readonly handlerSources: ReadonlyMap<FunctionId, string>;
   fireSchedule(id: string): Promise<unknown>;
   stop(): Promise<void>;
 }
@@ -136,13 +145,34 @@ type Handler = (event: unknown, context: Context) => Promise<unknown>;
 /** Stacks started in this process; each after the first loads its own copy of the handlers. */
 let stacksStarted = 0;
 
-async function loadHandler(fn: FunctionSpec, instance: number): Promise<Handler> {
+/**
+ * Where `bundles: true` writes. Under node_modules so that vitest imports the bundles natively, as
+ * Lambda does, instead of transforming them like the project's own files (its `server.deps`
+ * default: `.mjs` files under node_modules are external). Ignored by git with node_modules.
+ */
+const BUNDLES_DIR = resolve(ROOT, 'node_modules/.cache/crm-sync/bundles');
+
+/** Bundles every function into a directory of this stack's own; `remove` deletes it. */
+async function bundleFunctions(topology: Topology): Promise<{ bundles: Map<FunctionId, FunctionBundle>; remove: () => Promise<void> }> {
+  await mkdir(BUNDLES_DIR, { recursive: true });
+  const dir = await mkdtemp(resolve(BUNDLES_DIR, 'stack-'));
+  const remove = () => rm(dir, { recursive: true, force: true });
+  try {
+    return { bundles: await bundleAll(topology.functions, dir, ROOT), remove };
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+}
+
+/** Imports the handler of `file` (a function's TypeScript entry or its bundle). */
+async function loadHandler(fn: FunctionSpec, file: string, instance: number): Promise<Handler> {
   // A handler builds its clients once, from the environment of its first call, as in a Lambda
   // execution environment. A second stack in the same process (the benchmark runs two) has other
   // endpoints, so it gets fresh module instances: a distinct URL is a distinct ES module.
-  const url = pathToFileURL(resolve(ROOT, fn.entry)).href + (instance > 1 ? `?stack=${instance}` : '');
+  const url = pathToFileURL(file).href + (instance > 1 ? `?stack=${instance}` : '');
   const module = (await import(url)) as { handler?: Handler };
-  if (typeof module.handler !== 'function') throw new Error(`${fn.entry} does not export a handler`);
+  if (typeof module.handler !== 'function') throw new Error(`${fn.id}: ${file} does not export a handler`);
   return module.handler;
 }
 
@@ -155,6 +185,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
+    // Bundling starts first; it runs while DynamoDB Local's JVM and the sandboxes start.
+    const bundling = options.bundles ? bundleFunctions(topology) : undefined;
+    if (bundling) {
+      bundling.catch(() => undefined); // awaited below; a failure before then is not unhandled
+      stoppers.push(async () => (await bundling).remove());
+    }
     const port = options.port ?? 3000;
     const apiPort = port === 0 ? await freePort() : port;
     const apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -290,9 +326,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await ensureProperties(setupClient, 'deals', dealProperties());
     await ensureBuildiumObjects(setupClient, topology.settings.buildium.unitObject);
 
+    const bundles = (await bundling)?.bundles;
+    const handlerSources = new Map(topology.functions.map((fn) => [fn.id, bundles?.get(fn.id)?.file ?? resolve(ROOT, fn.entry)]));
     const handlers = new Map<FunctionId, Handler>();
     const instance = (stacksStarted += 1);
-    for (const fn of topology.functions) handlers.set(fn.id, await loadHandler(fn, instance));
+    for (const fn of topology.functions) handlers.set(fn.id, await loadHandler(fn, handlerSources.get(fn.id)!, instance));
     const spec = (id: FunctionId) => topology.functions.find((f) => f.id === id)!;
 
     const schedules: Schedules = startSchedules(
@@ -392,6 +430,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       tables,
       endpoints: { dynamodb: dynamo.endpoint, sqs: sqsServer.endpoint },
       pollers,
+      handlerSources,
       fireSchedule: (id) => schedules.fire(id),
       stop,
     };

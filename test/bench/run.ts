@@ -16,8 +16,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 import { z } from 'zod';
+import { bundleFunction } from '../../lib/bundling.js';
 import { startLocalStack } from '../../lib/local/stack.js';
 import { topologyFor } from '../../lib/topology.js';
 import { createDocumentClient } from '../../functions/store/dynamo-client.js';
@@ -183,28 +183,12 @@ async function baselineBench(baseUrl: string, runId: string): Promise<{ leadsPer
   return { leadsPerSecond: BASELINE_SAMPLE / seconds, callsPer100: (calls / BASELINE_SAMPLE) * 100 };
 }
 
-/** Bundles each function as lib/constructs/function-with-log-group.ts does, then times its import. */
+/** Bundles each function as the CDK stack does (lib/bundling.ts), then times its import. */
 async function bundleBench(): Promise<void> {
   const topology = topologyFor('dev');
   for (const fn of topology.functions) {
-    const outdir = resolve(OUT, fn.id);
-    mkdirSync(outdir, { recursive: true });
-    const outfile = resolve(outdir, 'index.mjs');
-    const result = await build({
-      entryPoints: [resolve(ROOT, fn.entry)],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node22',
-      minify: true,
-      sourcemap: true,
-      mainFields: ['module', 'main'],
-      banner: { js: "import { createRequire } from 'module';const require = createRequire(import.meta.url);" },
-      metafile: true,
-      logLevel: 'silent',
-    });
-    const inputs = Object.keys(result.metafile.inputs);
+    const { file: outfile, metafile } = await bundleFunction(fn, OUT, ROOT);
+    const inputs = Object.keys(metafile.inputs);
     const loadsHubSpotClient = inputs.some((p) => p.includes('@hubspot/api-client'));
     const loads: number[] = [];
     for (let i = 0; i < 5; i += 1) {
