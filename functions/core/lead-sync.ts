@@ -296,9 +296,11 @@ async function upsertIsolatingRejections(
     return outcomes;
   } catch (error) {
     if (error instanceof RateLimitedError) {
+      // A 429 is a deferral, never an attempt (issue 13 §3): HubSpot refused nothing about the
+      // lead, so waiting for the limit must not use up its attempts and land it in the DLQ.
       if (error.attempted) report.hubspotCalls += 1;
       for (const input of inputs) {
-        outcomes.set(input.email, { kind: 'retry', message: error.message, retryAfterMs: error.retryAfterMs, attempted: error.attempted });
+        outcomes.set(input.email, { kind: 'retry', message: error.message, retryAfterMs: error.retryAfterMs, attempted: false });
       }
       return outcomes;
     }

@@ -312,21 +312,26 @@ describe('syncLeadBatch', () => {
       expect(retries.delayOf('rh-m')).toBeGreaterThanOrEqual(120);
     });
 
-    it('treats a 429 HubSpot answered like any attempt: RETRYING after at least its Retry-After', async () => {
+    it('treats a 429 HubSpot answered as a deferral, never an attempt: the lead is untouched and waits at least its Retry-After (issue 13 §3)', async () => {
       // Prepare
-      const { store, hubspot, retries, requeued, deps } = setup([bo()]);
+      const before = bo();
+      const { store, hubspot, retries, requeued, deps } = setup([before]);
       hubspot.behaviour = () => {
         throw new RateLimitedError('HubSpot rate limit (429)', 30_000, true);
       };
 
-      // Act
-      const report = await syncLeadBatch([message('lead-bo', MAX_RECEIVES - 1, 'm')], deps);
+      // Act: early, and on the receive before the last one.
+      const early = await syncLeadBatch([message('lead-bo', 1, 'm')], deps);
+      const late = await syncLeadBatch([message('lead-bo', MAX_RECEIVES - 1, 'n')], deps);
 
-      // Assess
-      expect(store.leads.get('lead-bo')!.hubspot.syncStatus).toBe('RETRYING');
-      expect(report.failedMessageIds.has('m')).toBe(true);
+      // Assess: no attempt recorded; the early message waits, the late one goes out as a fresh
+      // message instead of reaching the DLQ.
+      expect(store.leads.get('lead-bo')).toEqual(before);
+      expect(early.failedMessageIds.has('m')).toBe(true);
       expect(retries.delayOf('rh-m')).toBeGreaterThanOrEqual(30);
-      expect(requeued).toEqual([]);
+      expect(late.failedMessageIds.has('n')).toBe(false);
+      expect(requeued).toEqual([{ leadIds: ['lead-bo'], delaySeconds: 30 }]);
+      expect(early.hubspotCalls + late.hubspotCalls).toBe(2);
     });
 
     it('on the last receive marks the lead FAILED "exhausted" and lets SQS move the message to the DLQ at once', async () => {
