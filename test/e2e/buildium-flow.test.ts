@@ -6,6 +6,7 @@
  * stack's HTTP API and the sandboxes' handles are used.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stackApi } from './support/stack-api.js';
 import { signBuildium } from '../../functions/connectors/buildium/signature.js';
 import type { BuildiumSandbox, TenantMessage } from '../../lib/local/sandboxes/buildium/index.js';
 import type { HubSpotSandbox } from '../../lib/local/sandboxes/hubspot/index.js';
@@ -31,15 +32,7 @@ interface Job {
   counts: { processed: number; created: number; updated: number; skipped: number; failed: number };
 }
 
-async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Json }> {
-  const response = await fetch(`${stack.apiUrl}${path}`, {
-    method,
-    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as Json) : {} };
-}
+const api = stackApi(() => stack.apiUrl);
 
 async function runJob(mode: 'full' | 'incremental'): Promise<Job> {
   const opened = await api('POST', '/sync/buildium', { mode });

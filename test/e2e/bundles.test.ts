@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stackApi } from './support/stack-api.js';
 import { turboTenantSignatureHeaders } from '../../functions/connectors/turbotenant/signature.js';
 import { hubspotApi } from '../integration/support/hubspot-api.js';
 import { BUNDLE_FILE, bundleFunction, esbuildOptions } from '../../lib/bundling.js';
@@ -79,15 +80,7 @@ describe('the import check', () => {
 describe('the local stack running the deployed bundles', () => {
   let stack: LocalStack;
 
-  async function api(method: string, path: string, body?: string | Json, headers: Record<string, string> = {}): Promise<{ status: number; body: Json }> {
-    const response = await fetch(`${stack.apiUrl}${path}`, {
-      method,
-      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as Json) : {} };
-  }
+  const api = stackApi(() => stack.apiUrl);
 
   const hubspot = hubspotApi(() => stack.hubspot.url, SANDBOX_HUBSPOT_TOKEN);
   const poll = { timeout: 20_000, interval: 100 };

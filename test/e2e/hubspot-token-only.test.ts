@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stackApi } from './support/stack-api.js';
 import { signV3 } from '../../functions/connectors/hubspot/signature.js';
 import { PORTAL_ID } from '../../lib/local/sandboxes/hubspot/errors.js';
 import type { HubSpotSandbox } from '../../lib/local/sandboxes/hubspot/index.js';
@@ -23,15 +24,8 @@ type Json = Record<string, any>;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const LEGACY_PATH = /\/crm\/v[34]\/|\/crm-object-schemas\/v3\/|\/associations\/v4\//;
 
-async function api(stack: LocalStack, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Json }> {
-  const response = await fetch(`${stack.apiUrl}${path}`, {
-    method,
-    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as Json) : {} };
-}
+/** The API of the stack given (this file starts two). */
+const api = (stack: LocalStack, ...args: Parameters<ReturnType<typeof stackApi>>) => stackApi(() => stack.apiUrl)(...args);
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
