@@ -70,6 +70,12 @@ export interface FunctionSpec {
   readonly description: string;
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
+  /**
+   * Lambda reserved concurrency: the most execution environments the function may have. Unset
+   * everywhere today; the local stack caps its environments with it (lib/local/stack.ts), and
+   * lib/stack.ts would have to set `reservedConcurrentExecutions` from it.
+   */
+  readonly reservedConcurrency?: number;
   readonly tables: readonly { readonly table: TableId; readonly access: TableAccess }[];
   readonly queues: readonly { readonly queue: QueueId; readonly access: QueueAccess }[];
   readonly secrets: readonly SecretId[];

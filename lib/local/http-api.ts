@@ -24,6 +24,11 @@ export interface HttpRoute {
   memoryMb?: number;
   /** `iam` adds a local caller identity as requestContext.authorizer.iam (SigV4 is not checked locally). */
   auth?: RouteAuth;
+  /**
+   * The handler stops itself at the function's timeout (an execution environment, whose init is not
+   * part of it); the API then waits for it up to its integration timeout only.
+   */
+  enforcesTimeout?: boolean;
 }
 
 export interface HttpApiOptions {
@@ -394,7 +399,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     };
 
     const functionTimeout = route.timeoutSeconds ?? integrationTimeout;
-    const timeoutSeconds = Math.min(functionTimeout, integrationTimeout);
+    const timeoutSeconds = route.enforcesTimeout ? integrationTimeout : Math.min(functionTimeout, integrationTimeout);
     const context = createLambdaContext({
       functionName: route.functionName ?? routeKey,
       timeoutSeconds: functionTimeout,
@@ -408,7 +413,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
       onError(error, { routeKey, requestId: id });
       // A Lambda error or timeout becomes 500; a function outliving the 30 s integration timeout
       // makes an HTTP API answer 503.
-      if (error instanceof LambdaTimeoutError && timeoutSeconds < functionTimeout) reply(503, 'Service Unavailable');
+      if (error instanceof LambdaTimeoutError && error.timeoutSeconds < functionTimeout) reply(503, 'Service Unavailable');
       else reply(500, 'Internal Server Error');
       return;
     }

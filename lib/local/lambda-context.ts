@@ -12,6 +12,10 @@ export interface LambdaContextOptions {
   awsRequestId?: string;
   /** When the invocation started (epoch ms); the remaining time counts down from here. */
   startedAt?: number;
+  /** Epoch ms at which the invocation times out; default `startedAt + timeoutSeconds`. */
+  deadline?: number;
+  /** An execution environment writes to one log stream; default a new one. */
+  logStreamName?: string;
 }
 
 export interface LocalLambdaContext extends Context {
@@ -19,7 +23,7 @@ export interface LocalLambdaContext extends Context {
   readonly deadline: number;
 }
 
-function logStreamName(now: number): string {
+export function logStreamName(now: number): string {
   const day = new Date(now).toISOString().slice(0, 10).replaceAll('-', '/');
   return `${day}/[$LATEST]${randomBytes(16).toString('hex')}`;
 }
@@ -27,7 +31,7 @@ function logStreamName(now: number): string {
 /** A Context as the Node.js Lambda runtime passes it to a handler. */
 export function createLambdaContext(options: LambdaContextOptions): LocalLambdaContext {
   const startedAt = options.startedAt ?? Date.now();
-  const deadline = startedAt + options.timeoutSeconds * 1000;
+  const deadline = options.deadline ?? startedAt + options.timeoutSeconds * 1000;
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
   const accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
   const unsupported = (name: string) => () => {
@@ -41,7 +45,7 @@ export function createLambdaContext(options: LambdaContextOptions): LocalLambdaC
     memoryLimitInMB: String(options.memoryMb ?? 128),
     awsRequestId: options.awsRequestId ?? randomUUID(),
     logGroupName: `/aws/lambda/${options.functionName}`,
-    logStreamName: logStreamName(startedAt),
+    logStreamName: options.logStreamName ?? logStreamName(startedAt),
     deadline,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     done: unsupported('done'),
@@ -59,8 +63,8 @@ export class LambdaTimeoutError extends Error {
 
 /**
  * Runs `work` until `deadline` (epoch ms). Like Lambda, a handler still running at the deadline
- * counts as failed; unlike Lambda, its code keeps running in this process (nothing can stop it),
- * but its result is ignored.
+ * counts as failed. A handler run in this process keeps running (nothing can stop it) and only its
+ * result is ignored; one run in an execution environment (execution-environments.ts) is stopped.
  */
 export async function withTimeout<T>(work: () => Promise<T>, deadline: number, timeoutSeconds: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

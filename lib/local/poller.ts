@@ -30,6 +30,11 @@ export interface PollerOptions {
   consumer: ConsumerSpec;
   functionTimeoutSeconds: number;
   invoke: SqsInvoke;
+  /**
+   * `invoke` stops the function at its timeout itself (an execution environment, whose init is not
+   * part of it) and rejects with LambdaTimeoutError; the poller then sets no timer of its own.
+   */
+  invokeEnforcesTimeout?: boolean;
   onError?: (error: unknown, info: PollerErrorInfo) => void;
   /** Start without receiving; `resume()` releases it. */
   paused?: boolean;
@@ -49,6 +54,12 @@ export interface PollerOptions {
   crash?: (info: { functionName: string; messageIds: string[] }) => boolean;
   /** Default 1. */
   crashRedeliverySeconds?: number;
+  /**
+   * Chaos: true for an invocation failure that is a crash played on purpose (an execution
+   * environment killed mid-invocation); its batch comes back after `crashRedeliverySeconds` too,
+   * rather than after the queue's visibility timeout.
+   */
+  playedCrash?: (error: unknown) => boolean;
 }
 
 export interface PollerStats {
@@ -62,7 +73,7 @@ export interface PollerStats {
   failedRecords: number;
   /** Invocations that threw, timed out or returned a malformed batch response. */
   failedBatches: number;
-  /** Invocations crashed on purpose (the `crash` option) after they returned. */
+  /** Invocations crashed on purpose: after they returned (`crash`), or killed while running (`playedCrash`). */
   crashes: number;
   timeouts: number;
   receiveErrors: number;
@@ -345,6 +356,13 @@ export function startPoller(options: PollerOptions): Poller {
     );
   };
 
+  /** A crash played on purpose: the batch comes back as after the visibility timeout, only sooner. */
+  const releaseAfterCrash = (records: SQSRecord[]) =>
+    release(
+      records.map((r) => ({ ReceiptHandle: r.receiptHandle, MessageId: r.messageId })),
+      Math.max(0, Math.round(options.crashRedeliverySeconds ?? 1)),
+    );
+
   /** Invokes the function with one batch and returns the records to delete. */
   const invokeBatch = async (messages: Message[]): Promise<SQSRecord[]> => {
     while (stats.inFlight >= maxConcurrency) await new Promise<void>((resolve) => slotWaiters.push(resolve));
@@ -363,12 +381,17 @@ export function startPoller(options: PollerOptions): Poller {
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
     let result: SQSBatchResponse | void;
     try {
-      result = await withTimeout(() => options.invoke({ Records: records }, context), context.deadline, options.functionTimeoutSeconds);
+      const invoke = () => options.invoke({ Records: records }, context);
+      result = await (options.invokeEnforcesTimeout ? invoke() : withTimeout(invoke, context.deadline, options.functionTimeoutSeconds));
     } catch (error) {
       stats.failedBatches += 1;
       stats.failedRecords += records.length;
       if (error instanceof LambdaTimeoutError) stats.timeouts += 1;
       onError(error, { phase: 'invoke', functionName, queueArn, messageIds });
+      if (options.playedCrash?.(error)) {
+        stats.crashes += 1;
+        await releaseAfterCrash(records);
+      }
       return [];
     } finally {
       stats.inFlight -= 1;
@@ -387,10 +410,7 @@ export function startPoller(options: PollerOptions): Poller {
     if (options.crash?.({ functionName, messageIds })) {
       stats.crashes += 1;
       stats.failedRecords += records.length;
-      await release(
-        records.map((r) => ({ ReceiptHandle: r.receiptHandle, MessageId: r.messageId })),
-        Math.max(0, Math.round(options.crashRedeliverySeconds ?? 1)),
-      );
+      await releaseAfterCrash(records);
       return [];
     }
     stats.failedRecords += failed.size;

@@ -3,8 +3,10 @@
  * server with the same redrive policies, pollers in the role of Lambda's event source mappings,
  * an HTTP server with API Gateway's event shape, schedule timers, and a HubSpot sandbox.
  *
- * Functions run in this process and reach the local services through the standard
- * `AWS_ENDPOINT_URL_*` variables, exactly as they reach AWS when deployed.
+ * Functions run as one module instance each in this process, or with `environments: 'isolated'` in
+ * execution environments as Lambda runs them (execution-environments.ts: a worker thread each, one
+ * invocation at a time, stopped at the timeout). Either way they reach the local services through the
+ * standard `AWS_ENDPOINT_URL_*` variables, exactly as they reach AWS when deployed.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -22,6 +24,7 @@ import { buildTopology, type FunctionId, type FunctionSpec, type QueueId, type T
 import { createTables, localDynamoDbClient, startDynamoDbLocal } from './dynamodb.js';
 import { startHttpApi, type HttpApi } from './http-api.js';
 import type { DeliveryChaos } from './sandboxes/common/delivery.js';
+import { EnvironmentKilledError, startExecutionEnvironments, type ExecutionEnvironments } from './execution-environments.js';
 import { createLambdaContext } from './lambda-context.js';
 import { startPoller, type Poller } from './poller.js';
 import { freePort } from './ports.js';
@@ -111,7 +114,17 @@ export interface LocalStackOptions {
    * Chaos (issue 6): the chance that a consumer's invocation "crashes" after it returned and before
    * its messages are deleted (the batch comes back after `redeliverySeconds`, default 1).
    */
-  readonly consumerCrashes?: { readonly probability: number; readonly random?: () => number; readonly redeliverySeconds?: number };
+  readonly consumerCrashes?: {
+    readonly probability: number;
+    readonly random?: () => number;
+    readonly redeliverySeconds?: number;
+    /**
+     * Also kill a consumer's execution environment, with the same probability, at a random point
+     * of an invocation (issue 13 §1: mid-batch between two HubSpot writes included). Its batch
+     * comes back after `redeliverySeconds` too. Isolated environments only; default off.
+     */
+    readonly midInvocation?: boolean;
+  };
   readonly platformSource?: string;
   readonly logLevel?: string;
   /** Overrides of the `local` environment settings (tests shorten retries this way). */
@@ -121,6 +134,19 @@ export interface LocalStackOptions {
    * sources: every function is bundled at start, and removed again at stop.
    */
   readonly bundles?: boolean;
+  /**
+   * How functions run. `isolated`: in Lambda execution environments, a worker thread each with its
+   * own module memory, one invocation at a time, stopped at the function's timeout. `shared`: each
+   * function as one module instance in this process, shared by every invocation, and a timed-out
+   * invocation keeps running. Default: `isolated` when LOCAL_ENVIRONMENTS=isolated, else `shared`
+   * (until the e2e suites are steady on `isolated`: issue 13 §1).
+   */
+  readonly environments?: 'isolated' | 'shared';
+  /**
+   * The most execution environments of a function with neither a reserved concurrency nor a queue
+   * as its only trigger (those get that concurrency). Default 10.
+   */
+  readonly maxEnvironments?: number;
 }
 
 export interface LocalStack {
@@ -136,11 +162,26 @@ export interface LocalStack {
   readonly pollers: ReadonlyMap<string, Poller>;
   /** The file each function's handler was loaded from: its TypeScript entry, or its bundle. */
   readonly handlerSources: ReadonlyMap<FunctionId, string>;
+  /** Each function's execution environments (empty with `environments: 'shared'`). */
+  readonly executionEnvironments: ReadonlyMap<FunctionId, Pick<ExecutionEnvironments, 'stats'>>;
   fireSchedule(id: string): Promise<unknown>;
   stop(): Promise<void>;
 }
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+const DEFAULT_MAX_ENVIRONMENTS = 10;
+
+/**
+ * How many environments AWS would run of `fn` at most: its reserved concurrency; for a function
+ * invoked only by a queue, the event source mapping's maximum concurrency; otherwise `cap`.
+ */
+function environmentCap(topology: Topology, fn: FunctionSpec, cap: number): number {
+  if (fn.reservedConcurrency !== undefined) return fn.reservedConcurrency;
+  const consumer = topology.consumers.find((c) => c.function === fn.id);
+  const otherTriggers = topology.routes.some((r) => r.function === fn.id) || topology.schedules.some((s) => s.function === fn.id);
+  return consumer && !otherTriggers ? consumer.maxConcurrency : cap;
+}
 
 /** Stacks started in this process; each after the first loads its own copy of the handlers. */
 let stacksStarted = 0;
@@ -328,9 +369,43 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const bundles = (await bundling)?.bundles;
     const handlerSources = new Map(topology.functions.map((fn) => [fn.id, bundles?.get(fn.id)?.file ?? resolve(ROOT, fn.entry)]));
+    const isolated = (options.environments ?? (process.env.LOCAL_ENVIRONMENTS === 'isolated' ? 'isolated' : 'shared')) === 'isolated';
+    const crashes = options.consumerCrashes && options.consumerCrashes.probability > 0 ? options.consumerCrashes : undefined;
+    const kills = crashes?.midInvocation ? crashes : undefined;
+    const consumerFunctions = new Set(topology.consumers.map((c) => c.function));
     const handlers = new Map<FunctionId, Handler>();
-    const instance = (stacksStarted += 1);
-    for (const fn of topology.functions) handlers.set(fn.id, await loadHandler(fn, handlerSources.get(fn.id)!, instance));
+    const pools = new Map<FunctionId, ExecutionEnvironments>();
+    if (isolated) {
+      // The variables as this stack set them: environments started later (a cold start at any
+      // time) still get them, whatever a second stack in this process sets afterwards.
+      const env = { ...process.env };
+      for (const fn of topology.functions) {
+        const pool = startExecutionEnvironments({
+          functionName: fn.id,
+          file: handlerSources.get(fn.id)!,
+          timeoutSeconds: fn.timeoutSeconds,
+          memoryMb: fn.memoryMb,
+          maxEnvironments: environmentCap(topology, fn, options.maxEnvironments ?? DEFAULT_MAX_ENVIRONMENTS),
+          env,
+          region,
+          ...(kills && consumerFunctions.has(fn.id)
+            ? {
+                kill: ({ typicalDurationMs }: { typicalDurationMs: number }) => {
+                  const random = kills.random ?? Math.random;
+                  return random() < kills.probability ? random() * typicalDurationMs : undefined;
+                },
+              }
+            : {}),
+        });
+        pools.set(fn.id, pool);
+        handlers.set(fn.id, (event, context) => pool.invoke(event, context));
+      }
+      // Registered before the triggers, so it runs after they have stopped.
+      stoppers.push(() => Promise.all([...pools.values()].map((pool) => pool.stop())).then(() => undefined));
+    } else {
+      const instance = (stacksStarted += 1);
+      for (const fn of topology.functions) handlers.set(fn.id, await loadHandler(fn, handlerSources.get(fn.id)!, instance));
+    }
     const spec = (id: FunctionId) => topology.functions.find((f) => f.id === id)!;
 
     const schedules: Schedules = startSchedules(
@@ -355,6 +430,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           functionName: fn.id,
           timeoutSeconds: fn.timeoutSeconds,
           memoryMb: fn.memoryMb,
+          enforcesTimeout: isolated,
           handler: (event, context) => handlers.get(fn.id)!(event, context),
         };
       }),
@@ -397,7 +473,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (sandbox && (options.hubspot?.webhooks ?? true)) sandbox.setWebhookTarget(`${publicBaseUrl.replace(/\/+$/, '')}/webhooks/hubspot`);
 
     const pollers = new Map<string, Poller>();
-    const crashes = options.consumerCrashes && options.consumerCrashes.probability > 0 ? options.consumerCrashes : undefined;
     for (const consumer of topology.consumers) {
       const fn = spec(consumer.function);
       const q = queues[consumer.queue];
@@ -408,9 +483,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         consumer,
         functionTimeoutSeconds: fn.timeoutSeconds,
         memoryMb: fn.memoryMb,
+        invokeEnforcesTimeout: isolated,
         paused: options.consumersPaused ?? false,
         ...(crashes
-          ? { crash: () => (crashes.random ?? Math.random)() < crashes.probability, crashRedeliverySeconds: crashes.redeliverySeconds ?? 1 }
+          ? {
+              crash: () => (crashes.random ?? Math.random)() < crashes.probability,
+              crashRedeliverySeconds: crashes.redeliverySeconds ?? 1,
+              playedCrash: (error: unknown) => error instanceof EnvironmentKilledError,
+            }
           : {}),
         invoke: (event: SQSEvent, context: Context) => handlers.get(fn.id)!(event, context) as Promise<SQSBatchResponse>,
         onError: (error, info) => console.error(`consumer ${fn.id} (${info.phase}) failed:`, error instanceof Error ? error.message : error),
@@ -431,6 +511,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       endpoints: { dynamodb: dynamo.endpoint, sqs: sqsServer.endpoint },
       pollers,
       handlerSources,
+      executionEnvironments: pools,
       fireSchedule: (id) => schedules.fire(id),
       stop,
     };
