@@ -32,36 +32,40 @@ const hubspotEvents = JSON.stringify([
   { eventId: 1, subscriptionId: 2, portalId: 62515, occurredAt: T0.getTime(), subscriptionType: 'contact.creation', objectId: 901, attemptNumber: 0 },
 ]);
 
+/** The HubSpot webhook route with the app secrets given; `send` posts a delivery signed (v3) with `signWith`. */
+function hubspotRoute(clientSecret: () => Promise<string>, oauthClientSecret?: () => Promise<string | undefined>) {
+  const queue = new RecordingSender();
+  const handler = hubspotHandler(() => ({
+    clientSecret,
+    ...(oauthClientSecret ? { oauthClientSecret } : {}),
+    primaryPortalId: async () => '62515',
+    publicBaseUrl: BASE_URL,
+    acceptLegacySignatures: false,
+    subscribedEvents: [],
+    queue,
+    stats: new InMemoryWebhookLedger(),
+    now: () => T0,
+  }));
+  return {
+    queued: () => queue.bodies.length,
+    send: async (signWith: string) => {
+      const ts = String(T0.getTime());
+      const event = httpEvent({
+        method: 'POST',
+        route: '/webhooks/hubspot',
+        headers: { 'content-type': 'application/json', 'x-hubspot-signature-v3': signV3(signWith, 'POST', `${BASE_URL}/webhooks/hubspot`, hubspotEvents, ts), 'x-hubspot-request-timestamp': ts },
+        body: hubspotEvents,
+      });
+      return answer(await handler(event, lambdaContext('hubspot-webhook')));
+    },
+  };
+}
+
 const routes: SignedRoute[] = [
   {
     name: 'POST /webhooks/hubspot',
     secretName: 'hubspot.clientSecret',
-    setup(secret) {
-      const queue = new RecordingSender();
-      const handler = hubspotHandler(() => ({
-        clientSecret: async () => secret,
-        primaryPortalId: async () => '62515',
-        publicBaseUrl: BASE_URL,
-        acceptLegacySignatures: false,
-        subscribedEvents: [],
-        queue,
-        stats: new InMemoryWebhookLedger(),
-        now: () => T0,
-      }));
-      return {
-        queued: () => queue.bodies.length,
-        send: async (signWith) => {
-          const ts = String(T0.getTime());
-          const event = httpEvent({
-            method: 'POST',
-            route: '/webhooks/hubspot',
-            headers: { 'content-type': 'application/json', 'x-hubspot-signature-v3': signV3(signWith, 'POST', `${BASE_URL}/webhooks/hubspot`, hubspotEvents, ts), 'x-hubspot-request-timestamp': ts },
-            body: hubspotEvents,
-          });
-          return answer(await handler(event, lambdaContext('hubspot-webhook')));
-        },
-      };
-    },
+    setup: (secret) => hubspotRoute(async () => secret),
   },
   {
     name: 'POST /webhooks/buildium',
@@ -156,29 +160,8 @@ describe('POST /webhooks/hubspot with two apps (the static-token app and the OAu
   const OAUTH = 'oauth-app-client-secret-5b3d2c1f';
 
   function setup(oauthClientSecret: string | undefined) {
-    const queue = new RecordingSender();
-    const handler = hubspotHandler(() => ({
-      clientSecret: async () => STATIC,
-      oauthClientSecret: async () => oauthClientSecret,
-      primaryPortalId: async () => '62515',
-      publicBaseUrl: BASE_URL,
-      acceptLegacySignatures: false,
-      subscribedEvents: [],
-      queue,
-      stats: new InMemoryWebhookLedger(),
-      now: () => T0,
-    }));
-    const send = async (signWith: string) => {
-      const ts = String(T0.getTime());
-      const event = httpEvent({
-        method: 'POST',
-        route: '/webhooks/hubspot',
-        headers: { 'content-type': 'application/json', 'x-hubspot-signature-v3': signV3(signWith, 'POST', `${BASE_URL}/webhooks/hubspot`, hubspotEvents, ts), 'x-hubspot-request-timestamp': ts },
-        body: hubspotEvents,
-      });
-      return (await answer(await handler(event, lambdaContext('hubspot-webhook')))).statusCode;
-    };
-    return { send, queued: () => queue.bodies.length };
+    const route = hubspotRoute(async () => STATIC, async () => oauthClientSecret);
+    return { send: async (signWith: string) => (await route.send(signWith)).statusCode, queued: route.queued };
   }
 
   it('accepts deliveries signed by either app', async () => {
