@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stackApi } from './support/stack-api.js';
+import { seededPropertyCreated, stackApi } from './support/stack-api.js';
 import { turboTenantSignatureHeaders } from '../../functions/connectors/turbotenant/signature.js';
 import { hubspotApi } from '../integration/support/hubspot-api.js';
 import { BUNDLE_FILE, bundleFunction, esbuildOptions } from '../../lib/bundling.js';
@@ -136,15 +136,8 @@ describe('the local stack running the deployed bundles', () => {
   });
 
   it('syncs a signed TurboTenant event', async () => {
-    const event = JSON.stringify({
-      event_id: 'evt_bundles_1',
-      event_type: 'property_created',
-      occurred_at: new Date().toISOString(),
-      landlord_id: 'LL_1005',
-      property_id: 'PROP_1005',
-      metadata: { utm_source: 'connectlinx', utm_medium: 'form', utm_campaign: 'landlord_property_onboarding', platform_source: 'viviaturbo.live' },
-    });
-    const posted = await api('POST', '/events/turbotenant', event, turboTenantSignatureHeaders(SANDBOX_TURBOTENANT_WEBHOOK_SECRET, event));
+    const event = seededPropertyCreated('evt_bundles_1', (raw) => turboTenantSignatureHeaders(SANDBOX_TURBOTENANT_WEBHOOK_SECRET, raw));
+    const posted = await api('POST', '/events/turbotenant', event.body, event.headers);
     expect(posted.status).toBe(202);
 
     await expect.poll(async () => (await api('GET', '/events/turbotenant/evt_bundles_1')).body.status, poll).toBe('success');

@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stackApi } from './support/stack-api.js';
+import { seededPropertyCreated, stackApi } from './support/stack-api.js';
 import { signV3 } from '../../functions/connectors/hubspot/signature.js';
 import { PORTAL_ID } from '../../lib/local/sandboxes/hubspot/errors.js';
 import type { HubSpotSandbox } from '../../lib/local/sandboxes/hubspot/index.js';
@@ -162,15 +162,8 @@ describe('the local stack with only an access token and a client secret', () => 
     const accepted = await api(stack, 'POST', '/leads', { email: 'pia.platform@example.com', firstName: 'Pia' });
     expect(accepted.status).toBe(202);
     await until('the lead synced', async () => (await api(stack, 'GET', `/leads/${accepted.body.leadId}`)).body.hubspot?.syncStatus === 'SYNCED');
-    const event = JSON.stringify({
-      event_id: 'evt_token_only_1',
-      event_type: 'property_created',
-      occurred_at: new Date().toISOString(),
-      landlord_id: 'LL_1005',
-      property_id: 'PROP_1005',
-      metadata: { utm_source: 'connectlinx', utm_medium: 'form', utm_campaign: 'landlord_property_onboarding', platform_source: 'viviaturbo.live' },
-    });
-    const posted = await api(stack, 'POST', '/events/turbotenant', event, turboTenantSignatureHeaders(SANDBOX_TURBOTENANT_WEBHOOK_SECRET, event));
+    const event = seededPropertyCreated('evt_token_only_1', (raw) => turboTenantSignatureHeaders(SANDBOX_TURBOTENANT_WEBHOOK_SECRET, raw));
+    const posted = await api(stack, 'POST', '/events/turbotenant', event.body, event.headers);
     expect(posted.status).toBe(202);
     const confirmed = await until('the TurboTenant event settled', async () => {
       const c = (await api(stack, 'GET', '/events/turbotenant/evt_token_only_1')).body;
