@@ -15,9 +15,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { BuildiumClient, NotFoundInBuildiumError } from '../connectors/buildium/client.js';
-import { HubSpotClient } from '../connectors/hubspot/client.js';
+import type { HubSpotClient } from '../connectors/hubspot/client.js';
 import { HubSpotObjectsAdapter, type LabelCache } from '../connectors/hubspot/objects.js';
-import { RollingWindowBudget } from '../connectors/hubspot/rate-budget.js';
 import { effectiveConfig } from '../core/buildium-config.js';
 import { BUILDIUM_CURSOR, handleSyncMessage, SyncMessageSchema, type BuildiumReader, type JobDeps, type ListKind, type SyncMessage } from '../core/buildium-jobs.js';
 import type { ConflictStrategy, LinkCache } from '../core/buildium-records.js';
@@ -25,6 +24,7 @@ import { MisconfiguredError, RetryableError } from '../core/errors.js';
 import { maskEmailsIn } from '../core/privacy.js';
 import { backoffSeconds } from '../core/retry-policy.js';
 import { ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
+import { budgetedHubSpotClient } from '../runtime/hubspot-budget.js';
 import { portalDirectoryFromEnvironment } from '../runtime/hubspot-portals.js';
 import { observability, once, reportMisconfiguration } from '../runtime/observability.js';
 import { BUILDIUM_SECRET, HUBSPOT_SECRET, optionalSecretField, secretField } from '../runtime/secrets.js';
@@ -70,10 +70,15 @@ export function composeFromEnvironment(): BuildiumSyncParts {
       clientId: secretField(BUILDIUM_SECRET, 'clientId'),
       clientSecret: secretField(BUILDIUM_SECRET, 'clientSecret'),
     }),
-    hubspot: new HubSpotClient({
+    // Bulk work: it leaves part of every window to the real-time flows (shared-budget.ts).
+    hubspot: budgetedHubSpotClient({
       baseUrl: hubspotBaseUrl,
       accessToken: secretField(HUBSPOT_SECRET, 'accessToken'),
-      budget: new RollingWindowBudget(),
+      portalId: () => portals.primaryPortalId(),
+      priority: 'bulk',
+      db,
+      syncStateTable: stateTable,
+      log: logger,
     }),
     mappings: new DynamoBuildiumMappings(db, env.required(ENV.mappingsTable)),
     jobs: new DynamoSyncJobs(db, stateTable),

@@ -184,3 +184,41 @@ export interface WebhookLedger {
 export interface MessageSender {
   sendBodies(bodies: readonly string[]): Promise<{ failed: number[] }>;
 }
+
+/** A portal's HubSpot API limit as HubSpot states it (`X-HubSpot-RateLimit-Max`, `-Interval-Milliseconds`). */
+export interface RateLimits {
+  readonly max: number;
+  readonly intervalMs: number;
+}
+
+/** A portal's daily API quota as last seen (`X-HubSpot-RateLimit-Daily`, `-Daily-Remaining`). */
+export interface DailyQuota {
+  readonly limit?: number;
+  readonly remaining?: number;
+  /** Epoch ms of the answer that said so. */
+  readonly observedAt: number;
+  /** Epoch ms until which the day's quota is spent (midnight in the portal's time zone). */
+  readonly exhaustedUntil?: number;
+}
+
+/** Everything stored about one portal's shared rate budget. */
+export interface RateBudgetState {
+  /** When each call token was last taken (epoch ms), by token number. */
+  readonly tokens: ReadonlyMap<number, number>;
+  readonly limits?: RateLimits;
+  readonly daily?: DailyQuota;
+}
+
+/**
+ * The HubSpot rate budget shared by every function and execution environment of a deployment,
+ * one per portal (issue 13 §3). A call takes one of `max` tokens, and a token is taken again only
+ * a whole interval (and a margin) after its last use, so no rolling window ever holds more than
+ * `max` calls however many environments call at once.
+ */
+export interface RateBudgetStore {
+  load(portalId: string): Promise<RateBudgetState>;
+  /** Takes `token` for a call at `at` if it was last taken at or before `freeAtOrBefore`; otherwise answers when it was. */
+  takeToken(portalId: string, token: number, at: number, freeAtOrBefore: number): Promise<{ taken: true } | { taken: false; usedAt: number }>;
+  saveLimits(portalId: string, limits: RateLimits): Promise<void>;
+  saveDaily(portalId: string, daily: DailyQuota): Promise<void>;
+}

@@ -11,13 +11,13 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { HubSpotClient } from '../connectors/hubspot/client.js';
-import { RollingWindowBudget } from '../connectors/hubspot/rate-budget.js';
+import type { HubSpotClient } from '../connectors/hubspot/client.js';
 import { HubSpotEventsMessageSchema, toContactEvent } from '../connectors/hubspot/webhook-events.js';
 import { processInboundBatch, type HubSpotInboundDeps, type InboundMessage, type PortalIntegration } from '../core/hubspot-inbound.js';
 import { CONFLICT_RULES } from '../core/inbound-contacts.js';
 import { DEFAULT_PLATFORM_SOURCE, ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
 import { observability, once, reportingMisconfiguration } from '../runtime/observability.js';
+import { budgetedHubSpotClient } from '../runtime/hubspot-budget.js';
 import { installedPortalsFromEnvironment, portalDirectoryFromEnvironment } from '../runtime/hubspot-portals.js';
 import { parseRecord, receiveCount, SqsQueue } from '../runtime/sqs-queue.js';
 import { createDocumentClient } from '../store/dynamo-client.js';
@@ -35,19 +35,20 @@ export function composeFromEnvironment(): HubSpotInboundHandlerDeps {
     error: () => `${ENV.hubspotConflictRule} must be one of ${CONFLICT_RULES.join(', ')}`,
   });
   const baseUrl = env.optional(ENV.hubspotBaseUrl) ?? HUBSPOT_DEFAULT_BASE_URL;
-  const installed = installedPortalsFromEnvironment({ baseUrl, db, syncStateTable: env.required(ENV.syncStateTable), log: logger });
+  const syncStateTable = env.required(ENV.syncStateTable);
+  const installed = installedPortalsFromEnvironment({ baseUrl, db, syncStateTable, log: logger });
   const directory = portalDirectoryFromEnvironment({ baseUrl, defaultConflictRule: conflictRule, installed });
   const portalSettings = reportingMisconfiguration((portalId: string) => directory.get(portalId), logger, metrics);
   const clients = new Map<string, HubSpotClient>();
   return {
     leads: new DynamoLeadStore(db, env.required(ENV.leadsTable)),
-    ledger: new DynamoWebhookLedger(db, { idempotencyTable: env.required(ENV.idempotencyTable), syncStateTable: env.required(ENV.syncStateTable) }),
+    ledger: new DynamoWebhookLedger(db, { idempotencyTable: env.required(ENV.idempotencyTable), syncStateTable }),
     portal: async (portalId): Promise<PortalIntegration | undefined> => {
       const settings = await portalSettings(portalId);
       if (!settings) return undefined;
       let client = clients.get(portalId);
       if (!client) {
-        client = new HubSpotClient({ baseUrl, accessToken: settings.accessToken, budget: new RollingWindowBudget() });
+        client = budgetedHubSpotClient({ baseUrl, accessToken: settings.accessToken, portalId: async () => portalId, priority: 'realtime', db, syncStateTable, log: logger });
         clients.set(portalId, client);
       }
       return { contacts: client, conflictRule: settings.conflictRule };

@@ -10,11 +10,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { RollingWindowBudget } from '../connectors/hubspot/rate-budget.js';
-import { HubSpotClient } from '../connectors/hubspot/client.js';
+import type { HubSpotClient } from '../connectors/hubspot/client.js';
 import { MisconfiguredError } from '../core/errors.js';
 import { syncLeadBatch, type LeadSyncDeps, type LeadSyncMessage } from '../core/lead-sync.js';
 import { DEFAULT_PLATFORM_SOURCE, ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
+import { budgetedHubSpotClient } from '../runtime/hubspot-budget.js';
 import { installedPortalsFromEnvironment, portalDirectoryFromEnvironment } from '../runtime/hubspot-portals.js';
 import { observability, once, reportingMisconfiguration } from '../runtime/observability.js';
 import { HUBSPOT_SECRET, secretField } from '../runtime/secrets.js';
@@ -32,12 +32,14 @@ export function composeFromEnvironment(): OutboundDeps {
   const db = createDocumentClient(new DynamoDBClient({}));
   const baseUrl = env.optional(ENV.hubspotBaseUrl) ?? HUBSPOT_DEFAULT_BASE_URL;
   // Leads that name another portal (issue 12 §5) go to it with its own token and rate budget.
-  const installed = installedPortalsFromEnvironment({ baseUrl, db, syncStateTable: env.required(ENV.syncStateTable), log: logger });
+  const syncStateTable = env.required(ENV.syncStateTable);
+  const installed = installedPortalsFromEnvironment({ baseUrl, db, syncStateTable, log: logger });
   const portals = portalDirectoryFromEnvironment({ baseUrl, installed });
-  const primary = new HubSpotClient({
-    baseUrl,
+  const budgeted = { baseUrl, db, syncStateTable, priority: 'realtime', log: logger } as const;
+  const primary = budgetedHubSpotClient({
+    ...budgeted,
     accessToken: reportingMisconfiguration(secretField(HUBSPOT_SECRET, 'accessToken'), logger, metrics),
-    budget: new RollingWindowBudget(),
+    portalId: reportingMisconfiguration(() => portals.primaryPortalId(), logger, metrics),
   });
   const clients = new Map<string, HubSpotClient>();
   return {
@@ -53,7 +55,7 @@ export function composeFromEnvironment(): OutboundDeps {
           if (!settings) throw new MisconfiguredError(`HubSpot portal ${portalId} is not served here: install the OAuth app in it (GET /oauth/hubspot/install)`);
           return settings.accessToken();
         };
-        client = new HubSpotClient({ baseUrl, accessToken: reportingMisconfiguration(accessToken, logger, metrics), budget: new RollingWindowBudget() });
+        client = budgetedHubSpotClient({ ...budgeted, accessToken: reportingMisconfiguration(accessToken, logger, metrics), portalId: async () => portalId });
         clients.set(portalId, client);
       }
       return client;

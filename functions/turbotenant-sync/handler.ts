@@ -10,15 +10,16 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { HubSpotClient } from '../connectors/hubspot/client.js';
+import type { HubSpotClient } from '../connectors/hubspot/client.js';
 import { HubSpotCrmAdapter } from '../connectors/hubspot/crm.js';
-import { RollingWindowBudget } from '../connectors/hubspot/rate-budget.js';
 import { StripeClient } from '../connectors/stripe/client.js';
 import { TurboTenantClient } from '../connectors/turbotenant/client.js';
 import { processTurboTenantBatch, type TurboTenantMessage } from '../core/turbotenant-batch.js';
 import { reconcileTurboTenant, type PropertyFeed } from '../core/turbotenant-reconcile.js';
 import type { CustomerMetadataSink, TurboTenantEvent } from '../core/turbotenant-sync.js';
 import { ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
+import { budgetedHubSpotClient } from '../runtime/hubspot-budget.js';
+import { portalDirectoryFromEnvironment } from '../runtime/hubspot-portals.js';
 import { observability, once, reportingMisconfiguration } from '../runtime/observability.js';
 import { HUBSPOT_SECRET, optionalSecretField, secretField, STRIPE_SECRET, TURBOTENANT_SECRET } from '../runtime/secrets.js';
 import { parseRecord, receiveCount, SqsQueue } from '../runtime/sqs-queue.js';
@@ -49,14 +50,21 @@ export interface TurboTenantSyncParts {
 export function composeFromEnvironment(): TurboTenantSyncParts {
   const db = createDocumentClient(new DynamoDBClient({}));
   const stateTable = env.required(ENV.syncStateTable);
+  const hubspotBaseUrl = env.optional(ENV.hubspotBaseUrl) ?? HUBSPOT_DEFAULT_BASE_URL;
+  const portals = portalDirectoryFromEnvironment({ baseUrl: hubspotBaseUrl });
   const turbotenantBase = secretField(TURBOTENANT_SECRET, 'baseUrl');
   const stripeBase = optionalSecretField(STRIPE_SECRET, 'baseUrl');
   return {
     turbotenant: new TurboTenantClient({ baseUrl: turbotenantBase, apiKey: reportingMisconfiguration(secretField(TURBOTENANT_SECRET, 'apiKey'), logger, metrics) }),
-    hubspot: new HubSpotClient({
-      baseUrl: env.optional(ENV.hubspotBaseUrl) ?? HUBSPOT_DEFAULT_BASE_URL,
+    // TurboTenant events are real-time work; the 15-minute reconcile is small.
+    hubspot: budgetedHubSpotClient({
+      baseUrl: hubspotBaseUrl,
       accessToken: reportingMisconfiguration(secretField(HUBSPOT_SECRET, 'accessToken'), logger, metrics),
-      budget: new RollingWindowBudget(),
+      portalId: reportingMisconfiguration(() => portals.primaryPortalId(), logger, metrics),
+      priority: 'realtime',
+      db,
+      syncStateTable: stateTable,
+      log: logger,
     }),
     mappingStore: new DynamoMappingStore(db, env.required(ENV.mappingsTable)),
     confirmations: new DynamoEventConfirmations(db, stateTable),

@@ -11,7 +11,7 @@ import { CredentialsRefusedError, PermanentError, RateLimitedError, RetryableErr
 import type { ContactInput, ContactPresence, ContactState, ContactUpsertResult, HubSpotContactReader, HubSpotContacts } from '../../core/ports.js';
 import { fetchFailureReason, parseJson, readText, redactor, retryAfterHeaderMs, unescapePlain } from '../http.js';
 import { objectsPath } from './api-paths.js';
-import { RollingWindowBudget } from './rate-budget.js';
+import { RollingWindowBudget, type CallSlot, type HubSpotRateBudget } from './rate-budget.js';
 import { BatchReadResponseSchema, BatchUpsertResponseSchema, ErrorBodySchema, type StandardError } from './schemas.js';
 
 /** HubSpot batch endpoints take at most 100 inputs (CRM API, "Batch" limits). */
@@ -20,7 +20,8 @@ export const HUBSPOT_BATCH_MAX = 100;
 export interface HubSpotClientOptions {
   readonly baseUrl: string;
   readonly accessToken: () => Promise<string>;
-  readonly budget?: RollingWindowBudget;
+  /** Per process when unset; the flows pass the deployment's shared budget (shared-budget.ts). */
+  readonly budget?: HubSpotRateBudget;
   readonly fetch?: typeof fetch;
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -37,7 +38,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 export class HubSpotClient implements HubSpotContacts, HubSpotContactReader {
   private readonly baseUrl: string;
-  private readonly budget: RollingWindowBudget;
+  private readonly budget: HubSpotRateBudget;
   private readonly fetch: typeof fetch;
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -121,6 +122,21 @@ export class HubSpotClient implements HubSpotContacts, HubSpotContactReader {
     return this.budget.promise();
   }
 
+  /** The day's quota as the budget last saw it (for metrics and status). */
+  dailyQuota(): ReturnType<NonNullable<HubSpotRateBudget['dailyQuota']>> | undefined {
+    return this.budget.dailyQuota?.();
+  }
+
+  /** A call slot still good when its wait is over; one that overslept is given up and another taken. */
+  private async slot(maxWaitMs: number): Promise<CallSlot> {
+    for (let tries = 1; ; tries += 1) {
+      const slot = await this.budget.acquire(maxWaitMs);
+      if (slot.waitMs > 0) await this.sleep(slot.waitMs);
+      if (this.budget.stillValid(slot)) return slot;
+      if (tries >= 3) throw new RateLimitedError('HubSpot call slots kept passing before the call could leave', 1_000, false);
+    }
+  }
+
   /** One request through the rate budget, classified into the core's error types. */
   async send(
     method: string,
@@ -133,13 +149,10 @@ export class HubSpotClient implements HubSpotContacts, HubSpotContactReader {
       developerApiKey?: string;
     },
   ): Promise<HubSpotResponse> {
-    const slot = this.budget.reserve(options.maxWaitMs);
-    if (!slot.ok) {
-      throw new RateLimitedError(`HubSpot rate limit budget spent; slot promised in ${slot.retryInMs} ms`, slot.retryInMs, false);
-    }
-    if (slot.waitMs > 0) await this.sleep(slot.waitMs);
     const developerKey = options.developerApiKey;
+    // The token first (a refresh may take a while): the call leaves as soon as its slot opens.
     const token = developerKey ?? (await this.options.accessToken());
+    const slot = await this.slot(options.maxWaitMs);
     // Error texts end up in logs and in the lead's `hubspot.error`; a proxy or HubSpot echoing the
     // request must not carry the token there (seed 004 runbook: never log it).
     const redact = redactor([token]);
@@ -160,19 +173,22 @@ export class HubSpotClient implements HubSpotContacts, HubSpotContactReader {
     } catch (error) {
       throw new RetryableError(redact(`HubSpot ${method} ${path} ${fetchFailureReason(error, options.timeoutMs)}`), undefined, { cause: error });
     } finally {
-      this.budget.settle(slot.at);
+      this.budget.settle(slot);
     }
     const text = await readText(response, `HubSpot ${method} ${path}`);
     // Redacted as text, with needless JSON escapes spelled out first (a secret written with them
     // would parse back whole).
     const payload = parseJson(redact(unescapePlain(text)), { keepText: true });
     const retryAfterMs = retryAfterHeaderMs(response.headers.get('retry-after'));
-    this.budget.observe(response.headers, response.status === 429, retryAfterMs);
+    const policyName = response.status === 429 ? ErrorBodySchema.safeParse(payload).data?.policyName : undefined;
+    await this.budget.learn({ headers: response.headers, status: response.status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), ...(policyName ? { policyName } : {}) });
 
     if (response.status === 429) {
+      // A spent day is held until HubSpot resets it (the budget knows when); a window, until it frees.
+      const dayResetsInMs = policyName === 'DAILY' ? this.budget.waitMs() : 0;
       throw new RateLimitedError(
-        `HubSpot rate limit (429): ${errorMessage(payload) ?? 'too many requests'}`,
-        retryAfterMs ?? this.budget.windowFreesInMs(),
+        `HubSpot ${policyName === 'DAILY' ? 'daily limit' : 'rate limit'} (429): ${errorMessage(payload) ?? 'too many requests'}`,
+        dayResetsInMs > 0 ? dayResetsInMs : (retryAfterMs ?? this.budget.windowFreesInMs()),
         true,
       );
     }

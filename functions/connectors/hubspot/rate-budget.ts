@@ -9,11 +9,49 @@
  * comes back when that slot opens and takes it, so each waiting message is handed back about
  * once, not once per window.
  *
- * It is per process: in Lambda, concurrent environments each keep their own view, and a 429 from
- * HubSpot (their sum over the limit) blocks this budget for the window and sends the batch back
- * to SQS with a delay.
+ * It is per process: in Lambda, concurrent environments each keep their own view, so the flows use
+ * the budget shared through DynamoDB (shared-budget.ts) and this one serves single-process uses
+ * (a CLI command, a portal lookup, tests).
  */
+import { RateLimitedError } from '../../core/errors.js';
 import { MAX_RETRY_AFTER_MS } from '../http.js';
+
+/** Real-time work (webhooks, leads, TurboTenant events) goes before bulk work (Buildium syncs, imports, reconciles). */
+export type CallPriority = 'realtime' | 'bulk';
+
+/** A call slot: the time it was reserved for and how long to wait for it. */
+export interface CallSlot {
+  readonly at: number;
+  readonly waitMs: number;
+}
+
+/** What a HubSpot answer says about the limits. */
+export interface BudgetAnswer {
+  readonly headers: Headers;
+  readonly status: number;
+  readonly retryAfterMs?: number;
+  /** The 429 body's `policyName`: `DAILY`, `TEN_SECONDLY_ROLLING`, … */
+  readonly policyName?: string;
+}
+
+/** What HubSpotClient needs of a rate budget. */
+export interface HubSpotRateBudget {
+  /** A slot at most `maxWaitMs` away; throws RateLimitedError (`attempted: false`) when there is none. */
+  acquire(maxWaitMs: number): Promise<CallSlot>;
+  /** False when the slot's time passed too long ago to call on it (a wait that overslept): take another. */
+  stillValid(slot: CallSlot, now?: number): boolean;
+  /** The call of `slot` was answered at `answeredAt`. */
+  settle(slot: CallSlot, answeredAt?: number): void;
+  learn(answer: BudgetAnswer): Promise<void>;
+  /** How long until a call could be made (0: now), without reserving it. */
+  waitMs(): number;
+  /** For a batch that goes back to the queue: the ms until it should come back for a slot. */
+  promise(): number;
+  /** How long a 429 without Retry-After should keep calls back. */
+  windowFreesInMs(): number;
+  /** The day's quota as last seen, when the budget tracks it. */
+  dailyQuota?(): { portalId: string; limit?: number; remaining?: number; exhaustedUntil?: number } | undefined;
+}
 
 /** A slot to call in `waitMs`, or (not ok) a slot promised in `retryInMs` to come back for. */
 export type Reservation = { ok: true; waitMs: number; at: number } | { ok: false; retryInMs: number };
@@ -21,7 +59,7 @@ export type Reservation = { ok: true; waitMs: number; at: number } | { ok: false
 /** How late a batch may come back for its promised slot (SQS receive, batching window). */
 const PROMISE_GRACE_MS = 5_000;
 
-export class RollingWindowBudget {
+export class RollingWindowBudget implements HubSpotRateBudget {
   /** Times (epoch ms) of calls made, reserved or promised, ascending. */
   private readonly calls: number[] = [];
   /** The promised slots not yet taken, ascending (each is also in `calls`). */
@@ -88,7 +126,8 @@ export class RollingWindowBudget {
    * reaches it, which is after the reserved time and before the answer: counting it at the
    * answer keeps this view of the window never ahead of HubSpot's.
    */
-  settle(reservedAt: number, answeredAt: number = this.now()): void {
+  settle(slot: CallSlot | number, answeredAt: number = this.now()): void {
+    const reservedAt = typeof slot === 'number' ? slot : slot.at;
     if (this.remove(reservedAt)) this.insert(Math.max(reservedAt, answeredAt));
   }
 
@@ -142,6 +181,21 @@ export class RollingWindowBudget {
     let i = this.calls.length;
     while (i > 0 && (this.calls[i - 1] as number) > at) i -= 1;
     this.calls.splice(i, 0, at);
+  }
+
+  async acquire(maxWaitMs: number): Promise<CallSlot> {
+    const slot = this.reserve(maxWaitMs);
+    if (!slot.ok) throw new RateLimitedError(`HubSpot rate limit budget spent; slot promised in ${slot.retryInMs} ms`, slot.retryInMs, false);
+    return { at: slot.at, waitMs: slot.waitMs };
+  }
+
+  stillValid(): boolean {
+    // This process's own view: a late call is counted at its answer (settle), so any slot stays valid.
+    return true;
+  }
+
+  async learn(answer: BudgetAnswer): Promise<void> {
+    this.observe(answer.headers, answer.status === 429, answer.retryAfterMs);
   }
 
   /** Learns the limit from a response's rate-limit headers; `rateLimited` when HubSpot answered 429. */

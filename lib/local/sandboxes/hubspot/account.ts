@@ -2,8 +2,9 @@
  * The account details API (`GET /account-info/2026-03/details`, also on its legacy
  * `/account-info/v3/details`): the portal the token belongs to, its time zone, currency and kind
  * (https://developers.hubspot.com/docs/api-reference/latest/account/account-information/get-account-details).
- * The sandbox's portal is PORTAL_ID in US/Eastern, paying in USD and hosted in na1; its kind is
- * the sandbox option `accountType` (STANDARD unless set), changed with `PUT /__sandbox/account`.
+ * The sandbox's portal is PORTAL_ID in US/Eastern (or the sandbox option `timeZone`), paying in
+ * USD and hosted in na1; its kind is the sandbox option `accountType` (STANDARD unless set),
+ * changed with `PUT /__sandbox/account`.
  */
 import { z } from 'zod';
 import type { Handler, Route } from './crm.js';
@@ -19,6 +20,8 @@ export const ACCOUNT_TIME_ZONE = 'US/Eastern';
 /** What the sandbox's account is; `accountType` may change at run time. */
 export interface AccountSettings {
   accountType: AccountType;
+  /** The account's IANA time zone, ACCOUNT_TIME_ZONE by default (the daily API limit resets at its midnight). */
+  timeZone?: string;
   /** The portal the request's token belongs to (an OAuth install's), PORTAL_ID by default. */
   portalId?: number;
 }
@@ -34,13 +37,14 @@ function utcOffset(timeZone: string, at: Date): { utcOffset: string; utcOffsetMi
 
 /** AccountDetails (every field is required in HubSpot's document). */
 export function accountDetails(settings: AccountSettings, at = new Date()) {
+  const timeZone = settings.timeZone ?? ACCOUNT_TIME_ZONE;
   return {
     portalId: settings.portalId ?? PORTAL_ID,
     accountType: settings.accountType,
-    timeZone: ACCOUNT_TIME_ZONE,
+    timeZone,
     companyCurrency: 'USD',
     additionalCurrencies: [] as string[],
-    ...utcOffset(ACCOUNT_TIME_ZONE, at),
+    ...utcOffset(timeZone, at),
     uiDomain: 'app.hubspot.com',
     dataHostingLocation: 'na1',
   };

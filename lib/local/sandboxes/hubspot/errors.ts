@@ -40,13 +40,22 @@ export function unauthorized(message = AUTH_MESSAGE): HubSpotHttpError {
   return httpError(401, 'INVALID_AUTHENTICATION', message);
 }
 
-export function rateLimitBody(message = 'You have reached your ten_secondly_rolling limit.'): JsonBody {
+/** The limit a 429 says was reached (rate-limit.ts). */
+export type RateLimitPolicy = 'TEN_SECONDLY_ROLLING' | 'DAILY';
+
+const RATE_LIMIT_MESSAGES: Record<RateLimitPolicy, string> = {
+  TEN_SECONDLY_ROLLING: 'You have reached your ten_secondly_rolling limit.',
+  DAILY: 'You have reached your daily limit.',
+};
+
+/** HubSpot's 429 body; `policyName` and the default message say which limit was reached. */
+export function rateLimitBody(message?: string, policyName: RateLimitPolicy = 'TEN_SECONDLY_ROLLING'): JsonBody {
   return {
     status: 'error',
-    message,
+    message: message ?? RATE_LIMIT_MESSAGES[policyName],
     errorType: 'RATE_LIMIT',
     correlationId: randomUUID(),
-    policyName: 'TEN_SECONDLY_ROLLING',
+    policyName,
     groupName: `publicapi:private-app:${APP_ID}:${PORTAL_ID}`,
   };
 }

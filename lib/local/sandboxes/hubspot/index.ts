@@ -14,6 +14,7 @@ export type {
   ObjectSchemaSnapshot,
   ObjectSnapshot,
   RateLimit,
+  RateLimitUsage,
   RecordedRequest,
   WebhookDelivery,
   WebhookEvent,

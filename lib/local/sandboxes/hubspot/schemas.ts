@@ -302,7 +302,14 @@ export const SubscriptionPatchInput = z.object({ active: z.boolean().optional() 
 export const RateLimitInput = z.object({
   max: z.number().int().min(0),
   intervalMs: z.number().positive(),
+  daily: z.number().int().min(0).optional(),
 });
+
+/** `PUT /__sandbox/rate-limit/daily-used`: how many requests today has counted. */
+export const DailyUsedInput = z.strictObject({ used: z.number().int().min(0) });
+
+/** `POST /__sandbox/rate-limit/clock`: moves the rate limits' clock forward. */
+export const RateLimitClockInput = z.strictObject({ advanceSeconds: z.number().nonnegative().max(10 * 365 * 24 * 3600) });
 
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   if (body === undefined) throw validationError('Invalid input JSON: the request body is empty.');

@@ -25,9 +25,9 @@ import { AssociationStore } from './associations.js';
 import { dealPropertyStore, DealStore } from './deals.js';
 import { ObjectTypes } from './object-types.js';
 import { PropertyStore } from './properties.js';
-import { DEFAULT_RATE_LIMIT, RollingWindowLimiter } from './rate-limit.js';
+import { DEFAULT_RATE_LIMIT, RateLimiter, type RequestScope } from './rate-limit.js';
 import { schemaView } from './schemas-api.js';
-import { FaultRuleInput, parseBody, RateLimitInput } from './schemas.js';
+import { DailyUsedInput, FaultRuleInput, parseBody, RateLimitClockInput, RateLimitInput } from './schemas.js';
 import { seedContacts } from './seed.js';
 import { ContactStore } from './store.js';
 import { NO_PORTAL_RULES, ValidationRuleInput, ValidationRules, type ValidationRule } from './validation-rules.js';
@@ -41,6 +41,7 @@ import type {
   ObjectSchemaSnapshot,
   ObjectSnapshot,
   RateLimit,
+  RateLimitUsage,
   RecordedRequest,
   WebhookDelivery,
   WebhookSettings,
@@ -111,7 +112,7 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest, FaultSet> implemen
   /** Deals, listings and custom object types by their path names (contacts for associations). */
   private readonly objectTypes = new ObjectTypes(this.store, this.dealStore);
   private readonly random: () => number;
-  private readonly limiter: RollingWindowLimiter;
+  private readonly limiter: RateLimiter;
   private readonly webhooks: WebhookDispatcher;
   /** What the Webhooks API set; independent of the dispatcher (see webhook-settings.ts). */
   private readonly webhookApp = new WebhookAppConfig();
@@ -124,9 +125,10 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest, FaultSet> implemen
   constructor(private readonly options: HubSpotSandboxOptions) {
     super(options, new FaultSet(options.random ?? Math.random), MAX_LOG_ENTRIES);
     this.random = options.random ?? Math.random;
-    this.limiter = new RollingWindowLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
+    this.limiter = new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, { timeZone: options.timeZone, now: options.rateLimitClock });
     this.webhooks = new WebhookDispatcher(options.webhooks);
-    this.account = { accountType: options.accountType ?? 'STANDARD' };
+    // One time zone for the account details API and the daily limit's midnight.
+    this.account = { accountType: options.accountType ?? 'STANDARD', timeZone: this.limiter.timeZone };
     this.seed();
     // Only API writes announce changes: the seed above (and on reset) does not.
     this.store.onChange = (change) => this.webhooks.record(change);
@@ -134,6 +136,18 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest, FaultSet> implemen
 
   setRateLimit(limit: RateLimit): void {
     this.limiter.set(limit);
+  }
+
+  setDailyUsed(used: number): void {
+    this.limiter.setDailyUsed(used);
+  }
+
+  advanceRateLimitClock(ms: number): void {
+    this.limiter.advance(ms);
+  }
+
+  rateLimitUsage(): RateLimitUsage {
+    return this.limiter.usage();
   }
 
   contacts() {
@@ -283,10 +297,12 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest, FaultSet> implemen
       if (refused) return errorReply(refused);
     }
 
-    const injected429 = this.injectedRateLimit(method, path);
+    // The private app's token counts against the account's daily limit; OAuth apps have none.
+    const scope: RequestScope = { daily: token === this.options.accessToken };
+    const injected429 = this.injectedRateLimit(method, path, scope);
     if (injected429) return injected429;
-    const decision = this.limiter.take();
-    if (!decision.allowed) return { status: 429, body: rateLimitBody(), headers: decision.headers };
+    const decision = this.limiter.take(scope);
+    if (!decision.allowed) return { status: 429, body: rateLimitBody(undefined, decision.policy), headers: decision.headers };
     const rateHeaders = decision.headers;
     const failure = await this.injectedFailure(method, path, rateHeaders);
     if (failure) return failure;
@@ -326,7 +342,7 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest, FaultSet> implemen
     const key = url.searchParams.get('hapikey');
     if (!key) return errorReply(unauthorized());
     if (!this.options.developerApiKey || key !== this.options.developerApiKey) return errorReply(unauthorized(INVALID_API_KEY_MESSAGE));
-    const fault = this.injectedRateLimit(method, path) ?? (await this.injectedFailure(method, path, {}));
+    const fault = this.injectedRateLimit(method, path, { daily: false }) ?? (await this.injectedFailure(method, path, {}));
     if (fault) return fault;
     try {
       if (parsed.error) throw parsed.error;
@@ -337,10 +353,10 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest, FaultSet> implemen
   }
 
   /** A 'rateLimit' fault's 429, if one applies; checked before the limiter and not counted by it. */
-  private injectedRateLimit(method: string, path: string): Reply | undefined {
+  private injectedRateLimit(method: string, path: string, scope: RequestScope): Reply | undefined {
     const fault = this.faults.take(['rateLimit'], method, path);
     if (!fault) return undefined;
-    const headers = this.limiter.peek();
+    const headers = this.limiter.peek(scope);
     if (fault.retryAfterSeconds !== undefined) headers['Retry-After'] = String(fault.retryAfterSeconds);
     return { status: 429, body: rateLimitBody(fault.message), headers };
   }
@@ -370,10 +386,16 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest, FaultSet> implemen
       if (common) return common;
       switch (key) {
         case 'GET /__sandbox/rate-limit':
-          return { status: 200, body: this.limiter.current };
+          return { status: 200, body: this.limiter.usage() };
         case 'PUT /__sandbox/rate-limit':
           this.limiter.set(parseBody(RateLimitInput, parsed.value));
-          return { status: 200, body: this.limiter.current };
+          return { status: 200, body: this.limiter.usage() };
+        case 'PUT /__sandbox/rate-limit/daily-used':
+          this.limiter.setDailyUsed(parseBody(DailyUsedInput, parsed.value).used);
+          return { status: 200, body: this.limiter.usage() };
+        case 'POST /__sandbox/rate-limit/clock':
+          this.limiter.advance(parseBody(RateLimitClockInput, parsed.value).advanceSeconds * 1000);
+          return { status: 200, body: this.limiter.usage() };
         case 'GET /__sandbox/contacts':
           return { status: 200, body: this.store.snapshot() };
         case 'GET /__sandbox/deals':

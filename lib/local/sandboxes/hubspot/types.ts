@@ -5,9 +5,26 @@ import type { AccountType } from './account.js';
 import type { PropertyDefinition } from './properties.js';
 import type { ValidationRule } from './validation-rules.js';
 
+/** The private app's limits: `max` requests per rolling `intervalMs`, and `daily` per account day. */
 export interface RateLimit {
   max: number;
   intervalMs: number;
+  /** Requests per day of the account's time zone (default DAILY_LIMIT); OAuth apps have none. */
+  daily?: number;
+}
+
+/** The rate limits and today's count, as `GET /__sandbox/rate-limit` answers them. */
+export interface RateLimitUsage extends Required<RateLimit> {
+  /** Requests the day has counted, the refused ones not included. */
+  dailyUsed: number;
+  /** The account's calendar day the count is for, `YYYY-MM-DD`. */
+  day: string;
+  /** The account's time zone, whose midnight starts a new day. */
+  timeZone: string;
+  /** The limiter's clock, ISO 8601. */
+  now: string;
+  /** When the day's count starts again from zero: the next midnight in `timeZone`, ISO 8601. */
+  resetsAt: string;
 }
 
 export interface HubSpotSandboxOptions {
@@ -15,6 +32,16 @@ export interface HubSpotSandboxOptions {
   host?: string;
   accessToken: string;
   rateLimit?: RateLimit;
+  /**
+   * The rate limits' clock (ms since the epoch; default Date.now), which decides the ten-secondly
+   * window and the day; the request log and OAuth expiry keep the real one.
+   */
+  rateLimitClock?: () => number;
+  /**
+   * The account's IANA time zone (default `US/Eastern`): the account details API answers it, and
+   * the daily limit resets at its midnight.
+   */
+  timeZone?: string;
   seed?: boolean;
   /** Drives probabilistic faults and the order of deal batch create results (seed it for repeatable tests). */
   random?: () => number;
@@ -208,7 +235,14 @@ export interface WebhookSubscription {
 }
 
 export interface HubSpotSandbox extends SandboxHandle<FaultRule, RecordedRequest> {
+  /** Replaces the limits (as `PUT /__sandbox/rate-limit`); `daily` omitted is DAILY_LIMIT. The day's count stays. */
   setRateLimit(limit: RateLimit): void;
+  /** Sets the count of today's requests (as `PUT /__sandbox/rate-limit/daily-used`), e.g. to spend the day at once. */
+  setDailyUsed(used: number): void;
+  /** Moves the rate limits' clock forward (as `POST /__sandbox/rate-limit/clock`), e.g. past the account's midnight. */
+  advanceRateLimitClock(ms: number): void;
+  /** The limits and today's count (as `GET /__sandbox/rate-limit`). */
+  rateLimitUsage(): RateLimitUsage;
   contacts(): ContactSnapshot[];
   /** Every deal, archived ones included, oldest first. */
   deals(): DealSnapshot[];
