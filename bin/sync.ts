@@ -258,7 +258,12 @@ const JobSchema = z.object({
   reason: z.string().optional(),
 });
 
-const WebhookStatusSchema = z.looseObject({ enabled: z.boolean(), reason: z.string().optional(), portalId: z.string().optional() });
+const WebhookStatusSchema = z.looseObject({
+  enabled: z.boolean(),
+  reason: z.string().optional(),
+  portalId: z.string().optional(),
+  dailyQuota: z.object({ limit: z.number().optional(), remaining: z.number().nullable(), observedAt: z.string(), spentUntil: z.string().optional() }).optional(),
+});
 
 /** Opens a Buildium sync job and, unless told not to, follows it until it ends. */
 async function syncBuildium(mode: 'incremental' | 'full', wait: boolean): Promise<number> {
@@ -332,6 +337,15 @@ async function run(args: readonly string[]): Promise<number> {
       // A configuration that cannot work is said here, not found in a log (issue 12 §1).
       const hubspot = WebhookStatusSchema.parse(await callApi('GET', '/integrations/hubspot/webhook-status'));
       console.log(hubspot.enabled ? `HubSpot webhooks: enabled (portal ${hubspot.portalId ?? 'unknown'})` : `HubSpot webhooks: DISABLED: ${hubspot.reason ?? 'no reason given'}`);
+      const quota = hubspot.dailyQuota;
+      if (quota) {
+        const of = quota.limit === undefined ? '' : ` of ${quota.limit}`;
+        console.log(
+          quota.spentUntil
+            ? `HubSpot API daily quota: SPENT${of}; HubSpot work waits until ${quota.spentUntil}`
+            : `HubSpot API daily quota: ${quota.remaining ?? 'unknown'}${of} remaining (as of ${quota.observedAt})`,
+        );
+      }
       return hubspot.enabled ? 0 : 1;
     }
     case 'sync': {

@@ -16,6 +16,8 @@ export interface EnvironmentSettings {
   readonly leadReconcileRate: { readonly minutes: number };
   /** A PENDING/RETRYING lead untouched for this long is requeued by the reconciliation. */
   readonly stuckLeadAfterMinutes: number;
+  /** The alarm fires when a portal's remaining daily HubSpot API quota falls below this (issue 13 §3). */
+  readonly hubspotDailyQuotaAlarmBelow: number;
   /** SQS → lead-outbound event source mapping. */
   readonly leadSync: {
     readonly batchSize: number;
@@ -78,6 +80,8 @@ const dev: EnvironmentSettings = {
   logRetentionDays: 7,
   leadReconcileRate: { minutes: 15 },
   stuckLeadAfterMinutes: 15,
+  // A tenth of the smallest daily limit of an app on a paid portal (250,000; HubSpot's usage guidelines).
+  hubspotDailyQuotaAlarmBelow: 25_000,
   leadSync: { batchSize: 100, maxBatchingWindowSeconds: 2, maxConcurrency: 2, maxReceiveCount: 8 },
   // A batch of up to 10 messages (each up to 100 events) costs one contact read per 100 contacts;
   // a short window keeps HubSpot changes reaching the platform within seconds.
@@ -120,7 +124,7 @@ export const environments: Record<EnvironmentName, EnvironmentSettings> = {
     logLevel: 'INFO',
     leadReconcileRate: { minutes: 60 },
     leadSync: { ...dev.leadSync, maxConcurrency: 5 },
-    // One process shares one HubSpot rate budget, so more pages in flight cost nothing in 429s.
+    // Every environment spends the portal's one shared HubSpot budget, so more pages in flight cause no 429s.
     buildium: { ...dev.buildium, maxConcurrency: 4 },
   },
   dev,

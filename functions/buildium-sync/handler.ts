@@ -24,9 +24,9 @@ import { MisconfiguredError, RetryableError } from '../core/errors.js';
 import { maskEmailsIn } from '../core/privacy.js';
 import { backoffSeconds } from '../core/retry-policy.js';
 import { ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
-import { budgetedHubSpotClient } from '../runtime/hubspot-budget.js';
+import { budgetedHubSpotClient, hubspotDailyQuotas } from '../runtime/hubspot-budget.js';
 import { portalDirectoryFromEnvironment } from '../runtime/hubspot-portals.js';
-import { observability, once, reportMisconfiguration } from '../runtime/observability.js';
+import { observability, once, reportMisconfiguration, reportHubSpotQuota } from '../runtime/observability.js';
 import { BUILDIUM_SECRET, HUBSPOT_SECRET, optionalSecretField, secretField } from '../runtime/secrets.js';
 import { parseRecord, receiveCount, SqsQueue } from '../runtime/sqs-queue.js';
 import { DynamoBuildiumConfig } from '../store/buildium-config.js';
@@ -202,6 +202,7 @@ export function makeHandler(getParts: () => BuildiumSyncParts) {
       { context, throwOnFullBatchFailure: false },
     );
     metrics.addMetric('HubSpotCalls', MetricUnit.Count, calls);
+    reportHubSpotQuota(metrics, hubspotDailyQuotas());
     metrics.publishStoredMetrics();
     return response;
   }).use(injectLambdaContext(logger, { resetKeys: true }));

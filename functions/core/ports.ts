@@ -207,6 +207,8 @@ export interface RateBudgetState {
   readonly tokens: ReadonlyMap<number, number>;
   readonly limits?: RateLimits;
   readonly daily?: DailyQuota;
+  /** The portal's IANA time zone (account details): its day, and so its daily quota, ends at midnight there. */
+  readonly timeZone?: string;
 }
 
 /**
@@ -221,4 +223,5 @@ export interface RateBudgetStore {
   takeToken(portalId: string, token: number, at: number, freeAtOrBefore: number): Promise<{ taken: true } | { taken: false; usedAt: number }>;
   saveLimits(portalId: string, limits: RateLimits): Promise<void>;
   saveDaily(portalId: string, daily: DailyQuota): Promise<void>;
+  saveTimeZone(portalId: string, timeZone: string): Promise<void>;
 }

@@ -16,8 +16,8 @@ import { HubSpotEventsMessageSchema, toContactEvent } from '../connectors/hubspo
 import { processInboundBatch, type HubSpotInboundDeps, type InboundMessage, type PortalIntegration } from '../core/hubspot-inbound.js';
 import { CONFLICT_RULES } from '../core/inbound-contacts.js';
 import { DEFAULT_PLATFORM_SOURCE, ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
-import { observability, once, reportingMisconfiguration } from '../runtime/observability.js';
-import { budgetedHubSpotClient } from '../runtime/hubspot-budget.js';
+import { observability, once, reportingMisconfiguration, reportHubSpotQuota } from '../runtime/observability.js';
+import { budgetedHubSpotClient, hubspotDailyQuotas } from '../runtime/hubspot-budget.js';
 import { installedPortalsFromEnvironment, portalDirectoryFromEnvironment } from '../runtime/hubspot-portals.js';
 import { parseRecord, receiveCount, SqsQueue } from '../runtime/sqs-queue.js';
 import { createDocumentClient } from '../store/dynamo-client.js';
@@ -99,6 +99,7 @@ export function makeHandler(getDeps: () => HubSpotInboundHandlerDeps) {
     metrics.addMetric('HubSpotEventsDuplicate', MetricUnit.Count, report.duplicates);
     metrics.addMetric('HubSpotEventsFailed', MetricUnit.Count, report.failed);
     metrics.addMetric('HubSpotContactReads', MetricUnit.Count, report.contactReads);
+    reportHubSpotQuota(metrics, hubspotDailyQuotas());
     logger.info('HubSpot events applied', {
       records: event.Records.length,
       events: report.events,

@@ -15,7 +15,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { verifyHubSpotSignature } from '../connectors/hubspot/signature.js';
 import { HubSpotDeliverySchema } from '../connectors/hubspot/webhook-events.js';
 import { ValidationError } from '../core/errors.js';
-import type { MessageSender, WebhookStats } from '../core/ports.js';
+import type { DailyQuota, MessageSender, WebhookStats } from '../core/ports.js';
 import { acceptWebhookEvents, QueueUnavailableError, webhookReadiness } from '../core/webhook-intake.js';
 import { ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
 import { portalDirectoryFromEnvironment } from '../runtime/hubspot-portals.js';
@@ -24,6 +24,7 @@ import { observability, once } from '../runtime/observability.js';
 import { HUBSPOT_SECRET, optionalSecretField, secretField } from '../runtime/secrets.js';
 import { SqsQueue } from '../runtime/sqs-queue.js';
 import { createDocumentClient } from '../store/dynamo-client.js';
+import { DynamoRateBudgetStore } from '../store/rate-budget.js';
 import { DynamoWebhookLedger } from '../store/webhook-ledger.js';
 
 const { logger, metrics } = observability('hubspot-webhook');
@@ -45,15 +46,17 @@ export interface HubSpotWebhookDeps {
   readonly subscribedEvents: readonly string[];
   readonly queue: MessageSender;
   readonly stats: WebhookStats;
+  /** The portal's daily API quota as the flows last saw it (issue 13 §3), shown by the status route. */
+  readonly dailyQuota: (portalId: string) => Promise<DailyQuota | undefined>;
   readonly now: () => Date;
 }
 
 export function composeFromEnvironment(): HubSpotWebhookDeps {
   const portals = portalDirectoryFromEnvironment({ baseUrl: env.optional(ENV.hubspotBaseUrl) ?? HUBSPOT_DEFAULT_BASE_URL });
   const oauthClientSecret = optionalSecretField(HUBSPOT_SECRET, 'oauthClientSecret');
-  const stats = new DynamoWebhookLedger(createDocumentClient(new DynamoDBClient({})), {
-    syncStateTable: env.required(ENV.syncStateTable),
-  });
+  const db = createDocumentClient(new DynamoDBClient({}));
+  const stats = new DynamoWebhookLedger(db, { syncStateTable: env.required(ENV.syncStateTable) });
+  const budgets = new DynamoRateBudgetStore(db, env.required(ENV.syncStateTable));
   return {
     clientSecret: secretField(HUBSPOT_SECRET, 'clientSecret'),
     oauthClientSecret: async () => {
@@ -66,7 +69,19 @@ export function composeFromEnvironment(): HubSpotWebhookDeps {
     subscribedEvents: (env.optional(ENV.hubspotWebhookEvents) ?? '').split(',').filter(Boolean),
     queue: new SqsQueue(new SQSClient({}), { queueUrl: env.required(ENV.hubspotEventsQueueUrl) }),
     stats,
+    dailyQuota: async (portalId) => (await budgets.load(portalId)).daily,
     now: () => new Date(),
+  };
+}
+
+/** The day's quota as the status route shows it: what HubSpot last said, and until when it is spent. */
+function dailyQuotaView(daily: DailyQuota, now: Date): Record<string, unknown> {
+  const spent = daily.exhaustedUntil !== undefined && daily.exhaustedUntil > now.getTime();
+  return {
+    ...(daily.limit !== undefined ? { limit: daily.limit } : {}),
+    remaining: spent ? 0 : (daily.remaining ?? null),
+    observedAt: new Date(daily.observedAt).toISOString(),
+    ...(spent ? { spentUntil: new Date(daily.exhaustedUntil as number).toISOString() } : {}),
   };
 }
 
@@ -119,9 +134,11 @@ export function makeHandler(getDeps: () => HubSpotWebhookDeps) {
     const deps = getDeps();
     const readiness = await webhookReadiness(deps);
     const totals = await deps.stats.totals();
+    const daily = readiness.portalId === undefined ? undefined : await deps.dailyQuota(readiness.portalId);
     return json(200, {
       ...readiness,
       ...totals,
+      ...(daily ? { dailyQuota: dailyQuotaView(daily, deps.now()) } : {}),
       events: deps.subscribedEvents,
       webhookUrl: `${deps.publicBaseUrl.replace(/\/+$/, '')}${WEBHOOK_PATH}`,
     });

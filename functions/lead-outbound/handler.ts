@@ -14,9 +14,9 @@ import type { HubSpotClient } from '../connectors/hubspot/client.js';
 import { MisconfiguredError } from '../core/errors.js';
 import { syncLeadBatch, type LeadSyncDeps, type LeadSyncMessage } from '../core/lead-sync.js';
 import { DEFAULT_PLATFORM_SOURCE, ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
-import { budgetedHubSpotClient } from '../runtime/hubspot-budget.js';
+import { budgetedHubSpotClient, hubspotDailyQuotas } from '../runtime/hubspot-budget.js';
 import { installedPortalsFromEnvironment, portalDirectoryFromEnvironment } from '../runtime/hubspot-portals.js';
-import { observability, once, reportingMisconfiguration } from '../runtime/observability.js';
+import { observability, once, reportingMisconfiguration, reportHubSpotQuota } from '../runtime/observability.js';
 import { HUBSPOT_SECRET, secretField } from '../runtime/secrets.js';
 import { LeadMessageSchema, parseRecord, receiveCount, SqsLeadQueue } from '../runtime/sqs-queue.js';
 import { createDocumentClient } from '../store/dynamo-client.js';
@@ -107,6 +107,7 @@ export function makeHandler(getDeps: () => OutboundDeps) {
     metrics.addMetric('LeadSyncDeferred', MetricUnit.Count, counts.deferred);
     metrics.addMetric('HubSpotCalls', MetricUnit.Count, report.hubspotCalls);
     for (const ms of report.hubspotCallMs) metrics.addMetric('HubSpotCallLatency', MetricUnit.Milliseconds, ms);
+    reportHubSpotQuota(metrics, hubspotDailyQuotas());
     logger.info('Lead batch processed', { records: event.Records.length, ...counts, hubspotCalls: report.hubspotCalls });
 
     // Powertools shapes the partial batch response; the HubSpot work was done for the batch as a

@@ -22,21 +22,25 @@ export interface BudgetedClientOptions {
   readonly log: Pick<Log, 'warn'>;
 }
 
+/** This environment's budgeted clients, whose daily quota each invocation reports (reportHubSpotQuota). */
+const clients: HubSpotClient[] = [];
+
+/** The day's quota of every portal this environment has called, as HubSpot last said. */
+export function hubspotDailyQuotas(): { portalId: string; limit?: number; remaining?: number; exhaustedUntil?: number }[] {
+  return clients.flatMap((client) => client.dailyQuota() ?? []);
+}
+
 export function budgetedHubSpotClient(options: BudgetedClientOptions): HubSpotClient {
-  // The portal's time zone (when its day's quota resets), asked of HubSpot only once a day is spent.
-  let timeZone: Promise<string | undefined> | undefined;
+  let client: HubSpotClient;
   const budget = new SharedRateBudget({
     store: new DynamoRateBudgetStore(options.db, options.syncStateTable),
     portalId: options.portalId,
     priority: options.priority,
-    timeZone: () => (timeZone ??= readAccountDetails(new HubSpotClient({ baseUrl: options.baseUrl, accessToken: options.accessToken })).then(
-      (details) => details.timeZone,
-      () => {
-        timeZone = undefined;
-        return undefined;
-      },
-    )),
+    // Asked through this client, so the question spends the shared budget too.
+    timeZone: async () => (await readAccountDetails(client)).timeZone,
     onStoreError: (error, what) => options.log.warn('HubSpot rate budget: could not save the portal\'s ' + what, { error: error instanceof Error ? error.message : String(error) }),
   });
-  return new HubSpotClient({ baseUrl: options.baseUrl, accessToken: options.accessToken, budget });
+  client = new HubSpotClient({ baseUrl: options.baseUrl, accessToken: options.accessToken, budget });
+  clients.push(client);
+  return client;
 }

@@ -17,6 +17,14 @@ export function observability(serviceName: string): { logger: Logger; metrics: M
   };
 }
 
+/** The metric the daily-quota alarm watches (lib/constructs/hubspot-quota-alarm.ts): the lowest remaining quota any portal reported. */
+export const HUBSPOT_DAILY_QUOTA_METRIC = 'HubSpotDailyQuotaRemaining';
+
+/** Each portal's remaining daily HubSpot quota, as this environment last saw it (issue 13 §3). */
+export function reportHubSpotQuota(metrics: Pick<Metrics, 'addMetric'>, quotas: readonly { remaining?: number }[]): void {
+  for (const quota of quotas) if (quota.remaining !== undefined) metrics.addMetric(HUBSPOT_DAILY_QUOTA_METRIC, MetricUnit.Count, quota.remaining);
+}
+
 /** Builds a value once, on first use (a function's cold start), not at import. */
 export function once<T>(build: () => T): () => T {
   let value: { v: T } | undefined;

@@ -3,7 +3,8 @@
  * one partition per portal, `pk = hubspot-budget#<portalId>`, holding
  * - `sk = token#0000` … one item per call token: `usedAt`, the epoch ms it was last taken for;
  * - `sk = limits`: the limit HubSpot's headers gave (`max`, `intervalMs`);
- * - `sk = daily`: the day's quota as last seen (`limit`, `remaining`, `observedAt`, `exhaustedUntil`).
+ * - `sk = daily`: the day's quota as last seen (`limit`, `remaining`, `observedAt`, `exhaustedUntil`);
+ * - `sk = account`: the portal's `timeZone`, where its day ends.
  * Loading is one Query (a few hundred small items at most); taking a token one conditional write.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -18,6 +19,7 @@ const TOKEN_KEPT_SECONDS = 86_400;
 
 const TokenItem = z.object({ sk: z.string().regex(/^token#\d+$/), usedAt: z.number() });
 const LimitsItem = z.object({ sk: z.literal('limits'), max: z.number().int().positive(), intervalMs: z.number().positive() });
+const AccountItem = z.object({ sk: z.literal('account'), timeZone: z.string().min(1) });
 const DailyItem = z.object({
   sk: z.literal('daily'),
   limit: z.number().optional(),
@@ -39,6 +41,7 @@ export class DynamoRateBudgetStore implements RateBudgetStore {
     const tokens = new Map<number, number>();
     let limits: RateLimits | undefined;
     let daily: DailyQuota | undefined;
+    let timeZone: string | undefined;
     let startKey: Record<string, unknown> | undefined;
     do {
       this.requests += 1;
@@ -56,6 +59,8 @@ export class DynamoRateBudgetStore implements RateBudgetStore {
         if (token.success) tokens.set(Number(token.data.sk.slice('token#'.length)), token.data.usedAt);
         const limitsItem = LimitsItem.safeParse(item);
         if (limitsItem.success) limits = { max: limitsItem.data.max, intervalMs: limitsItem.data.intervalMs };
+        const account = AccountItem.safeParse(item);
+        if (account.success) timeZone = account.data.timeZone;
         const dailyItem = DailyItem.safeParse(item);
         if (dailyItem.success) {
           const { sk: _sk, ...quota } = dailyItem.data;
@@ -64,7 +69,7 @@ export class DynamoRateBudgetStore implements RateBudgetStore {
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return { tokens, ...(limits ? { limits } : {}), ...(daily ? { daily } : {}) };
+    return { tokens, ...(limits ? { limits } : {}), ...(daily ? { daily } : {}), ...(timeZone ? { timeZone } : {}) };
   }
 
   async takeToken(portalId: string, token: number, at: number, freeAtOrBefore: number): Promise<{ taken: true } | { taken: false; usedAt: number }> {
@@ -92,6 +97,11 @@ export class DynamoRateBudgetStore implements RateBudgetStore {
   async saveLimits(portalId: string, limits: RateLimits): Promise<void> {
     this.requests += 1;
     await this.db.send(new PutCommand({ TableName: this.tableName, Item: { pk: partition(portalId), sk: 'limits', max: limits.max, intervalMs: limits.intervalMs } }));
+  }
+
+  async saveTimeZone(portalId: string, timeZone: string): Promise<void> {
+    this.requests += 1;
+    await this.db.send(new PutCommand({ TableName: this.tableName, Item: { pk: partition(portalId), sk: 'account', timeZone } }));
   }
 
   async saveDaily(portalId: string, daily: DailyQuota): Promise<void> {

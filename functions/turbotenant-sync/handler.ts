@@ -18,9 +18,9 @@ import { processTurboTenantBatch, type TurboTenantMessage } from '../core/turbot
 import { reconcileTurboTenant, type PropertyFeed } from '../core/turbotenant-reconcile.js';
 import type { CustomerMetadataSink, TurboTenantEvent } from '../core/turbotenant-sync.js';
 import { ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
-import { budgetedHubSpotClient } from '../runtime/hubspot-budget.js';
+import { budgetedHubSpotClient, hubspotDailyQuotas } from '../runtime/hubspot-budget.js';
 import { portalDirectoryFromEnvironment } from '../runtime/hubspot-portals.js';
-import { observability, once, reportingMisconfiguration } from '../runtime/observability.js';
+import { observability, once, reportingMisconfiguration, reportHubSpotQuota } from '../runtime/observability.js';
 import { HUBSPOT_SECRET, optionalSecretField, secretField, STRIPE_SECRET, TURBOTENANT_SECRET } from '../runtime/secrets.js';
 import { parseRecord, receiveCount, SqsQueue } from '../runtime/sqs-queue.js';
 import { DynamoCursors } from '../store/cursors.js';
@@ -150,6 +150,7 @@ export function makeHandler(getParts: () => TurboTenantSyncParts) {
     metrics.addMetric('TurboTenantEventsFailed', MetricUnit.Count, report.errors);
     metrics.addMetric('TurboTenantEventsRetried', MetricUnit.Count, report.failedMessageIds.size);
     metrics.addMetric('HubSpotCalls', MetricUnit.Count, hubspot.calls);
+    reportHubSpotQuota(metrics, hubspotDailyQuotas());
     metrics.publishStoredMetrics();
     logger.info('TurboTenant events synced', { records: event.Records.length, ...report, failedMessageIds: report.failedMessageIds.size, hubspotCalls: hubspot.calls });
     return processPartialResponse(
@@ -174,6 +175,7 @@ export function makeHandler(getParts: () => TurboTenantSyncParts) {
     const report = await reconcileTurboTenant({ ...deps, feed, cursors: parts.cursors });
     metrics.addMetric('TurboTenantReconciled', MetricUnit.Count, report.properties);
     metrics.addMetric('HubSpotCalls', MetricUnit.Count, hubspot.calls);
+    reportHubSpotQuota(metrics, hubspotDailyQuotas());
     metrics.publishStoredMetrics();
     logger.info('TurboTenant reconcile', { ...report, hubspotCalls: hubspot.calls });
     return { ...report, hubspotCalls: hubspot.calls };

@@ -65,8 +65,9 @@ describe('DynamoRateBudgetStore', () => {
 describe('environments sharing one portal budget in real time', () => {
   it('never overshoot HubSpot\'s window, and hold their calls once the day is spent', async () => {
     // Prepare: a small window, so the test spans several of them.
-    const limit = { max: 6, intervalMs: 1_000 };
-    const limiter = new RateLimiter({ ...limit, daily: 40 });
+    // At least the ten calls an environment allows itself before HubSpot has told it the limit (UNKNOWN_LIMITS).
+    const limit = { max: 12, intervalMs: 1_000 };
+    const limiter = new RateLimiter({ ...limit, daily: 60 });
     const stores = Array.from({ length: 4 }, newStore);
     const budgets = stores.map((store) => new SharedRateBudget({ store, portalId: async () => 'realtime-portal', priority: 'realtime', timeZone: async () => 'America/New_York' }));
     let made = 0;
@@ -74,7 +75,7 @@ describe('environments sharing one portal budget in real time', () => {
     let refusedByDay = 0;
     let heldForDay = 0;
 
-    // Act: each environment calls until the day (40 calls) is spent.
+    // Act: each environment calls until the day (60 calls) is spent.
     await Promise.all(
       budgets.map(async (budget) => {
         for (;;) {
@@ -101,7 +102,7 @@ describe('environments sharing one portal budget in real time', () => {
 
     // Assess
     expect(refusedByWindow).toBe(0);
-    expect(made).toBe(40);
+    expect(made).toBe(60);
     // HubSpot said so once per environment at most (a call already on its way when the day ran out).
     expect(refusedByDay).toBeLessThanOrEqual(budgets.length);
     expect(heldForDay).toBe(budgets.length);

@@ -29,6 +29,8 @@ interface SetupOptions {
   publicBaseUrl?: string;
   /** The statistics the status route reads; the in-memory ledger unless given. */
   stats?: WebhookStats;
+  /** The portal's daily quota as the flows saved it; none unless given. */
+  dailyQuota?: HubSpotWebhookDeps['dailyQuota'];
 }
 
 function setup(options: SetupOptions = {}) {
@@ -42,6 +44,7 @@ function setup(options: SetupOptions = {}) {
     subscribedEvents: ['contact.creation', 'contact.propertyChange', 'contact.deletion'],
     queue,
     stats: options.stats ?? stats,
+    dailyQuota: options.dailyQuota ?? (async () => undefined),
     now: () => T0,
   };
   const handler = makeHandler(() => deps);
@@ -504,6 +507,21 @@ describe('hubspot-webhook handler', () => {
   });
 
   describe('GET /integrations/hubspot/webhook-status', () => {
+    it('shows the portal\'s daily API quota, and until when it is spent (issue 13 §3)', async () => {
+      const quotas: Record<string, Awaited<ReturnType<HubSpotWebhookDeps['dailyQuota']>>> = {
+        [String(PORTAL)]: { limit: 650_000, remaining: 0, observedAt: T0.getTime() - 60_000, exhaustedUntil: T0.getTime() + 3_600_000 },
+      };
+      const { call } = setup({ dailyQuota: async (portalId) => quotas[portalId] });
+
+      const spent = (await call(statusRequest)).body;
+      quotas[String(PORTAL)] = { limit: 650_000, remaining: 1_234, observedAt: T0.getTime() - 60_000 };
+      const left = (await call(statusRequest)).body;
+
+      expect(spent).toMatchObject({ dailyQuota: { limit: 650_000, remaining: 0, observedAt: new Date(T0.getTime() - 60_000).toISOString(), spentUntil: new Date(T0.getTime() + 3_600_000).toISOString() } });
+      expect(left).toMatchObject({ dailyQuota: { limit: 650_000, remaining: 1_234 } });
+      expect((left as { dailyQuota: object }).dailyQuota).not.toHaveProperty('spentUntil');
+    });
+
     it('shows what the consumer counted (received, skipped by reason, processed, failed), the subscriptions and the URL to configure', async () => {
       // Prepare: two deliveries queued, and a forged one refused.
       const { queue, stats, call } = setup({ publicBaseUrl: `${BASE_URL}/` });

@@ -16,13 +16,15 @@ class MemoryBudgetStore implements RateBudgetStore {
   readonly tokens = new Map<string, Map<number, number>>();
   readonly limits = new Map<string, RateLimits>();
   readonly daily = new Map<string, DailyQuota>();
+  readonly timeZones = new Map<string, string>();
   requests = 0;
 
   async load(portalId: string): Promise<RateBudgetState> {
     this.requests += 1;
     const limits = this.limits.get(portalId);
     const daily = this.daily.get(portalId);
-    return { tokens: new Map(this.tokens.get(portalId)), ...(limits ? { limits } : {}), ...(daily ? { daily } : {}) };
+    const timeZone = this.timeZones.get(portalId);
+    return { tokens: new Map(this.tokens.get(portalId)), ...(limits ? { limits } : {}), ...(daily ? { daily } : {}), ...(timeZone ? { timeZone } : {}) };
   }
 
   async takeToken(portalId: string, token: number, at: number, freeAtOrBefore: number) {
@@ -43,6 +45,11 @@ class MemoryBudgetStore implements RateBudgetStore {
   async saveDaily(portalId: string, daily: DailyQuota): Promise<void> {
     this.requests += 1;
     this.daily.set(portalId, daily);
+  }
+
+  async saveTimeZone(portalId: string, timeZone: string): Promise<void> {
+    this.requests += 1;
+    this.timeZones.set(portalId, timeZone);
   }
 }
 
@@ -215,20 +222,22 @@ describe('one HubSpot rate budget for every environment', () => {
 
 describe('the daily quota', () => {
   it('once HubSpot says the day is spent, every environment holds its calls until midnight in the portal\'s time zone', async () => {
-    // Prepare: 10:00 in New York; the day's quota is spent.
+    // Prepare: 10:00 in New York; one call answered (the portal's time zone is learnt then), then the day's quota is spent.
     vi.setSystemTime(new Date('2026-12-07T15:00:00Z'));
     const limiter = new RateLimiter({ max: 100, intervalMs: 10_000, daily: 1_000 }, { timeZone: 'America/New_York' });
-    limiter.setDailyUsed(1_000);
     const store = new MemoryBudgetStore();
     const first = sharedBudget(store, 'realtime', 'America/New_York');
+    await first.acquire(0);
+    await first.learn({ headers: new Headers(limiter.take({ daily: true }).headers), status: 200 });
+    limiter.setDailyUsed(1_000);
 
-    // Act: one call is refused with policy DAILY.
+    // Act: the next call is refused with policy DAILY.
     await first.acquire(0);
     const decision = limiter.take({ daily: true });
     await first.learn({ headers: new Headers(decision.headers), status: 429, policyName: decision.policy! });
 
-    // Assess: this environment and one started later both hold their calls, without calling.
-    const later = sharedBudget(store, 'bulk', 'America/New_York');
+    // Assess: this environment and one started later (which never asks the time zone) both hold their calls, without calling.
+    const later = sharedBudget(store, 'bulk');
     for (const budget of [first, later]) {
       const refusal = await budget.acquire(0).then(
         () => undefined,

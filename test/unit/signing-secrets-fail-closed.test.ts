@@ -44,6 +44,7 @@ function hubspotRoute(clientSecret: () => Promise<string>, oauthClientSecret?: (
     subscribedEvents: [],
     queue,
     stats: new InMemoryWebhookLedger(),
+    dailyQuota: async () => undefined,
     now: () => T0,
   }));
   return {

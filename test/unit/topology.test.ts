@@ -155,6 +155,7 @@ describe('function entries', () => {
           subscribedEvents: ['contact.creation'],
           queue: new RecordingSender(),
           stats: new InMemoryWebhookLedger(),
+          dailyQuota: async () => undefined,
           now: () => T0,
         }))(event, lambdaContext('hubspot-webhook'));
       const ttSecret = 'topology-test-tt-secret';

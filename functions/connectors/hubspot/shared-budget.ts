@@ -61,7 +61,10 @@ export interface SharedRateBudgetOptions {
   readonly portalId: () => Promise<string>;
   readonly priority: CallPriority;
   readonly bulkShare?: number;
-  /** The portal's IANA time zone (account details), for the daily reset; undefined when unknown. */
+  /**
+   * Asks HubSpot the portal's IANA time zone (account details), for the daily reset. Asked once per
+   * deployment, after a first answer, while the day is not spent; then kept in the store.
+   */
   readonly timeZone?: () => Promise<string | undefined>;
   readonly onStoreError?: (error: unknown, what: string) => void;
   readonly now?: () => number;
@@ -76,6 +79,8 @@ export class SharedRateBudget implements HubSpotRateBudget {
   private daily: DailyQuota | undefined;
   private blockedUntil = 0;
   private dailySavedAt = 0;
+  private timeZone: string | undefined;
+  private askingTimeZone: Promise<void> | undefined;
   private readonly now: () => number;
   private readonly random: () => number;
 
@@ -143,6 +148,7 @@ export class SharedRateBudget implements HubSpotRateBudget {
       this.daily = { ...(dailyLimit !== undefined ? { limit: dailyLimit } : {}), remaining: dailyRemaining, observedAt: now };
       if (now - this.dailySavedAt >= DAILY_SAVE_EVERY_MS) await this.saveDaily(portal, now);
     }
+    if (answer.status < 400 && !daySpent) await this.learnTimeZone(portal);
     if (answer.status === 429 && !daySpent) {
       // Our tokens never overshoot; a 429 means something else spent the window (another app
       // sharing the limit, calls outside the budget): hold this environment's calls until it frees.
@@ -191,6 +197,7 @@ export class SharedRateBudget implements HubSpotRateBudget {
       }
       // Limits this environment learnt from HubSpot itself win over stored ones.
       this.limits ??= state.limits;
+      this.timeZone ??= state.timeZone;
       if (state.daily && (this.daily === undefined || state.daily.observedAt > this.daily.observedAt)) this.daily = state.daily;
     });
     // A failed read is not kept: the next call reads again.
@@ -242,8 +249,23 @@ export class SharedRateBudget implements HubSpotRateBudget {
   }
 
   private async nextDailyReset(now: number): Promise<number> {
-    const timeZone = await this.options.timeZone?.().catch(() => undefined);
-    return timeZone ? nextMidnight(now, timeZone) : now + DAILY_PROBE_MS;
+    return this.timeZone ? nextMidnight(now, this.timeZone) : now + DAILY_PROBE_MS;
+  }
+
+  /**
+   * The time zone is asked while calls still succeed: once the day is spent HubSpot refuses the
+   * account details too. The question's own call spends the budget like any other (the resolver
+   * calls through this budget's client), and an answer within it asks nothing more.
+   */
+  private async learnTimeZone(portal: string): Promise<void> {
+    if (this.timeZone !== undefined || this.askingTimeZone !== undefined || !this.options.timeZone) return;
+    this.askingTimeZone = (async () => {
+      const timeZone = await this.options.timeZone!().catch(() => undefined);
+      if (timeZone === undefined) return;
+      this.timeZone = timeZone;
+      await this.saving('time zone', () => this.options.store.saveTimeZone(portal, timeZone));
+    })();
+    await this.askingTimeZone;
   }
 
   private async saveDaily(portal: string, now: number): Promise<void> {

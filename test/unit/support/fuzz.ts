@@ -734,6 +734,7 @@ export async function harnessFor(route: RouteSpec): Promise<RouteHarness> {
         subscribedEvents: [...CONTACT_EVENT_TYPES],
         queue,
         stats,
+        dailyQuota: async () => undefined,
         now: () => T0,
       }));
       return { invoke: (event) => handler(event, lambdaContext('hubspot-webhook')), writes: () => fingerprint({ queued: queue.bodies, stats }), keyRefused: () => false };
