@@ -29,6 +29,7 @@ import { mapConcurrent } from '../../functions/core/concurrency.js';
 import { webhookBench } from './webhooks.js';
 import { turbotenantBench } from './turbotenant.js';
 import { buildiumBench } from './buildium.js';
+import { budgetBench } from './budget.js';
 import { loadBench } from './load.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -222,10 +223,11 @@ function print(): void {
   for (const r of rows) console.log(line(r));
 }
 
-// BENCH_ONLY=bundles|leads|webhooks|turbotenant|buildium|load (comma-separated) runs a part; all by default.
-const only = new Set((process.env.BENCH_ONLY ?? 'bundles,leads,webhooks,turbotenant,buildium,load').split(',').map((s) => s.trim()));
+// BENCH_ONLY=bundles|leads|budget|webhooks|turbotenant|buildium|load (comma-separated) runs a part; all by default.
+const only = new Set((process.env.BENCH_ONLY ?? 'bundles,leads,budget,webhooks,turbotenant,buildium,load').split(',').map((s) => s.trim()));
 if (only.has('bundles')) await bundleBench();
 if (only.has('leads')) await flowBench();
+if (only.has('budget')) await budgetBench(row, fmt, progress);
 if (only.has('webhooks')) await webhookBench(row, fmt, progress);
 if (only.has('turbotenant')) await turbotenantBench(row, fmt, progress);
 if (only.has('buildium')) await buildiumBench(row, fmt, progress);
