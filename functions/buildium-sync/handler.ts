@@ -22,7 +22,7 @@ import { BUILDIUM_CURSOR, handleSyncMessage, SyncMessageSchema, type BuildiumRea
 import type { ConflictStrategy, LinkCache } from '../core/buildium-records.js';
 import { MisconfiguredError, RetryableError } from '../core/errors.js';
 import { maskEmailsIn } from '../core/privacy.js';
-import { backoffSeconds } from '../core/retry-policy.js';
+import { redeliver, redeliveryFor, type Redelivery } from '../core/retry-policy.js';
 import { ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
 import { budgetedHubSpotClient, hubspotDailyQuotas } from '../runtime/hubspot-budget.js';
 import { portalDirectoryFromEnvironment } from '../runtime/hubspot-portals.js';
@@ -182,18 +182,23 @@ export function makeHandler(getParts: () => BuildiumSyncParts) {
           // away: the job fails now, with the reason, and the message waits in the DLQ for a redrive.
           const misconfigured = error instanceof MisconfiguredError;
           if (misconfigured) reportMisconfiguration(error, logger, metrics);
-          if (misconfigured || received >= parts.maxReceiveCount) {
+          const redelivery: Redelivery = misconfigured ? { kind: 'park' } : redeliveryFor(error, received, parts.maxReceiveCount, Math.random);
+          if (redelivery.kind === 'park') {
             // Its last try: park it (the DLQ), fail the job so its cursor stays, say why.
             logger.error('Buildium sync message failed for good; parked in the DLQ', { jobId: message.jobId, kind: message.kind, reason: maskEmailsIn(reason) });
             await parts.jobs.recordError(message.jobId, message.kind, describe(message), reason, misconfigured ? 'misconfigured' : 'api_error').catch(() => undefined);
             await parts.jobs.setStatus(message.jobId, 'failed', misconfigured ? reason : `${message.kind} ${describe(message)} ran out of retries: ${maskEmailsIn(reason)}`).catch(() => undefined);
-            // Shown again at once so SQS moves it to the DLQ on its next receive, not after the visibility timeout.
-            await parts.queue.retryAfter([{ receiptHandle: record.receiptHandle, delaySeconds: 0 }]).catch(() => undefined);
           } else {
-            const delaySeconds = backoffSeconds(received, Math.random, error instanceof RetryableError ? error.retryAfterMs : undefined);
-            logger.warn('Buildium sync message will be retried', { jobId: message.jobId, kind: message.kind, reason: maskEmailsIn(reason), delaySeconds });
-            await parts.queue.retryAfter([{ receiptHandle: record.receiptHandle, delaySeconds }]).catch(() => undefined);
+            logger.warn(redelivery.kind === 'defer' ? 'Buildium sync message held back by a rate limit (not an attempt)' : 'Buildium sync message will be retried', {
+              jobId: message.jobId,
+              kind: message.kind,
+              reason: maskEmailsIn(reason),
+              delaySeconds: redelivery.delaySeconds,
+            });
           }
+          const stillFailing = await redeliver([{ message: { messageId: record.messageId, receiptHandle: record.receiptHandle, body: record.body }, redelivery }], parts.queue, logger);
+          // Re-sent as a fresh copy (a deferral near its last receive): this one is done with.
+          if (stillFailing.size === 0) return;
           metrics.addMetric('BuildiumSyncMessagesFailed', MetricUnit.Count, 1);
           throw error;
         }

@@ -11,12 +11,14 @@
 import { RetryableError } from './errors.js';
 import { applyContactEvents, type ConflictRule, type ContactEvent, type EventOutcome, type InboundReport } from './inbound-contacts.js';
 import type { HubSpotContactReader, LeadStore, Log, MessageRetries, WebhookLedger } from './ports.js';
-import { backoffSeconds } from './retry-policy.js';
+import { redeliver, redeliveryFor } from './retry-policy.js';
 
 export interface InboundMessage {
   readonly messageId: string;
   readonly receiptHandle: string;
   readonly receiveCount: number;
+  /** The message as queued (a fresh copy of it is sent when a rate limit holds it near its last receive). */
+  readonly body?: string;
   readonly portalId: string;
   /** When the webhook route accepted the delivery. */
   readonly receivedAt?: string;
@@ -136,30 +138,20 @@ async function fail(
     retryable,
     error: error instanceof Error ? error.message : String(error),
   });
-  const backoff: { receiptHandle: string; delaySeconds: number }[] = [];
   // Counted once each: the failing events a message at its last attempt carries (not the ones it
   // carries that were settled before).
   const failing = new Set(events.map((e) => e.key));
   const parked = new Set<string>();
-  for (const message of messages.values()) {
-    report.failedMessageIds.add(message.messageId);
-    if (message.receiveCount >= deps.maxReceiveCount) {
-      for (const event of message.events) if (failing.has(event.key)) parked.add(event.key);
-      // Shown again at once so SQS moves it to the DLQ on its next receive, not after the visibility timeout.
-      backoff.push({ receiptHandle: message.receiptHandle, delaySeconds: 0 });
-      continue;
-    }
-    const retryAfterMs = retryable ? error.retryAfterMs : undefined;
-    backoff.push({ receiptHandle: message.receiptHandle, delaySeconds: backoffSeconds(message.receiveCount, deps.random, retryAfterMs) });
-  }
+  const plans = [...messages.values()].map((message) => {
+    const redelivery = redeliveryFor(error, message.receiveCount, deps.maxReceiveCount, deps.random);
+    if (redelivery.kind === 'park') for (const event of message.events) if (failing.has(event.key)) parked.add(event.key);
+    return { message, redelivery };
+  });
   if (parked.size > 0) {
     // These go to the DLQ now; a redrive (resync flow) brings them back.
     report.failed += parked.size;
     deps.log.error('HubSpot events failed their last attempt and go to the DLQ', { events: parked.size });
     await deps.ledger.failed([...parked], receivedAt).catch((e: unknown) => deps.log.error('Webhook statistics not updated', { error: e }));
   }
-  if (backoff.length > 0) {
-    // Not fatal: a message whose visibility stays unchanged returns after the queue's timeout.
-    await deps.retries.retryAfter(backoff).catch((e: unknown) => deps.log.warn('Backoff not applied', { error: e instanceof Error ? e.message : String(e) }));
-  }
+  for (const messageId of await redeliver(plans, deps.retries, deps.log)) report.failedMessageIds.add(messageId);
 }

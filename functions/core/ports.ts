@@ -79,6 +79,8 @@ export interface LeadQueue {
 export interface MessageRetries {
   /** Keep the message and show it again after `delaySeconds` (SQS visibility change). */
   retryAfter(items: readonly { receiptHandle: string; delaySeconds: number }[]): Promise<void>;
+  /** Sends fresh copies of messages (their receive count starts again), shown after `delaySeconds`; answers the indexes not sent. */
+  resend(bodies: readonly string[], delaySeconds: number): Promise<{ failed: number[] }>;
 }
 
 export interface DeadLetters {

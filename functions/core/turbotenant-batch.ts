@@ -7,13 +7,14 @@
 import type { EventResult, TurboTenantEvent, TurboTenantSyncDeps } from './turbotenant-sync.js';
 import { syncTurboTenantEvents } from './turbotenant-sync.js';
 import type { Log, MessageRetries } from './ports.js';
-import { backoffSeconds } from './retry-policy.js';
-import { RetryableError } from './errors.js';
+import { redeliver, redeliveryFor, type Redelivery } from './retry-policy.js';
 
 export interface TurboTenantMessage {
   readonly messageId: string;
   readonly receiptHandle: string;
   readonly receiveCount: number;
+  /** The message as queued (a fresh copy of it is sent when a rate limit holds it near its last receive). */
+  readonly body?: string;
   readonly event: TurboTenantEvent;
 }
 
@@ -59,25 +60,19 @@ export async function processTurboTenantBatch(messages: readonly TurboTenantMess
     deps,
   );
   const results = new Map(report.results);
-  const backoff: { receiptHandle: string; delaySeconds: number }[] = [];
+  const plans: { message: TurboTenantMessage; redelivery: Redelivery }[] = [];
   for (const [eventId, error] of report.retry) {
     for (const message of fresh.get(eventId) ?? []) {
-      failedMessageIds.add(message.messageId);
-      if (message.receiveCount >= deps.maxReceiveCount) {
+      const redelivery = redeliveryFor(error, message.receiveCount, deps.maxReceiveCount, deps.random);
+      if (redelivery.kind === 'park') {
         // Confirmed as an error now (the caller can see it); the message waits in the DLQ for a redrive.
         results.set(eventId, { status: 'error', message: `Retries exhausted after ${message.receiveCount} attempts: ${error.message}`, parked: true });
-        // Shown again at once so SQS moves it to the DLQ on its next receive, not after the visibility timeout.
-        backoff.push({ receiptHandle: message.receiptHandle, delaySeconds: 0 });
-      } else {
-        const retryAfterMs = error instanceof RetryableError ? error.retryAfterMs : undefined;
-        backoff.push({ receiptHandle: message.receiptHandle, delaySeconds: backoffSeconds(message.receiveCount, deps.random, retryAfterMs) });
       }
+      plans.push({ message, redelivery });
     }
   }
   await deps.confirmations.record(results);
-  if (backoff.length > 0) {
-    await deps.retries.retryAfter(backoff).catch((e: unknown) => deps.log.warn('Backoff not applied', { error: e instanceof Error ? e.message : String(e) }));
-  }
+  for (const messageId of await redeliver(plans, deps.retries, deps.log)) failedMessageIds.add(messageId);
   const values = [...results.values()];
   return {
     failedMessageIds,

@@ -68,6 +68,7 @@ function toMessage(record: SQSRecord): InboundMessage | undefined {
     messageId: record.messageId,
     receiptHandle: record.receiptHandle,
     receiveCount: receiveCount(record),
+    body: record.body,
     portalId: String(parsed.portalId),
     ...(parsed.receivedAt ? { receivedAt: parsed.receivedAt } : {}),
     events: parsed.events.map(toContactEvent),

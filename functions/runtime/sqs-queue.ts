@@ -91,6 +91,10 @@ export class SqsQueue implements MessageRetries, DeadLetters, QueueInspector {
     return { failed: failed.sort((a, b) => a - b) };
   }
 
+  resend(bodies: readonly string[], delaySeconds: number): Promise<{ failed: number[] }> {
+    return this.sendBodies(bodies, { delaySeconds });
+  }
+
   async retryAfter(items: readonly { receiptHandle: string; delaySeconds: number }[]): Promise<void> {
     const results = await Promise.allSettled(
       chunks(items, SQS_BATCH_MAX).map((chunk) =>

@@ -100,7 +100,7 @@ const MessageSchema = z.object({
 function toMessage(record: SQSRecord): TurboTenantMessage | undefined {
   const parsed = parseRecord(record, MessageSchema);
   if (!parsed) return undefined;
-  return { messageId: record.messageId, receiptHandle: record.receiptHandle, receiveCount: receiveCount(record), event: parsed.event as TurboTenantEvent };
+  return { messageId: record.messageId, receiptHandle: record.receiptHandle, receiveCount: receiveCount(record), body: record.body, event: parsed.event as TurboTenantEvent };
 }
 
 const ScheduledEventSchema = z.object({ schedule: z.string(), action: z.literal('reconcile') });

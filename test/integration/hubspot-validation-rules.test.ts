@@ -165,7 +165,7 @@ describe('the lead flow under a required-phone rule', () => {
       const deps: LeadSyncDeps = {
         leads,
         hubspot: hub.client,
-        retries: { retryAfter: async (items) => void retries.push(...items) },
+        retries: { retryAfter: async (items) => void retries.push(...items), resend: async () => ({ failed: [] }) },
         requeue: async () => ({ failed: [] }),
         platformSource: 'platform',
         maxReceiveCount: 5,

@@ -6,7 +6,7 @@
  * DLQ redrive settles them).
  */
 import { describe, expect, it } from 'vitest';
-import { RetryableError } from '../../functions/core/errors.js';
+import { RateLimitedError, RetryableError } from '../../functions/core/errors.js';
 import { processInboundBatch, type HubSpotInboundDeps, type InboundMessage, type PortalIntegration } from '../../functions/core/hubspot-inbound.js';
 import { toContactEvent, HubSpotEventSchema } from '../../functions/connectors/hubspot/webhook-events.js';
 import { DEADLINE_MARGIN_MS, type ContactEvent, type EventOutcome } from '../../functions/core/inbound-contacts.js';
@@ -89,6 +89,7 @@ function message(events: readonly ContactEvent[], options: { portalId?: string; 
     portalId: options.portalId ?? PORTAL,
     ...(options.receivedAt ? { receivedAt: options.receivedAt } : {}),
     events,
+    body: JSON.stringify({ portalId: options.portalId ?? PORTAL, events: events.map((e) => e.key) }),
   };
 }
 
@@ -243,6 +244,38 @@ describe('processInboundBatch', () => {
     expect(report.failedMessageIds.size).toBe(2);
     expect(retries.delayOf(early.receiptHandle)).toBeGreaterThan(0);
     expect(retries.delayOf(later.receiptHandle)!).toBeGreaterThan(retries.delayOf(early.receiptHandle)!);
+  });
+
+  it('holds events back by the rate limit without spending their attempts: at the last receive a fresh copy goes back instead of the DLQ (issue 13 §3)', async () => {
+    // Prepare: HubSpot's day is spent; one message is at its last receive.
+    const { ledger, retries, reader, deps } = setup();
+    reader.fail = new RateLimitedError('HubSpot daily limit (429): You have reached your daily limit.', 900_000, true);
+    const early = message([creation(900)], { receiveCount: 1 });
+    const last = message([creation(901)], { receiveCount: MAX_RECEIVE_COUNT });
+
+    // Act
+    const report = await processInboundBatch([early, last], deps);
+
+    // Assess: nothing parked or counted failed; the early one waits for the limit, the last one is re-sent fresh.
+    expect(report.failed).toBe(0);
+    expect(ledger.parked.size).toBe(0);
+    expect([...report.failedMessageIds]).toEqual([early.messageId]);
+    expect(retries.delayOf(early.receiptHandle)).toBeGreaterThanOrEqual(900);
+    expect(retries.delayOf(last.receiptHandle)).toBeUndefined();
+    expect(retries.resent).toEqual([{ body: last.body, delaySeconds: 900 }]);
+  });
+
+  it('keeps the message at its last receive when its fresh copy cannot be sent', async () => {
+    const { retries, reader, deps } = setup();
+    reader.fail = new RateLimitedError('HubSpot rate limit budget spent', 4_000, false);
+    retries.refuseResend = true;
+    const last = message([creation(900)], { receiveCount: MAX_RECEIVE_COUNT });
+
+    const report = await processInboundBatch([last], deps);
+
+    expect([...report.failedMessageIds]).toEqual([last.messageId]);
+    expect(retries.delayOf(last.receiptHandle)).toBeGreaterThanOrEqual(4);
+    expect(report.failed).toBe(0);
   });
 
   it('counts the events failed at the last attempt, and shows the message again at once so it goes to the DLQ now', async () => {

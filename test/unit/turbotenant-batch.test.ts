@@ -4,7 +4,7 @@
  * event waits in the DLQ.
  */
 import { describe, expect, it } from 'vitest';
-import { RetryableError } from '../../functions/core/errors.js';
+import { RateLimitedError, RetryableError } from '../../functions/core/errors.js';
 import { processTurboTenantBatch, type EventConfirmations, type TurboTenantBatchDeps, type TurboTenantMessage } from '../../functions/core/turbotenant-batch.js';
 import type { EventResult, TurboTenantEvent } from '../../functions/core/turbotenant-sync.js';
 import { RecordingLog, RecordingRetries } from './support/fakes.js';
@@ -42,7 +42,7 @@ function setup() {
 }
 
 let n = 0;
-const message = (event: TurboTenantEvent, receiveCount = 1): TurboTenantMessage => ({ messageId: `m${(n += 1)}`, receiptHandle: `rh${n}`, receiveCount, event });
+const message = (event: TurboTenantEvent, receiveCount = 1): TurboTenantMessage => ({ messageId: `m${(n += 1)}`, receiptHandle: `rh${n}`, receiveCount, event, body: JSON.stringify({ event_id: event.eventId }) });
 const created = (id: string, p: number): TurboTenantEvent => ({ eventId: id, type: 'property_created', occurredAt: '2025-10-12T21:53:00Z', landlordId: `LL_${p}`, propertyId: `PROP_${p}`, metadata: {} });
 
 describe('processTurboTenantBatch', () => {
@@ -80,6 +80,22 @@ describe('processTurboTenantBatch', () => {
     source.transient = undefined;
     await processTurboTenantBatch([message(e, 1)], deps);
     expect(confirmations.results.get('evt_2')).toMatchObject({ status: 'success' });
+  });
+
+  it('holds an event back by a rate limit without spending its attempts: no error confirmed, a fresh copy at the last receive (issue 13 §3)', async () => {
+    const { source, confirmations, retries, deps } = setup();
+    source.add(1);
+    source.transient = new RateLimitedError('HubSpot rate limit budget spent', 30_000, false);
+    const e = created('evt_rl', 1);
+    const lastMessage = message(e, 3);
+
+    const last = await processTurboTenantBatch([lastMessage], deps);
+
+    expect(last.failedMessageIds.size).toBe(0);
+    expect(confirmations.results.has('evt_rl')).toBe(false);
+    expect(retries.items).toEqual([]);
+    expect(retries.resent).toEqual([{ body: lastMessage.body, delaySeconds: expect.any(Number) }]);
+    expect(retries.resent[0]!.delaySeconds).toBeGreaterThanOrEqual(30);
   });
 
   it('confirms a missing property as an error at once (no retry)', async () => {

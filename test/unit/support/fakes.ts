@@ -267,8 +267,17 @@ export class RecordingQueue implements LeadQueue {
 
 export class RecordingRetries implements MessageRetries {
   readonly items: { receiptHandle: string; delaySeconds: number }[] = [];
+  /** Fresh copies sent, with their delay. */
+  readonly resent: { body: string; delaySeconds: number }[] = [];
+  /** Whether SQS refuses fresh copies (they are then kept as they are). */
+  refuseResend = false;
   async retryAfter(items: readonly { receiptHandle: string; delaySeconds: number }[]): Promise<void> {
     this.items.push(...items);
+  }
+  async resend(bodies: readonly string[], delaySeconds: number): Promise<{ failed: number[] }> {
+    if (this.refuseResend) return { failed: bodies.map((_, i) => i) };
+    this.resent.push(...bodies.map((body) => ({ body, delaySeconds })));
+    return { failed: [] };
   }
   delayOf(receiptHandle: string): number | undefined {
     return this.items.find((i) => i.receiptHandle === receiptHandle)?.delaySeconds;
