@@ -11,8 +11,9 @@
  *   the next sync write the record once more. Never the reverse: a newer hash over older data.
  *   (It is also three times cheaper, which a first full sync of tens of thousands of records feels.)
  */
+import { batchWriteAll } from './batch.js';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, QueryCommand, TransactWriteCommand, type BatchWriteCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BuildiumMapping, BuildiumMappings, MappingExtra, MappingType, MappingWrite } from '../core/buildium-records.js';
 import { DynamoMappingStore, mappingKey, StaleMappingError } from './mapping-store.js';
 
@@ -120,12 +121,7 @@ export class DynamoBuildiumMappings implements BuildiumMappings {
 
   /** BatchWriteItem, with DynamoDB's unprocessed items sent again (backing off) until none is left. */
   private async batchPut(items: readonly Record<string, unknown>[]): Promise<void> {
-    let requests = items.map((Item) => ({ PutRequest: { Item } }));
-    for (let round = 0; requests.length > 0; round += 1) {
-      if (round > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** round)));
-      const out: BatchWriteCommandOutput = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
-      requests = (out.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
-    }
+    await batchWriteAll(this.db, this.tableName, items.map((Item) => ({ PutRequest: { Item } })));
   }
 
   private mapping(type: MappingType, w: MappingWrite, at: string) {

@@ -4,8 +4,9 @@
  * `error` with the reason. The item also makes the same `event_id` a no-op the second time: it is
  * written only if absent, and a settled event is never settled again. Kept 30 days.
  */
+import { batchGetAll } from './batch.js';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { EventResult } from '../core/turbotenant-sync.js';
 
@@ -70,16 +71,9 @@ export class DynamoEventConfirmations {
   /** The events among these already settled (success or error): a redelivery has no second effect. */
   async settled(eventIds: readonly string[]): Promise<Set<string>> {
     const out = new Set<string>();
-    const unique = [...new Set(eventIds)];
-    for (let i = 0; i < unique.length; i += 100) {
-      let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map(key);
-      for (let round = 0; keys && keys.length > 0; round += 1) {
-        if (round > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** round)));
-        const res: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
-        // A parked error (retries ran out) is not final: a DLQ redrive may still settle the event.
-        for (const item of res.Responses?.[this.tableName] ?? []) if (item.status !== 'pending' && item.parked !== true) out.add(String(item.eventId));
-        keys = res.UnprocessedKeys?.[this.tableName]?.Keys;
-      }
+    for (const item of await batchGetAll(this.db, this.tableName, [...new Set(eventIds)].map(key))) {
+      // A parked error (retries ran out) is not final: a DLQ redrive may still settle the event.
+      if (item.status !== 'pending' && item.parked !== true) out.add(String(item.eventId));
     }
     return out;
   }

@@ -2,8 +2,8 @@
  * The leads table (see `lib/topology.ts`): one item per lead, keyed by `leadId`, with GSIs by
  * email, by HubSpot id and a sparse one (`syncAttention`) holding only leads that are not SYNCED.
  */
+import { batchGetAll } from './batch.js';
 import {
-  BatchGetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
@@ -11,7 +11,6 @@ import {
   TransactWriteCommand,
   type DynamoDBDocumentClient,
   type QueryCommandOutput,
-  type BatchGetCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
@@ -20,8 +19,6 @@ import { SYNC_STATUSES, type Lead } from '../core/lead.js';
 import type { AttentionStatus, CrmLeadChange, LeadStore, LeadSyncResult } from '../core/ports.js';
 import { mapConcurrent } from '../core/concurrency.js';
 
-/** BatchGetItem reads at most 100 keys per call (DynamoDB API reference). */
-const BATCH_GET_MAX = 100;
 const WRITE_CONCURRENCY = 16;
 /** TransactWriteItems takes at most 100 actions (DynamoDB API reference). */
 const TRANSACT_MAX = 100;
@@ -164,23 +161,9 @@ export class DynamoLeadStore implements LeadStore {
 
   async getMany(leadIds: readonly string[]): Promise<Map<string, Lead>> {
     const found = new Map<string, Lead>();
-    const chunks: string[][] = [];
-    for (let i = 0; i < leadIds.length; i += BATCH_GET_MAX) chunks.push(leadIds.slice(i, i + BATCH_GET_MAX));
-    for (const chunk of chunks) {
-      let keys: Record<string, unknown>[] | undefined = chunk.map((leadId) => ({ leadId }));
-      // BatchGetItem may return some keys unprocessed under load; ask again for just those.
-      for (let round = 0; keys && keys.length > 0; round += 1) {
-        if (round > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** round)));
-        const out: BatchGetCommandOutput = await this.db.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
-        );
-        for (const item of out.Responses?.[this.tableName] ?? []) {
-          const lead = fromItem(item);
-          found.set(lead.leadId, lead);
-        }
-        keys = out.UnprocessedKeys?.[this.tableName]?.Keys;
-        if (round > 8 && keys && keys.length > 0) throw new Error(`DynamoDB left ${keys.length} keys unprocessed`);
-      }
+    for (const item of await batchGetAll(this.db, this.tableName, [...new Set(leadIds)].map((leadId) => ({ leadId })))) {
+      const lead = fromItem(item);
+      found.set(lead.leadId, lead);
     }
     return found;
   }

@@ -7,12 +7,12 @@
  * `GET /mappings/{system}/{type}/{sourceId}` (CONTRACT.md) reads it; TurboTenant's property →
  * deal mapping (issue 4) is the first user.
  */
-import { BatchGetCommand, GetCommand, PutCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchGetAll } from './batch.js';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import type { PropertyMapping, PropertyMappings } from '../core/turbotenant-sync.js';
 
-const BATCH_GET_MAX = 100;
 
 export interface EntityMapping {
   readonly system: string;
@@ -64,18 +64,10 @@ export class DynamoMappingStore {
 
   async getMany(system: string, type: string, sourceIds: readonly string[]): Promise<Map<string, MappingItem>> {
     const found = new Map<string, MappingItem>();
-    const unique = [...new Set(sourceIds)];
-    for (let i = 0; i < unique.length; i += BATCH_GET_MAX) {
-      let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + BATCH_GET_MAX).map((id) => ({ mappingKey: mappingKey(system, type, id) }));
-      for (let round = 0; keys && keys.length > 0; round += 1) {
-        if (round > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** round)));
-        const out: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
-        for (const raw of out.Responses?.[this.tableName] ?? []) {
-          const item = MappingItem.parse(raw);
-          found.set(item.sourceId, item);
-        }
-        keys = out.UnprocessedKeys?.[this.tableName]?.Keys;
-      }
+    const keys = [...new Set(sourceIds)].map((id) => ({ mappingKey: mappingKey(system, type, id) }));
+    for (const raw of await batchGetAll(this.db, this.tableName, keys)) {
+      const item = MappingItem.parse(raw);
+      found.set(item.sourceId, item);
     }
     return found;
   }

@@ -10,8 +10,9 @@
  * An event's record and its count are written in one transaction: a count is never lost to a crash
  * between the two, nor made twice by two consumers settling the same event.
  */
+import { batchGetAll } from './batch.js';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, QueryCommand, type BatchGetCommandOutput, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EventOutcome } from '../core/inbound-contacts.js';
 import type { WebhookLedger, WebhookStats, WebhookTotals } from '../core/ports.js';
 
@@ -22,7 +23,6 @@ export const EVENT_RECORD_TTL_SECONDS = 5 * 24 * 3600;
 /** A parked event's record must outlive its message's 14 days in the DLQ, so a late redrive still finds it. */
 export const PARKED_RECORD_TTL_SECONDS = 15 * 24 * 3600;
 const LAST_RECEIVED_SK = 'last-received';
-const BATCH_GET_MAX = 100;
 /** TransactWriteItems takes at most 100 actions; one of them is the statistics update. */
 const EVENTS_PER_TRANSACTION = 99;
 const MAX_ROUNDS = 6;
@@ -73,30 +73,16 @@ export class DynamoWebhookLedger implements WebhookLedger, WebhookStats {
   /** The live (unexpired) record of each key that has one: COMPLETED (settled) or FAILED (parked). */
   private async statuses(keys: readonly string[]): Promise<Map<string, RecordStatus>> {
     const found = new Map<string, RecordStatus>();
-    const unique = [...new Set(keys)];
-    for (let i = 0; i < unique.length; i += BATCH_GET_MAX) {
-      let pending: Record<string, unknown>[] | undefined = unique.slice(i, i + BATCH_GET_MAX).map((key) => ({ id: eventRecordId(key) }));
-      for (let round = 0; pending && pending.length > 0; round += 1) {
-        if (round > 0) await sleep(Math.min(1000, 50 * 2 ** round));
-        const out: BatchGetCommandOutput = await this.db.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [this.eventTable]: {
-                Keys: pending,
-                ConsistentRead: true,
-                ProjectionExpression: '#i, #e, #s',
-                ExpressionAttributeNames: { '#i': 'id', '#e': 'expiration', '#s': 'status' },
-              },
-            },
-          }),
-        );
-        for (const item of out.Responses?.[this.eventTable] ?? []) {
-          // TTL deletion lags; an expired record no longer counts.
-          if (typeof item.expiration === 'number' && item.expiration < this.nowSeconds()) continue;
-          found.set(String(item.id).slice(EVENT_PREFIX.length), item.status === 'FAILED' ? 'FAILED' : 'COMPLETED');
-        }
-        pending = out.UnprocessedKeys?.[this.eventTable]?.Keys;
-      }
+    const items = await batchGetAll(
+      this.db,
+      this.eventTable,
+      [...new Set(keys)].map((key) => ({ id: eventRecordId(key) })),
+      { projection: { expression: '#i, #e, #s', names: { '#i': 'id', '#e': 'expiration', '#s': 'status' } } },
+    );
+    for (const item of items) {
+      // TTL deletion lags; an expired record no longer counts.
+      if (typeof item.expiration === 'number' && item.expiration < this.nowSeconds()) continue;
+      found.set(String(item.id).slice(EVENT_PREFIX.length), item.status === 'FAILED' ? 'FAILED' : 'COMPLETED');
     }
     return found;
   }
