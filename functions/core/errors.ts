@@ -24,16 +24,6 @@ export class NotFoundError extends Error {
   override readonly name = 'NotFoundError';
 }
 
-export class ConflictError extends Error {
-  override readonly name = 'ConflictError';
-  constructor(
-    message: string,
-    readonly code: string = 'conflict',
-  ) {
-    super(message);
-  }
-}
-
 /** A transient failure (5xx, timeout, connection reset, throttling): try again later. */
 export class RetryableError extends Error {
   override readonly name: string = 'RetryableError';
@@ -56,6 +46,38 @@ export class RateLimitedError extends RetryableError {
     /** False when the client held the call back itself because the budget was spent: no request was made. */
     readonly attempted: boolean,
   ) {
+    super(message, retryAfterMs);
+  }
+}
+
+/**
+ * Someone else got there first: a store write whose condition failed (`lead_exists`, an
+ * Idempotency-Key in use), or a provider refusing a request because of concurrent work on the same
+ * record (HubSpot 409 / category CONFLICT, 423 LOCKED: two environments upserting one email at
+ * once). The conflict passes once the other write has landed, so it is retryable: read again, or
+ * try again after a backoff. The HTTP layer answers it 409. `status` is the provider's HTTP status
+ * when a provider answered it.
+ */
+export class ConflictError extends RetryableError {
+  override readonly name = 'ConflictError';
+  constructor(
+    message: string,
+    readonly code: string = 'conflict',
+    readonly status?: number,
+    retryAfterMs?: number,
+  ) {
+    super(message, retryAfterMs);
+  }
+}
+
+/**
+ * The invocation's deadline is too close to start another call that could outlast it. Not an
+ * attempt: the work goes back to its queue (a deferral, retry-policy.ts) and the next invocation
+ * does it; nothing is settled as failed.
+ */
+export class DeadlineError extends RetryableError {
+  override readonly name = 'DeadlineError';
+  constructor(message = 'Function deadline too close to start another call', retryAfterMs = 1_000) {
     super(message, retryAfterMs);
   }
 }

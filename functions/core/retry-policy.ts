@@ -3,7 +3,7 @@
  * Jitter", AWS Architecture Blog), never sooner than the provider asked (Retry-After or the
  * rate-limit window), and within SQS's 12-hour visibility limit.
  */
-import { RateLimitedError, RetryableError } from './errors.js';
+import { DeadlineError, RateLimitedError, RetryableError } from './errors.js';
 import type { Log, MessageRetries } from './ports.js';
 
 export interface BackoffPolicy {
@@ -31,7 +31,8 @@ export function backoffSeconds(
 
 /**
  * What becomes of a queued message whose work failed (issue 13 §3, issue 14 §1):
- * - `defer`: the rate limit held it back (a 429, or the shared budget spent): not an attempt. It
+ * - `defer`: the rate limit held it back (a 429, or the shared budget spent), or the invocation's
+ *   deadline came before its calls could start (DeadlineError): not an attempt. It
  *   comes back when the limit has room; near the queue's maxReceiveCount a fresh copy is sent
  *   instead (`resend`), so waiting for a limit, even a spent day, never lands it in the DLQ;
  * - `park`: its last attempt failed: shown again at once, so SQS moves it to the DLQ;
@@ -43,7 +44,7 @@ export type Redelivery = { kind: 'retry'; delaySeconds: number } | { kind: 'defe
 export const MAX_DEFER_SECONDS = 900;
 
 export function redeliveryFor(error: unknown, receiveCount: number, maxReceiveCount: number, random: () => number): Redelivery {
-  if (error instanceof RateLimitedError) {
+  if (error instanceof RateLimitedError || error instanceof DeadlineError) {
     // A little jitter, so messages held by one limit do not all come back in the same second.
     const wait = ((error.retryAfterMs ?? 1_000) / 1000) * (1 + random() * 0.1);
     return { kind: 'defer', delaySeconds: Math.min(MAX_DEFER_SECONDS, Math.max(1, Math.ceil(wait))), resend: receiveCount >= maxReceiveCount - 1 };

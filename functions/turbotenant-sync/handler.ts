@@ -110,7 +110,7 @@ function isSqs(event: unknown): event is SQSEvent {
 }
 
 export function makeHandler(getParts: () => TurboTenantSyncParts) {
-  const syncDeps = (parts: TurboTenantSyncParts) => {
+  const syncDeps = (parts: TurboTenantSyncParts, context: Context) => {
     const hubspot = new HubSpotCrmAdapter(parts.hubspot);
     return {
       hubspot,
@@ -123,6 +123,8 @@ export function makeHandler(getParts: () => TurboTenantSyncParts) {
         deal: parts.deal,
         onboardingStage: parts.onboardingStage,
         now: parts.now,
+        // The core starts no call that could outlast the invocation (issue 14 §1).
+        remainingTimeMs: () => context.getRemainingTimeInMillis(),
       },
     };
   };
@@ -137,7 +139,7 @@ export function makeHandler(getParts: () => TurboTenantSyncParts) {
       else unparsable.add(record.messageId);
     }
     if (unparsable.size > 0) logger.error('Messages that are not TurboTenant events', { messageIds: [...unparsable] });
-    const { hubspot, deps } = syncDeps(parts);
+    const { hubspot, deps } = syncDeps(parts, context);
     const report = await processTurboTenantBatch(messages, {
       ...deps,
       confirmations: parts.confirmations,
@@ -164,9 +166,9 @@ export function makeHandler(getParts: () => TurboTenantSyncParts) {
     );
   }
 
-  async function reconcile(): Promise<unknown> {
+  async function reconcile(context: Context): Promise<unknown> {
     const parts = getParts();
-    const { hubspot, deps } = syncDeps(parts);
+    const { hubspot, deps } = syncDeps(parts, context);
     const feed: PropertyFeed = {
       async *propertiesUpdatedSince(since) {
         for await (const page of parts.turbotenant.listPropertiesUpdatedSince(since, { perPage: 100 })) yield page.properties;
@@ -177,7 +179,9 @@ export function makeHandler(getParts: () => TurboTenantSyncParts) {
     metrics.addMetric('HubSpotCalls', MetricUnit.Count, hubspot.calls);
     reportHubSpotQuota(metrics, hubspotDailyQuotas());
     metrics.publishStoredMetrics();
-    logger.info('TurboTenant reconcile', { ...report, hubspotCalls: hubspot.calls });
+    // Refused for good: listed with HubSpot's or TurboTenant's reason; the cursor passes them.
+    for (const { propertyId, reason } of report.refused) logger.warn('TurboTenant property refused by the reconcile', { propertyId, reason });
+    logger.info('TurboTenant reconcile', { ...report, refused: report.refused.length, hubspotCalls: hubspot.calls });
     return { ...report, hubspotCalls: hubspot.calls };
   }
 
@@ -185,7 +189,7 @@ export function makeHandler(getParts: () => TurboTenantSyncParts) {
     if (isSqs(event)) return consume(event, context);
     const scheduled = ScheduledEventSchema.parse(event);
     logger.appendKeys({ schedule: scheduled.schedule });
-    return reconcile();
+    return reconcile(context);
   }).use(injectLambdaContext(logger, { resetKeys: true }));
 }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { HubSpotClient } from '../../functions/connectors/hubspot/client.js';
 import { RollingWindowBudget } from '../../functions/connectors/hubspot/rate-budget.js';
-import { PermanentError, RateLimitedError, RetryableError } from '../../functions/core/errors.js';
+import { ConflictError, PermanentError, RateLimitedError, RetryableError } from '../../functions/core/errors.js';
+import { isAlreadyThere } from '../../functions/connectors/hubspot/setup.js';
 import type { ContactInput } from '../../functions/core/ports.js';
 
 const TOKEN = 'pat-na1-11111111-2222-3333-4444-555555555555';
@@ -292,6 +293,32 @@ describe('HubSpotClient.upsertByEmail', () => {
     expect(error).toBeInstanceOf(RetryableError);
     expect(error).not.toBeInstanceOf(PermanentError);
     expect(error.message).toMatch(/credentials/i);
+  });
+
+  it.each([
+    ['a 409', 409, { status: 'error', message: 'Contact is being updated by another request', category: 'CONFLICT' }],
+    ['a 423 LOCKED', 423, { status: 'error', message: 'The record is locked', category: 'LOCKED' }],
+    ['a 400 of category CONFLICT', 400, { status: 'error', message: 'Concurrent modification', category: 'CONFLICT' }],
+  ])('turns %s (it names no input and is about concurrent work) into a retryable ConflictError with the status', async (_what, status, body) => {
+    // Prepare
+    const { hubspot } = client(() => jsonResponse(status, body));
+
+    // Act
+    const error = await failureOf(hubspot.upsertByEmail(inputs, CALL));
+
+    // Assess
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error).toBeInstanceOf(RetryableError);
+    expect(error).not.toBeInstanceOf(PermanentError);
+    expect(error).toMatchObject({ status });
+    expect(error.message).toContain(body.message);
+  });
+
+  it('lets setup read a 409 as "already exists", whether a ConflictError or a PermanentError', () => {
+    expect(isAlreadyThere(new ConflictError('HubSpot 409: exists', 'hubspot_conflict', 409))).toBe(true);
+    expect(isAlreadyThere(new PermanentError('HubSpot 409: exists', 409))).toBe(true);
+    expect(isAlreadyThere(new ConflictError('HubSpot 423: locked', 'hubspot_conflict', 423))).toBe(false);
+    expect(isAlreadyThere(new PermanentError('HubSpot 400: bad', 400))).toBe(false);
   });
 
   it('turns a 400 into PermanentError with HubSpot\'s message and the status', async () => {

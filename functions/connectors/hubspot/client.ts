@@ -7,7 +7,7 @@
  * point loads every HubSpot API into a consumer's cold start. Responses are parsed with zod.
  */
 import type { z } from 'zod';
-import { CredentialsRefusedError, PermanentError, RateLimitedError, RetryableError } from '../../core/errors.js';
+import { ConflictError, CredentialsRefusedError, PermanentError, RateLimitedError, RetryableError } from '../../core/errors.js';
 import type { ContactInput, ContactPresence, ContactState, ContactUpsertResult, HubSpotContactReader, HubSpotContacts } from '../../core/ports.js';
 import { fetchFailureReason, parseJson, readText, redactor, retryAfterHeaderMs, unescapePlain } from '../http.js';
 import { objectsPath } from './api-paths.js';
@@ -200,6 +200,12 @@ export class HubSpotClient implements HubSpotContacts, HubSpotContactReader {
       // retry with backoff until the DLQ, where the resync flow picks it up after the fix.
       throw new CredentialsRefusedError(`HubSpot refused the credentials (${response.status}): ${errorMessage(payload) ?? 'unauthorized'}`, response.status);
     }
+    if (isConflict(response.status, payload)) {
+      // Concurrent work on the same record (two environments upserting one email, a record being
+      // merged): it passes once the other write lands, so it is retried, not failed (issue 14 §1).
+      // https://developers.hubspot.com/docs/api/error-handling
+      throw new ConflictError(`HubSpot ${response.status}: ${errorMessage(payload) ?? 'conflict'}`, 'hubspot_conflict', response.status, retryAfterMs);
+    }
     if (response.status >= 400) {
       throw new PermanentError(`HubSpot ${response.status}: ${errorMessage(payload) ?? 'request refused'}`, response.status);
     }
@@ -224,6 +230,13 @@ function errorMessage(payload: unknown): string | undefined {
   const parsed = ErrorBodySchema.safeParse(payload);
   const text = parsed.success ? (parsed.data.category ? `${parsed.data.category}: ${parsed.data.message}` : parsed.data.message) : typeof payload === 'string' ? payload : '';
   return text.trim() === '' ? undefined : text.slice(0, MAX_ERROR_TEXT);
+}
+
+/** 409 Conflict, 423 Locked, or a 4xx whose body says category CONFLICT / LOCKED (HubSpot's error categories). */
+function isConflict(status: number, payload: unknown): boolean {
+  if (status === 409 || status === 423) return true;
+  const category = ErrorBodySchema.safeParse(payload).data?.category;
+  return status >= 400 && status < 500 && (category === 'CONFLICT' || category === 'LOCKED');
 }
 
 function errorInputIds(error: StandardError): string[] {

@@ -3,10 +3,14 @@
  * contacts upserted by email, deals upserted by their unique `turbotenant_property_id` (so a
  * property's deal is created once, whatever races or retries happen), and default contact ↔ deal
  * associations; each at most 100 per call, counted for the benchmark.
+ *
+ * Each call is one request within the limits the core gives it (the invocation's deadline). A batch
+ * HubSpot refuses as a whole is thrown as PermanentError for the core to split
+ * (core/isolate-refusals.ts); inputs HubSpot refuses one by one come back in `rejected`.
  */
 import { PermanentError } from '../../core/errors.js';
 import type { ContactInput } from '../../core/ports.js';
-import type { HubSpotCrm } from '../../core/turbotenant-sync.js';
+import type { CallLimits, HubSpotCrm } from '../../core/turbotenant-sync.js';
 import { objectsPath } from './api-paths.js';
 import { describeError, HUBSPOT_BATCH_MAX, parseAnswer, type HubSpotClient } from './client.js';
 import { associateContactsWithDeals } from './deals.js';
@@ -23,15 +27,16 @@ export class HubSpotCrmAdapter implements HubSpotCrm {
     private readonly options: { maxWaitMs: number; timeoutMs: number } = { maxWaitMs: 10_000, timeoutMs: 10_000 },
   ) {}
 
-  async upsertContacts(inputs: readonly ContactInput[]): Promise<{ ids: Map<string, string>; rejected: Map<string, string> }> {
+  async upsertContacts(inputs: readonly ContactInput[], limits: CallLimits = this.options): Promise<{ ids: Map<string, string>; rejected: Map<string, string> }> {
     if (inputs.length === 0) return { ids: new Map(), rejected: new Map() };
     this.calls += 1;
-    const result = await this.client.upsertByEmail(inputs, this.options);
+    const result = await this.client.upsertByEmail(inputs, limits);
     return { ids: new Map([...result.written].map(([email, { id }]) => [email, id])), rejected: new Map(result.rejected) };
   }
 
   async upsertDeals(
     inputs: readonly { propertyId: string; properties: Record<string, string> }[],
+    limits: CallLimits = this.options,
   ): Promise<{ deals: Map<string, { id: string; created: boolean }>; rejected: Map<string, string> }> {
     const deals = new Map<string, { id: string; created: boolean }>();
     const rejected = new Map<string, string>();
@@ -42,7 +47,7 @@ export class HubSpotCrmAdapter implements HubSpotCrm {
       'POST',
       objectsPath('deals', 'batch/upsert'),
       { inputs: inputs.map((i) => ({ idProperty: DEAL_KEY_PROPERTY, id: i.propertyId, properties: { ...i.properties, [DEAL_KEY_PROPERTY]: i.propertyId } })) },
-      this.options,
+      limits,
     );
     const answer = parseAnswer(BatchUpsertResponseSchema, response.body, 'deal upsert response');
     const wanted = new Set(inputs.map((i) => i.propertyId));
@@ -51,11 +56,15 @@ export class HubSpotCrmAdapter implements HubSpotCrm {
       // Only the properties asked for: a deal HubSpot names for another never reaches a mapping.
       if (propertyId && wanted.has(propertyId)) deals.set(propertyId, { id: result.id, created: result.new });
     });
-    // A batch answer's errors name the inputs they refused (context.ids); without a name, every missing one.
+    // A batch answer's errors name the inputs they refused (context.ids). One that names none
+    // refuses the one missing input, or, when several are missing, is thrown as a refusal of the
+    // batch so the core splits it until the refused one stands alone (the upsert is keyed, so the
+    // inputs already written are written again, not duplicated).
     for (const error of answer.errors ?? []) {
       const named = error.context?.ids ?? [];
-      for (const input of inputs) {
-        if (deals.has(input.propertyId)) continue;
+      const missing = inputs.filter((input) => !deals.has(input.propertyId));
+      if (named.length === 0 && missing.length > 1) throw new PermanentError(`HubSpot ${response.status}: ${describeError(error)}`, response.status);
+      for (const input of missing) {
         if (named.length === 0 || named.includes(input.propertyId)) rejected.set(input.propertyId, describeError(error));
       }
     }
@@ -63,12 +72,13 @@ export class HubSpotCrmAdapter implements HubSpotCrm {
     return { deals, rejected };
   }
 
-  async associateContactsWithDeals(pairs: readonly { contactId: string; dealId: string }[]): Promise<void> {
-    if (pairs.length === 0) return;
-    const result = await associateContactsWithDeals(this.client, pairs, this.options);
+  async associateContactsWithDeals(
+    pairs: readonly { contactId: string; dealId: string }[],
+    limits: CallLimits = this.options,
+  ): Promise<{ rejected: readonly { contactId: string; dealId: string; error: string }[] }> {
+    if (pairs.length === 0) return { rejected: [] };
+    const result = await associateContactsWithDeals(this.client, pairs, limits);
     this.calls += result.calls;
-    if (result.rejected.length > 0) {
-      throw new PermanentError(`HubSpot refused ${result.rejected.length} association(s): ${result.rejected[0]!.error}`);
-    }
+    return { rejected: result.rejected };
   }
 }

@@ -14,7 +14,7 @@ import { PermanentError } from '../../core/errors.js';
 import { labelsPath, schemasPath } from './api-paths.js';
 import type { HubSpotClient } from './client.js';
 import { labelText } from './objects.js';
-import { ensureProperties, type PropertyDefinition, type SetupAction } from './setup.js';
+import { ensureProperties, isAlreadyThere, type PropertyDefinition, type SetupAction } from './setup.js';
 
 const CALL = { maxWaitMs: 10_000, timeoutMs: 10_000 };
 
@@ -171,7 +171,7 @@ async function ensureUnitSchema(client: HubSpotClient, name: string): Promise<{ 
     return { objectTypeId: created.objectTypeId, created: true };
   } catch (error) {
     // Created by a concurrent setup: read it again.
-    if (!(error instanceof PermanentError && error.status === 409)) throw error;
+    if (!isAlreadyThere(error)) throw error;
     const again = SchemasSchema.parse((await client.send('GET', schemasPath(), undefined, CALL)).body).results.find((s) => s.name === name);
     if (!again) throw error;
     return { objectTypeId: again.objectTypeId, created: false };

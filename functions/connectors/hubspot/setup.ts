@@ -4,7 +4,7 @@
  * one is read and only missing enumeration options are added. Re-running changes nothing.
  */
 import { z } from 'zod';
-import { PermanentError } from '../../core/errors.js';
+import { ConflictError, PermanentError } from '../../core/errors.js';
 import { ORIGIN_PROPERTY } from '../../core/contact-mapping.js';
 import { propertiesPath } from './api-paths.js';
 import type { HubSpotClient } from './client.js';
@@ -79,6 +79,14 @@ const ExistingProperty = z.object({
   options: z.array(z.object({ value: z.string(), label: z.string().optional() })).optional(),
 });
 
+/**
+ * Creating what exists answers 409: the client throws it as a ConflictError (retryable for data
+ * writes); a PermanentError with 409 is accepted too, from clients that classify it so.
+ */
+export function isAlreadyThere(error: unknown): boolean {
+  return (error instanceof ConflictError || error instanceof PermanentError) && error.status === 409;
+}
+
 export type SetupAction = { property: string; action: 'created' | 'updated' | 'unchanged' };
 
 const CALL = { maxWaitMs: 10_000, timeoutMs: 10_000 };
@@ -100,7 +108,7 @@ export async function ensureProperties(
       actions.push({ property: definition.name, action: 'created' });
       continue;
     } catch (error) {
-      if (!(error instanceof PermanentError && error.status === 409)) throw error;
+      if (!isAlreadyThere(error)) throw error;
     }
     const existing = ExistingProperty.parse(
       (await client.send('GET', propertiesPath(objectType, definition.name), undefined, CALL)).body,

@@ -138,8 +138,13 @@ export class StripeClient implements StripeCustomers {
   }
 
   /** The TurboTenant sync's port (`CustomerMetadataSink` in functions/core/turbotenant-sync.ts). */
-  async setCustomerMetadata(customerId: string, metadata: Readonly<Record<string, string | undefined>>, idempotencyKey: string): Promise<void> {
-    await this.updateCustomerMetadata(customerId, metadata, { idempotencyKey });
+  async setCustomerMetadata(
+    customerId: string,
+    metadata: Readonly<Record<string, string | undefined>>,
+    idempotencyKey: string,
+    options: { timeoutMs?: number } = {},
+  ): Promise<void> {
+    await this.updateCustomerMetadata(customerId, metadata, { idempotencyKey, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) });
   }
 
   private async send(

@@ -1,6 +1,8 @@
 /**
  * In-memory TurboTenant source, HubSpot CRM (contacts, deals keyed by property id, associations)
- * and mapping table, with the rules of the real ones that the sync relies on.
+ * and mapping table, with the rules of the real ones that the sync relies on. The CRM refuses
+ * either per input (in the answer's errors) or, as HubSpot does for some invalid inputs, the whole
+ * batch with a 400 that names no input.
  */
 import { PermanentError } from '../../../functions/core/errors.js';
 import type { ContactInput } from '../../../functions/core/ports.js';
@@ -40,8 +42,26 @@ export class FakeCrm implements HubSpotCrm {
   readonly deals = new Map<string, Record<string, string>>();
   readonly associations: { contactId: string; dealId: string }[] = [];
   readonly refuse = new Set<string>();
-  async upsertContacts(inputs: readonly ContactInput[]) {
+  /** Emails whose presence makes HubSpot refuse the whole contact batch (400, no input named). */
+  readonly refuseBatchOf = new Set<string>();
+  /** Property ids whose presence makes HubSpot refuse the whole deal batch. */
+  readonly refuseDealBatchOf = new Set<string>();
+  /** Contact emails whose association with a deal HubSpot refuses as a whole batch. */
+  readonly refuseAssociationBatchOf = new Set<string>();
+  /** Errors thrown by the next calls, one per call (a 409 CONFLICT, a timeout). */
+  readonly failNext: Error[] = [];
+  /** Called before each call (a test's clock moves with it). */
+  onCall?: () => void;
+  private before(): void {
+    this.onCall?.();
     this.calls += 1;
+    const error = this.failNext.shift();
+    if (error) throw error;
+  }
+  async upsertContacts(inputs: readonly ContactInput[]) {
+    this.before();
+    const bad = inputs.find((i) => this.refuseBatchOf.has(i.email));
+    if (bad) throw new PermanentError(`HubSpot 400: VALIDATION_ERROR: Property values were not valid: INVALID_EMAIL ${bad.email}`, 400);
     const ids = new Map<string, string>();
     const rejected = new Map<string, string>();
     for (const input of inputs) {
@@ -58,7 +78,9 @@ export class FakeCrm implements HubSpotCrm {
   }
   readonly refuseDeals = new Set<string>();
   async upsertDeals(inputs: readonly { propertyId: string; properties: Record<string, string> }[]) {
-    this.calls += 1;
+    this.before();
+    const bad = inputs.find((i) => this.refuseDealBatchOf.has(i.propertyId));
+    if (bad) throw new PermanentError(`HubSpot 400: VALIDATION_ERROR: Property values were not valid for ${bad.propertyId}`, 400);
     const deals = new Map<string, { id: string; created: boolean }>();
     const rejected = new Map<string, string>();
     for (const input of inputs) {
@@ -74,8 +96,12 @@ export class FakeCrm implements HubSpotCrm {
     return { deals, rejected };
   }
   async associateContactsWithDeals(pairs: readonly { contactId: string; dealId: string }[]) {
-    this.calls += 1;
+    this.before();
+    const refusedIds = new Set([...this.refuseAssociationBatchOf].map((email) => this.contacts.get(email)?.id));
+    const bad = pairs.find((p) => refusedIds.has(p.contactId));
+    if (bad) throw new PermanentError(`HubSpot 400: VALIDATION_ERROR: contact ${bad.contactId} cannot be associated`, 400);
     this.associations.push(...pairs);
+    return { rejected: [] };
   }
 }
 
