@@ -100,7 +100,7 @@ export class CrmSyncStack extends Stack {
         logRetention,
         alarmAction: this.alarms.action,
       });
-      for (const { table, access } of spec.tables) fn.bindTable({ table: required(this.tables, table), accessMode: access });
+      for (const { table, access, partiqlSelect } of spec.tables) fn.bindTable({ table: required(this.tables, table), accessMode: access, partiqlSelect: partiqlSelect === true });
       for (const { queue, access } of spec.queues) fn.bindQueue({ queue: required(this.queues, queue), accessMode: access });
       for (const secret of spec.secrets) fn.bindSecret(required(this.secrets, secret));
       if (spec.tokenKey) {

@@ -3,13 +3,15 @@
  * duplicates, HubSpot re-sends), the rest applied per portal with one contact read per 100
  * contacts, then settled: recorded as done and counted, exactly once.
  *
- * A failure of a portal's events (HubSpot 429/5xx, a store error) sends that portal's messages back
- * to the queue with backoff; applying an event twice is harmless (the contact's current state is
- * applied, guarded by its modification time), so a crash between applying and settling costs
- * nothing but a repeat. After the last attempt the messages go to the DLQ and count as failed.
+ * A failure (HubSpot 429/5xx, a store error, one contact that cannot be applied) fails only the
+ * events it concerns: the others settle, and the messages carrying a failed event go back to the
+ * queue with backoff, where the settled events are dropped as duplicates. Applying an event twice
+ * is harmless (the contact's current state is applied, guarded by its modification time), so a
+ * crash between applying and settling costs nothing but a repeat. After the last attempt the
+ * messages go to the DLQ and their failed events count as failed, each logged with its reason.
  */
-import { RetryableError } from './errors.js';
-import { applyContactEvents, type ConflictRule, type ContactEvent, type EventOutcome, type InboundReport } from './inbound-contacts.js';
+import { RateLimitedError, RetryableError } from './errors.js';
+import { applyContactEvents, type ConflictRule, type ContactEvent, type ContactLeadBatches, type EventOutcome, type InboundReport } from './inbound-contacts.js';
 import type { HubSpotContactReader, LeadStore, Log, MessageRetries, WebhookLedger } from './ports.js';
 import { redeliver, redeliveryFor } from './retry-policy.js';
 
@@ -32,6 +34,8 @@ export interface PortalIntegration {
 
 export interface HubSpotInboundDeps {
   readonly leads: LeadStore;
+  /** The lead store's batched lookups and creations (see InboundDeps.batches). */
+  readonly batches?: ContactLeadBatches;
   readonly ledger: WebhookLedger;
   readonly portal: (portalId: string) => Promise<PortalIntegration | undefined>;
   readonly retries: MessageRetries;
@@ -78,7 +82,8 @@ export async function processInboundBatch(messages: readonly InboundMessage[], d
   report.duplicates += settledBefore.size;
 
   const outcomes = new Map<string, EventOutcome>();
-  const failing: { events: ContactEvent[]; error: unknown }[] = [];
+  /** Event key → why it could not be applied now; its carriers come back (or park) for it alone. */
+  const failures = new Map<string, unknown>();
   for (const [portalId, all] of byPortal) {
     const events = all.filter((e) => !settledBefore.has(e.key));
     if (events.length === 0) continue;
@@ -93,8 +98,9 @@ export async function processInboundBatch(messages: readonly InboundMessage[], d
       const applied: InboundReport = await applyContactEvents(events, { ...deps, contacts: integration.contacts, conflictRule: integration.conflictRule, portalId });
       report.contactReads += applied.contactReads;
       for (const [key, outcome] of applied.outcomes) outcomes.set(key, outcome);
+      for (const [key, error] of applied.failures) failures.set(key, error);
     } catch (error) {
-      failing.push({ events, error });
+      for (const event of events) failures.set(event.key, error);
     }
   }
 
@@ -104,7 +110,7 @@ export async function processInboundBatch(messages: readonly InboundMessage[], d
       await deps.ledger.settle(outcomes, receivedAt);
     } catch (error) {
       // Applied but not recorded: the messages come back and the events are applied again, harmlessly.
-      failing.push({ events: [...outcomes.keys()].map((key) => ({ key }) as ContactEvent), error });
+      for (const key of outcomes.keys()) failures.set(key, error);
       outcomes.clear();
     }
   }
@@ -113,7 +119,7 @@ export async function processInboundBatch(messages: readonly InboundMessage[], d
     else report.skipped[outcome.reason] = (report.skipped[outcome.reason] ?? 0) + 1;
   }
 
-  for (const { events, error } of failing) await fail(events, error, carriers, report, deps, receivedAt);
+  if (failures.size > 0) await fail(failures, carriers, report, deps, receivedAt);
   return report;
 }
 
@@ -121,37 +127,53 @@ function latest(times: readonly (string | undefined)[]): string | undefined {
   return times.reduce<string | undefined>((a, b) => (b !== undefined && (a === undefined || b > a) ? b : a), undefined);
 }
 
+/**
+ * The messages carrying failed events come back with backoff, or park at their last attempt. Their
+ * other events were settled, so a redelivery (or a DLQ redrive) applies the failed ones alone.
+ */
 async function fail(
-  events: readonly ContactEvent[],
-  error: unknown,
+  failures: ReadonlyMap<string, unknown>,
   carriers: ReadonlyMap<string, InboundMessage[]>,
   report: { failedMessageIds: Set<string>; failed: number },
   deps: HubSpotInboundDeps,
   receivedAt: string | undefined,
 ): Promise<void> {
   const messages = new Map<string, InboundMessage>();
-  for (const event of events) for (const message of carriers.get(event.key) ?? []) messages.set(message.messageId, message);
-  const retryable = error instanceof RetryableError;
+  for (const key of failures.keys()) for (const message of carriers.get(key) ?? []) messages.set(message.messageId, message);
+  const reasons = new Map<string, number>();
+  for (const error of failures.values()) reasons.set(describe(error), (reasons.get(describe(error)) ?? 0) + 1);
   deps.log.warn('HubSpot events will be retried', {
-    events: events.length,
+    events: failures.size,
     messages: messages.size,
-    retryable,
-    error: error instanceof Error ? error.message : String(error),
+    retryable: [...failures.values()].every((e) => e instanceof RetryableError),
+    reasons: Object.fromEntries(reasons),
   });
   // Counted once each: the failing events a message at its last attempt carries (not the ones it
   // carries that were settled before).
-  const failing = new Set(events.map((e) => e.key));
-  const parked = new Set<string>();
+  const parked = new Map<string, unknown>();
   const plans = [...messages.values()].map((message) => {
-    const redelivery = redeliveryFor(error, message.receiveCount, deps.maxReceiveCount, deps.random);
-    if (redelivery.kind === 'park') for (const event of message.events) if (failing.has(event.key)) parked.add(event.key);
+    const failing = message.events.filter((e) => failures.has(e.key));
+    const redelivery = redeliveryFor(decisive(failing.map((e) => failures.get(e.key))), message.receiveCount, deps.maxReceiveCount, deps.random);
+    if (redelivery.kind === 'park') for (const event of failing) parked.set(event.key, failures.get(event.key));
     return { message, redelivery };
   });
   if (parked.size > 0) {
     // These go to the DLQ now; a redrive (resync flow) brings them back.
     report.failed += parked.size;
-    deps.log.error('HubSpot events failed their last attempt and go to the DLQ', { events: parked.size });
-    await deps.ledger.failed([...parked], receivedAt).catch((e: unknown) => deps.log.error('Webhook statistics not updated', { error: e }));
+    for (const [key, error] of parked) deps.log.error('HubSpot event failed its last attempt and goes to the DLQ', { eventKey: key, reason: describe(error) });
+    await deps.ledger.failed([...parked.keys()], receivedAt).catch((e: unknown) => deps.log.error('Webhook statistics not updated', { error: e }));
   }
   for (const messageId of await redeliver(plans, deps.retries, deps.log)) report.failedMessageIds.add(messageId);
+}
+
+/**
+ * The error a message's redelivery follows when its events failed for different reasons: one that
+ * is an attempt (it counts towards the DLQ) over a rate limit's deferral, which is not.
+ */
+function decisive(errors: readonly unknown[]): unknown {
+  return errors.find((e) => !(e instanceof RateLimitedError)) ?? errors[0];
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

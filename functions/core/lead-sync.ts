@@ -3,8 +3,9 @@
  *
  * A batch becomes one HubSpot batch upsert by normalised email. Each lead's HubSpot columns are
  * written from the outcome. Transient failures go back to SQS with a backoff (visibility change),
- * never a long sleep; a per-input rejection fails only that lead; retries that run out leave the
- * lead FAILED and the message to the DLQ, where the resync flow finds both.
+ * never a long sleep; a per-input rejection fails only that lead; a conflict with another write of
+ * the same email (409, CONFLICT, LOCKED) is retried like a transient failure; retries that run out
+ * leave the lead FAILED and the message to the DLQ, where the resync flow finds both.
  */
 import { contactProperties, propertiesHash } from './contact-mapping.js';
 import { MisconfiguredError, PermanentError, RateLimitedError, RetryableError } from './errors.js';
@@ -268,6 +269,17 @@ async function setVisibility(items: readonly { receiptHandle: string; delaySecon
 }
 
 /**
+ * Whether HubSpot's reason for not writing a lead is a conflict with another write (a per-input
+ * error of category CONFLICT or LOCKED, or a whole request answered 409/423) rather than a refusal
+ * of its data. HubSpot's error categories: https://developers.hubspot.com/docs/api/error-handling.
+ * Also how the reconciliation recognises leads FAILED as refused by a conflict before conflicts
+ * were retried.
+ */
+export function isConflictReason(reason: string): boolean {
+  return /^(?:HubSpot (?:409|423)\b|(?:CONFLICT|LOCKED)\b)/.test(reason);
+}
+
+/**
  * Upserts the inputs; when HubSpot refuses the whole batch (a 400 naming no input), halves it
  * until the refused inputs stand alone, so one bad lead cannot hold back the other 99.
  */
@@ -292,7 +304,12 @@ async function upsertIsolatingRejections(
     // HubSpot's own latency when the client measured it; the in-process budget wait is not HubSpot's.
     report.hubspotCallMs.push(result.requestMs ?? Date.now() - started);
     for (const [email, written] of result.written) outcomes.set(email, { kind: 'written', ...written });
-    for (const [email, message] of result.rejected) outcomes.set(email, { kind: 'rejected', message });
+    for (const [email, message] of result.rejected) {
+      // Another writer held the email's contact (two environments upserting it at once): the next
+      // upsert finds the contact it left and updates it, so this is a retry, not a refusal.
+      outcomes.set(email, isConflictReason(message) ? { kind: 'retry', message, attempted: true } : { kind: 'rejected', message });
+    }
+    for (const [email, message] of result.conflicted ?? []) outcomes.set(email, { kind: 'retry', message, attempted: true });
     return outcomes;
   } catch (error) {
     if (error instanceof RateLimitedError) {

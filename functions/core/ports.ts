@@ -109,6 +109,11 @@ export interface ContactUpsertResult {
   readonly written: ReadonlyMap<string, { id: string; created: boolean }>;
   /** Per email: HubSpot's reason for refusing that input. */
   readonly rejected: ReadonlyMap<string, string>;
+  /**
+   * Per email: HubSpot's reason for not writing that input now because another write holds the
+   * record (a per-input error of category CONFLICT or LOCKED, or status 409/423): retried, not refused.
+   */
+  readonly conflicted?: ReadonlyMap<string, string>;
   /** How long HubSpot took to answer (the request alone, not the wait for rate budget). */
   readonly requestMs?: number;
 }

@@ -2,12 +2,22 @@
  * The resync flow (seed 004 "Manual Resync Endpoint" and "background reconciliation"):
  * - on request: every FAILED lead goes back to PENDING and is queued again, and the DLQ is
  *   redriven into the queue;
- * - on schedule: FAILED leads whose retries ran out (not those HubSpot refused: the same data
- *   would be refused again), and PENDING/RETRYING leads untouched for longer than a threshold,
- *   for example a lead whose enqueue failed after it was stored.
+ * - on schedule: FAILED leads whose retries ran out or that a conflict with another write failed
+ *   (not those HubSpot refused for their data: the same data would be refused again), and
+ *   PENDING/RETRYING leads untouched for longer than a threshold, for example a lead whose enqueue
+ *   failed after it was stored.
  */
 import type { AttentionStatus, DeadLetters, LeadQueue, LeadStore, Log } from './ports.js';
 import type { Lead } from './lead.js';
+import { isConflictReason } from './lead-sync.js';
+
+/**
+ * A FAILED lead another try can sync: its retries ran out, or HubSpot's "refusal" was a conflict
+ * with another write of the same email (recorded as `rejected` before conflicts were retried).
+ */
+export function retryableFailure(lead: Lead): boolean {
+  return lead.hubspot.failureKind === 'exhausted' || (lead.hubspot.failureKind === 'rejected' && isConflictReason(lead.hubspot.error ?? ''));
+}
 
 export interface ResyncDeps {
   readonly leads: LeadStore;
@@ -35,7 +45,7 @@ export async function resyncFailed(deps: ResyncDeps): Promise<ResyncReport> {
 /** The scheduled reconciliation. */
 export async function reconcileLeads(deps: ResyncDeps, stuckAfterMinutes: number): Promise<ResyncReport> {
   const stuckBefore = new Date(deps.now().getTime() - stuckAfterMinutes * 60_000).toISOString();
-  let requeued = await requeueLeads(deps, 'FAILED', (lead) => lead.hubspot.failureKind === 'exhausted');
+  let requeued = await requeueLeads(deps, 'FAILED', retryableFailure);
   for (const status of ['PENDING', 'RETRYING'] as const) {
     requeued += await requeueLeads(deps, status, () => true, stuckBefore);
   }

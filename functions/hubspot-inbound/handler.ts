@@ -40,8 +40,10 @@ export function composeFromEnvironment(): HubSpotInboundHandlerDeps {
   const directory = portalDirectoryFromEnvironment({ baseUrl, defaultConflictRule: conflictRule, installed });
   const portalSettings = reportingMisconfiguration((portalId: string) => directory.get(portalId), logger, metrics);
   const clients = new Map<string, HubSpotClient>();
+  const leads = new DynamoLeadStore(db, env.required(ENV.leadsTable));
   return {
-    leads: new DynamoLeadStore(db, env.required(ENV.leadsTable)),
+    leads,
+    batches: leads,
     ledger: new DynamoWebhookLedger(db, { idempotencyTable: env.required(ENV.idempotencyTable), syncStateTable }),
     portal: async (portalId): Promise<PortalIntegration | undefined> => {
       const settings = await portalSettings(portalId);

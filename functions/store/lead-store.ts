@@ -9,6 +9,8 @@ import {
   UpdateCommand,
   GetCommand,
   TransactWriteCommand,
+  ExecuteStatementCommand,
+  type ExecuteStatementCommandOutput,
   type DynamoDBDocumentClient,
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
@@ -17,9 +19,17 @@ import { z } from 'zod';
 import { ConflictError } from '../core/errors.js';
 import { SYNC_STATUSES, type Lead } from '../core/lead.js';
 import type { AttentionStatus, CrmLeadChange, LeadStore, LeadSyncResult } from '../core/ports.js';
+import type { ContactLeadBatches } from '../core/inbound-contacts.js';
 import { mapConcurrent } from '../core/concurrency.js';
 
 const WRITE_CONCURRENCY = 16;
+/**
+ * PartiQL's IN takes at most 50 partition key values, and answers in pages of up to 10 items
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ql-operators.html).
+ */
+const IN_MAX = 50;
+/** Statements of one batched lookup in flight at once. */
+const LOOKUP_CONCURRENCY = 4;
 /** TransactWriteItems takes at most 100 actions (DynamoDB API reference). */
 const TRANSACT_MAX = 100;
 
@@ -133,7 +143,7 @@ function decodeCursor(cursor: string | undefined): Record<string, unknown> | und
   return z.record(z.string(), z.unknown()).parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
 }
 
-export class DynamoLeadStore implements LeadStore {
+export class DynamoLeadStore implements LeadStore, ContactLeadBatches {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -327,6 +337,88 @@ export class DynamoLeadStore implements LeadStore {
       for await (const page of pages) counts[status] += page.Count ?? 0;
     }
     return counts;
+  }
+
+  findByHubSpotIds(ids: readonly string[]): Promise<Map<string, Lead[]>> {
+    return this.findAllByEach('byHubSpotId', 'hubspotId', ids);
+  }
+
+  findByFormerHubSpotIds(ids: readonly string[]): Promise<Map<string, Lead[]>> {
+    return this.findAllByEach('byFormerHubSpotId', 'formerHubspotId', ids);
+  }
+
+  findByEmails(emails: readonly string[]): Promise<Map<string, Lead[]>> {
+    return this.findAllByEach('byEmail', 'email', emails);
+  }
+
+  /**
+   * The leads of many index keys at once. GSIs cannot be read with BatchGetItem, and a Query takes
+   * one key: a PartiQL SELECT on the index with `key IN [...]` reads up to 50 keys in one request,
+   * as a query of each (an equality or IN on the partition key is not a scan,
+   * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ql-reference.select.html).
+   * Needs `dynamodb:PartiQLSelect` on the table and its indexes. Keys with no lead are absent.
+   */
+  private async findAllByEach(index: string, attribute: string, values: readonly string[]): Promise<Map<string, Lead[]>> {
+    const found = new Map<string, Lead[]>();
+    const unique = [...new Set(values)];
+    const chunks: string[][] = [];
+    for (let i = 0; i < unique.length; i += IN_MAX) chunks.push(unique.slice(i, i + IN_MAX));
+    await mapConcurrent(chunks, LOOKUP_CONCURRENCY, async (chunk) => {
+      let next: string | undefined;
+      do {
+        const out: ExecuteStatementCommandOutput = await this.db.send(
+          new ExecuteStatementCommand({
+            Statement: `SELECT * FROM "${this.tableName}"."${index}" WHERE "${attribute}" IN [${chunk.map(() => '?').join(', ')}]`,
+            Parameters: chunk,
+            NextToken: next,
+          }),
+        );
+        for (const item of out.Items ?? []) {
+          const lead = fromItem(item);
+          const key = String(item[attribute]);
+          found.set(key, [...(found.get(key) ?? []), lead]);
+        }
+        next = out.NextToken;
+      } while (next);
+    });
+    return found;
+  }
+
+  /**
+   * One TransactWriteItems call per 100 new leads, each put only where its id is free. A
+   * transaction is all or nothing: when it fails (an id taken, a lead DynamoDB refuses, more than
+   * the 4 MB a transaction holds) each lead is put on its own, so only the taken ids and the
+   * refused leads are left out.
+   */
+  async createMany(leads: readonly Lead[]): Promise<{ taken: Set<string>; failed: Map<string, unknown> }> {
+    const taken = new Set<string>();
+    const failed = new Map<string, unknown>();
+    const putOne = async (lead: Lead) => {
+      try {
+        await this.create(lead);
+      } catch (error) {
+        if (error instanceof ConflictError && error.code === 'lead_exists') taken.add(lead.leadId);
+        else failed.set(lead.leadId, error);
+      }
+    };
+    for (let i = 0; i < leads.length; i += TRANSACT_MAX) {
+      const chunk = leads.slice(i, i + TRANSACT_MAX);
+      if (chunk.length === 1) {
+        await putOne(chunk[0]!);
+        continue;
+      }
+      try {
+        await this.db.send(
+          new TransactWriteCommand({
+            TransactItems: chunk.map((lead) => ({ Put: { TableName: this.tableName, Item: toItem(lead), ConditionExpression: 'attribute_not_exists(leadId)' } })),
+          }),
+        );
+      } catch {
+        // Nothing of the chunk was written; each lead's own put says which failed and why.
+        await mapConcurrent(chunk, WRITE_CONCURRENCY, putOne);
+      }
+    }
+    return { taken, failed };
   }
 
   findByHubSpotId(hubspotId: string): Promise<Lead[]> {

@@ -24,6 +24,8 @@ export interface FunctionWithLogGroupProps {
 export interface TableBinding {
   readonly table: TopologyTable;
   readonly accessMode: TableAccess;
+  /** Reads with PartiQL SELECT (ExecuteStatement) on the table or its indexes. */
+  readonly partiqlSelect?: boolean;
 }
 
 export interface QueueBinding {
@@ -34,6 +36,8 @@ export interface QueueBinding {
 /** DynamoDB actions a reader uses: GetCommand, BatchGetCommand, QueryCommand (tables and their indexes). */
 export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] as const;
 /** And a writer: PutCommand, UpdateCommand, BatchWriteCommand, TransactWriteCommand's puts and updates, Powertools idempotency's DeleteItem. */
+/** ExecuteStatement with a SELECT (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ql-iam.html). */
+export const TABLE_PARTIQL_SELECT = 'dynamodb:PartiQLSelect';
 export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'] as const;
 /**
  * One topology function: the shared runtime and bundling settings, its own log group and a role
@@ -106,11 +110,11 @@ export class FunctionWithLogGroup extends Construct {
     if (props.alarmAction) this.errorsAlarm.addAlarmAction(props.alarmAction);
   }
 
-  bindTable({ table, accessMode }: TableBinding): void {
+  bindTable({ table, accessMode, partiqlSelect }: TableBinding): void {
     this.setEnvironment(table.spec.envVar, table.table.tableName);
     // The item actions the code calls, not CDK's grantRead/WriteData (which add Scan, DescribeTable
     // and the stream actions nothing here uses). Transactions are authorized per contained action.
-    table.table.grant(this.function, ...(accessMode === 'read' ? TABLE_READ_ACTIONS : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS]));
+    table.table.grant(this.function, ...(accessMode === 'read' ? TABLE_READ_ACTIONS : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS]), ...(partiqlSelect ? [TABLE_PARTIQL_SELECT] : []));
 
     if (table.spec.indexes.length > 0) {
       // Queries on a GSI are authorized against `<table ARN>/index/<name>`; CDK grants the

@@ -9,6 +9,9 @@
  * 2. Apply: release the consumer and time until every event is processed or skipped; HubSpot
  *    calls per 100 events (contact batch reads), and HubSpot writes during the run, which must be
  *    zero: the platform's own contacts come back as echoes and change nothing on either side.
+ *    Ingest and apply run twice, the people's contacts (new leads) first, then the platform's
+ *    (echoes), so each rate is measured alone; then the lead store's DynamoDB requests per 100
+ *    new-contact events are counted in process (issue 14 §2).
  * Baseline: the seed's handler (001) reads each event's contact to check its origin: 100 reads
  * per 100 events.
  */
@@ -18,6 +21,12 @@ import { mapConcurrent } from '../../functions/core/concurrency.js';
 import { SqsQueue } from '../../functions/runtime/sqs-queue.js';
 import { localSqsClient } from '../../lib/local/sqs.js';
 import { signV3 } from '../../functions/connectors/hubspot/signature.js';
+import { objectsPath } from '../../functions/connectors/hubspot/api-paths.js';
+import { applyContactEvents } from '../../functions/core/inbound-contacts.js';
+import type { ContactState, HubSpotContactReader } from '../../functions/core/ports.js';
+import { createDocumentClient } from '../../functions/store/dynamo-client.js';
+import { DynamoLeadStore } from '../../functions/store/lead-store.js';
+import { localDynamoDbClient } from '../../lib/local/dynamodb.js';
 import { PORTAL_ID } from '../../lib/local/sandboxes/hubspot/errors.js';
 import { SANDBOX_HUBSPOT_CLIENT_SECRET, SANDBOX_HUBSPOT_TOKEN, startLocalStack, type LocalStack } from '../../lib/local/stack.js';
 
@@ -64,6 +73,60 @@ export function postDelivery(stack: Pick<LocalStack, 'apiUrl'>, events: readonly
     body,
     signal,
   });
+}
+
+/** Deliveries posted from a worker thread, `IN_FLIGHT` at a time: each one's latency and status, and the seconds for all. */
+async function ingest(stack: LocalStack, deliveries: readonly (readonly Record<string, unknown>[])[]): Promise<{ latencies: number[]; statuses: number[]; seconds: number }> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./webhook-client.ts', import.meta.url), {
+      workerData: {
+        url: `${stack.apiUrl}/webhooks/hubspot`,
+        clientSecret: SANDBOX_HUBSPOT_CLIENT_SECRET,
+        bodies: deliveries.map((d) => JSON.stringify(d)),
+        inFlight: IN_FLIGHT,
+      },
+      execArgv: ['--import', 'tsx'],
+    });
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+}
+
+/**
+ * The lead store's share of applying new contacts, counted where the stack's functions cannot be:
+ * 1,000 new contacts (two events each, as above) applied in process against the stack's DynamoDB,
+ * reads answered by a stand-in, every DynamoDB request counted.
+ */
+async function storeRequests(stack: LocalStack, runId: string): Promise<{ perHundred: number }> {
+  const client = localDynamoDbClient(stack.endpoints.dynamodb);
+  let requests = 0;
+  client.middlewareStack.add((next) => async (args) => {
+    requests += 1;
+    return next(args);
+  }, { step: 'initialize' });
+  const store = new DynamoLeadStore(createDocumentClient(client), stack.tables.leads!);
+  const contacts = new Map<string, ContactState>();
+  for (let i = 0; i < 1_000; i += 1) {
+    const id = String(900_000_000 + i);
+    contacts.set(id, { id, properties: { email: `store${i}.${runId}@example.com`, firstname: `Store${i}` }, updatedAt: new Date().toISOString() });
+  }
+  const reader: HubSpotContactReader = {
+    readContacts: async (ids) => new Map(ids.flatMap((id) => (contacts.has(id) ? [[id, contacts.get(id)!] as const] : []))),
+    contactPresence: async () => new Map(),
+  };
+  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+  const ids = [...contacts.keys()];
+  let events = 0;
+  for (let i = 0; i < ids.length; i += EVENTS_PER_DELIVERY / 2) {
+    const chunk = ids.slice(i, i + EVENTS_PER_DELIVERY / 2).flatMap((id) => [
+      { key: `bench-c:${id}`, subscriptionType: 'contact.creation', objectId: Number(id), occurredAt: 1 },
+      { key: `bench-p:${id}`, subscriptionType: 'contact.propertyChange', objectId: Number(id), occurredAt: 2 },
+    ]);
+    events += chunk.length;
+    const report = await applyContactEvents(chunk, { leads: store, batches: store, contacts: reader, platformSource: 'bench', conflictRule: 'hubspot_wins', now: () => new Date(), log: quiet, portalId: String(PORTAL_ID) });
+    if (report.created !== chunk.length / 2) throw new Error(`store bench: ${report.created} of ${chunk.length / 2} leads created`);
+  }
+  return { perHundred: (requests / events) * 100 };
 }
 
 export async function webhookBench(row: Row, fmt: Fmt, progress: (m: string) => void): Promise<void> {
@@ -153,56 +216,61 @@ export async function webhookBench(row: Row, fmt: Fmt, progress: (m: string) => 
     });
     floor.sort((a, b) => a - b);
 
-    // 1. Ingest, sent from a worker thread (HubSpot's side must not share the stack's event loop).
-    progress(`ingest: ${DELIVERIES} deliveries of ${EVENTS_PER_DELIVERY} events, ${IN_FLIGHT} in flight`);
-    const result = await new Promise<{ latencies: number[]; statuses: number[]; seconds: number }>((resolve, reject) => {
-      const worker = new Worker(new URL('./webhook-client.ts', import.meta.url), {
-        workerData: {
-          url: `${stack.apiUrl}/webhooks/hubspot`,
-          clientSecret: SANDBOX_HUBSPOT_CLIENT_SECRET,
-          bodies: deliveries.map((d) => JSON.stringify(d)),
-          inFlight: IN_FLIGHT,
-        },
-        execArgv: ['--import', 'tsx'],
-      });
-      worker.once('message', resolve);
-      worker.once('error', reject);
-    });
-    const refused = result.statuses.filter((s) => s !== 200).length;
-    if (refused > 0) throw new Error(`${refused} deliveries were not answered 200`);
-    const ingestSeconds = result.seconds;
-    const latencies = [...result.latencies].sort((a, b) => a - b);
-    const sent = DELIVERIES * EVENTS_PER_DELIVERY;
-
-    // 2. Apply
-    sandbox.clearRequests();
+    // 1. Ingest, sent from a worker thread (HubSpot's side must not share the stack's event loop),
+    // and 2. apply, in two rounds: the contacts people made (new leads), then the platform's own
+    // contacts (echoes), so each kind's rate is measured alone.
     const inbound = stack.pollers.get('hubspot-inbound')!;
-    const released = performance.now();
-    inbound.resume();
-    let after = await status(stack);
-    for (const deadline = Date.now() + 600_000; ; ) {
-      after = await status(stack);
-      const settled = after.totalProcessed - before.totalProcessed + (after.totalSkipped - before.totalSkipped);
-      if (settled >= sent && inbound.idle()) break;
-      if (Date.now() > deadline) throw new Error(`only ${settled} of ${sent} events settled after 10 minutes`);
-      await sleep(100);
+    const personDeliveries = deliveries.slice(0, Math.ceil((personContacts * 2) / EVENTS_PER_DELIVERY));
+    const echoDeliveries = deliveries.slice(personDeliveries.length);
+    sandbox.clearRequests();
+    let ingestSeconds = 0;
+    const allLatencies: number[] = [];
+    const rounds: { events: number; seconds: number }[] = [];
+    let after = before;
+    for (const round of [personDeliveries, echoDeliveries]) {
+      progress(`ingest: ${round.length} deliveries of ${EVENTS_PER_DELIVERY} events, ${IN_FLIGHT} in flight`);
+      const result = await ingest(stack, round);
+      const refused = result.statuses.filter((s) => s !== 200).length;
+      if (refused > 0) throw new Error(`${refused} deliveries were not answered 200`);
+      ingestSeconds += result.seconds;
+      allLatencies.push(...result.latencies);
+      const events = round.reduce((n, d) => n + d.length, 0);
+      const from = after;
+      const released = performance.now();
+      inbound.resume();
+      for (const deadline = Date.now() + 600_000; ; ) {
+        after = await status(stack);
+        const settled = after.totalProcessed - from.totalProcessed + (after.totalSkipped - from.totalSkipped);
+        if (settled >= events && inbound.idle()) break;
+        if (Date.now() > deadline) throw new Error(`only ${settled} of ${events} events settled after 10 minutes`);
+        await sleep(100);
+      }
+      rounds.push({ events, seconds: (performance.now() - released) / 1000 });
+      inbound.pause();
     }
-    const applySeconds = (performance.now() - released) / 1000;
+    const latencies = allLatencies.sort((a, b) => a - b);
+    const sent = DELIVERIES * EVENTS_PER_DELIVERY;
+    const applySeconds = rounds.reduce((t, r) => t + r.seconds, 0);
     const calls = sandbox.requests().filter((r) => r.path.startsWith('/crm/'));
-    const reads = calls.filter((r) => r.path === '/crm/v3/objects/contacts/batch/read');
-    const writes = calls.filter((r) => r.method !== 'GET' && r.path !== '/crm/v3/objects/contacts/batch/read');
+    const readPath = objectsPath('contacts', 'batch/read');
+    const reads = calls.filter((r) => r.path.split('?')[0] === readPath);
+    const writes = calls.filter((r) => r.method !== 'GET' && r.path.split('?')[0] !== readPath);
     const echoes = (after.skippedByReason.echo ?? 0) - (before.skippedByReason.echo ?? 0);
     const processed = after.totalProcessed - before.totalProcessed;
     if (after.totalFailed > 0) throw new Error(`${after.totalFailed} events failed`);
     if (processed !== personContacts * 2 || echoes !== platformLeads * 2) {
       throw new Error(`expected ${personContacts * 2} processed and ${platformLeads * 2} echoes, got ${processed} and ${echoes}`);
     }
+    const store = await storeRequests(stack, runId);
 
     row(`webhook ingest: ms per delivery of ${EVENTS_PER_DELIVERY} events, p50 / p99 (${IN_FLIGHT} in flight)`, `${fmt(percentile(latencies, 50), 1)} / ${fmt(percentile(latencies, 99), 1)}`, '', 'p99 <= 50');
     row('webhook ingest: events accepted per second', fmt(sent / ingestSeconds, 0), '', '');
     row(`  of which the local SQS emulator alone: ms per message, p50 / p99 (${IN_FLIGHT} in flight)`, `${fmt(percentile(floor, 50), 1)} / ${fmt(percentile(floor, 99), 1)}`, '', '');
     row(`webhook apply: seconds for ${sent} events (${personContacts} new leads, ${platformLeads} echoed platform contacts)`, fmt(applySeconds, 2), '', '');
     row('webhook apply: events applied per second', fmt(sent / applySeconds, 0), '', '');
+    row(`  new contacts (a lead created per contact): events per second`, fmt(rounds[0]!.events / rounds[0]!.seconds, 0), '~50 (issue 14: three lookups and a write per contact)', '>= 250');
+    row(`  the platform's own contacts (echoes): events per second`, fmt(rounds[1]!.events / rounds[1]!.seconds, 0), '', '');
+    row('  DynamoDB requests per 100 new-contact events (lead store, in process)', fmt(store.perHundred, 1), '200.0 (two events per contact: three lookups and a write)', '');
     row('HubSpot read calls per 100 events', fmt((reads.length / sent) * 100, 2), '100.00 (seed 001: one GET per event)', '<= 1.1');
     row('HubSpot writes caused by echoes', String(writes.length), '', '0');
   } finally {

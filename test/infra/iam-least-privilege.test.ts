@@ -33,6 +33,7 @@ const ALLOWED: Readonly<Record<string, string>> = {
   'dynamodb:UpdateItem': 'UpdateCommand and the updates inside TransactWriteCommand',
   'dynamodb:DeleteItem': "Powertools idempotency deletes a record whose request failed",
   'dynamodb:BatchWriteItem': 'BatchWriteCommand (new mappings 25 at a time)',
+  'dynamodb:PartiQLSelect': 'ExecuteStatement SELECT … IN on the leads table\'s indexes, 50 keys a request (hubspot-inbound only, partiqlSelect)',
   'sqs:SendMessage': 'queueing work (send) or redriving into the queue (redrive)',
   'sqs:GetQueueUrl': 'granted by CDK with send and consume; the SDK resolves the URL',
   'sqs:GetQueueAttributes': 'queue depths (status, redrive) and the event source mapping',
@@ -60,6 +61,7 @@ const ALWAYS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegme
 function expectedActions(fn: FunctionSpec): string[] {
   const actions = new Set(ALWAYS);
   for (const t of fn.tables) for (const a of t.access === 'read' ? TABLE_READ : [...TABLE_READ, ...TABLE_WRITE]) actions.add(a);
+  for (const t of fn.tables) if (t.partiqlSelect) actions.add('dynamodb:PartiQLSelect');
   for (const q of fn.queues) for (const a of QUEUE[q.access]) actions.add(a);
   if (fn.secrets.length > 0) ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'].forEach((a) => actions.add(a));
   if (fn.tokenKey) TOKEN_KEY_ACTIONS[fn.tokenKey].forEach((a) => actions.add(a));

@@ -150,3 +150,59 @@ describe('DynamoLeadStore, changes from HubSpot', () => {
     expect(await store.get('lead-crm-6')).toMatchObject({ email: '', firstName: undefined, erasedAt: '2025-10-12T14:00:00.000Z' });
   });
 });
+
+describe('DynamoLeadStore, batched for a read of contacts (issue 14 §2)', () => {
+  const linkedLead = (leadId: string, email: string, hubspotId: string) => {
+    const lead = newLead({ email }, leadId, new Date('2025-10-12T10:00:00Z'));
+    return { ...lead, hubspot: { ...lead.hubspot, id: hubspotId, syncStatus: 'SYNCED' as const } };
+  };
+
+  it('finds the leads of 120 contacts by HubSpot id, several per contact, in one call', async () => {
+    // Prepare: contacts b-0..b-119, two leads each for the first 30 (more than a page of 10 items).
+    const ids = Array.from({ length: 120 }, (_, i) => `b-${i}`);
+    for (const [i, id] of ids.entries()) {
+      await store.create(linkedLead(`lead-b${i}`, `b${i}@example.com`, id));
+      if (i < 30) await store.create(linkedLead(`lead-b${i}-2`, `b${i}.2@example.com`, id));
+    }
+
+    // Act
+    const found = await store.findByHubSpotIds([...ids, 'b-none', 'b-0']);
+
+    // Assess
+    expect(found.size).toBe(120);
+    expect(found.has('b-none')).toBe(false);
+    expect(found.get('b-0')!.map((l) => l.leadId).sort()).toEqual(['lead-b0', 'lead-b0-2']);
+    expect(found.get('b-119')!.map((l) => l.leadId)).toEqual(['lead-b119']);
+  });
+
+  it('finds leads by email and by former HubSpot id the same way', async () => {
+    // Prepare
+    await store.create(linkedLead('lead-e1', 'e1@example.com', 'e-1'));
+    await store.create(linkedLead('lead-e2', 'e2@example.com', 'e-2'));
+    await store.unlink('lead-e2', '2025-10-12T13:00:00.000Z', 'e-2');
+
+    // Act
+    const byEmail = await store.findByEmails(['e1@example.com', 'e2@example.com', 'nobody@example.com']);
+    const byFormer = await store.findByFormerHubSpotIds(['e-1', 'e-2']);
+
+    // Assess
+    expect([...byEmail.keys()].sort()).toEqual(['e1@example.com', 'e2@example.com']);
+    expect([...byFormer.keys()]).toEqual(['e-2']);
+    expect(byFormer.get('e-2')![0]).toMatchObject({ leadId: 'lead-e2', hubspot: { syncStatus: 'UNLINKED', formerId: 'e-2' } });
+  });
+
+  it('creates new leads together, leaving out those whose id is taken and answering them', async () => {
+    // Prepare
+    await store.create(linkedLead('lead-c1', 'c1@example.com', 'c-1'));
+    const leads = [linkedLead('lead-c1', 'other@example.com', 'c-9'), linkedLead('lead-c2', 'c2@example.com', 'c-2'), linkedLead('lead-c3', 'c3@example.com', 'c-3')];
+
+    // Act
+    const { taken, failed } = await store.createMany(leads);
+
+    // Assess
+    expect([...taken]).toEqual(['lead-c1']);
+    expect(failed.size).toBe(0);
+    expect((await store.get('lead-c1'))!.email).toBe('c1@example.com');
+    expect((await store.getMany(['lead-c2', 'lead-c3'])).size).toBe(2);
+  });
+});

@@ -172,6 +172,26 @@ describe('HubSpotClient.upsertByEmail', () => {
     expect(result.rejected.get('bo@example.com')).toContain('Phone number is not valid');
   });
 
+  it('reads a per-input conflict (another write holds the contact) as conflicted, to be retried, not as a refusal (issue 14 §1)', async () => {
+    // Prepare
+    const { hubspot } = client(() =>
+      jsonResponse(207, {
+        status: 'COMPLETE',
+        results: [upserted('101', 'ana@example.com', true), upserted('303', 'cy@example.com', true)],
+        numErrors: 1,
+        errors: [{ status: 'error', category: 'CONFLICT', message: 'A contact with this email is being created', context: { ids: ['bo@example.com'] } }],
+      }),
+    );
+
+    // Act
+    const result = await hubspot.upsertByEmail(inputs, CALL);
+
+    // Assess
+    expect(result.rejected.size).toBe(0);
+    expect([...(result.conflicted?.keys() ?? [])]).toEqual(['bo@example.com']);
+    expect(result.conflicted?.get('bo@example.com')).toContain('being created');
+  });
+
   it('turns a 429 into RateLimitedError attempted:true with Retry-After, and then holds further calls back', async () => {
     // Prepare
     let now = 50_000;

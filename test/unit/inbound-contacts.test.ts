@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { contactProperties, propertiesHash } from '../../functions/core/contact-mapping.js';
-import { applyContactEvents, type ConflictRule, type ContactEvent } from '../../functions/core/inbound-contacts.js';
+import { applyContactEvents, type ConflictRule, type ContactEvent, type ContactLeadBatches } from '../../functions/core/inbound-contacts.js';
+import type { Lead } from '../../functions/core/lead.js';
 import { syncLeadBatch } from '../../functions/core/lead-sync.js';
 import type { ContactState, HubSpotContactReader } from '../../functions/core/ports.js';
 import { FakeContactReader, FakeHubSpot, InMemoryLeadStore, RecordingLog, RecordingRetries, storedLead, T0 } from './support/fakes.js';
@@ -444,3 +445,97 @@ describe('applyContactEvents, generic object events', () => {
   });
 });
 
+
+describe('applyContactEvents, late deletions', () => {
+  const DELETED_AT = Date.parse('2025-10-12T12:20:00.000Z');
+  const RESTORED_AT = '2025-10-12T12:25:00.000Z';
+  const anaProperties = { email: 'ana@example.com', firstname: 'Ana', phone: '+341234567', lead_source_system: 'platform' };
+
+  it('a deletion older than the contact state the lead holds (restored and applied since) unlinks nothing', async () => {
+    // Prepare: 501 was deleted at 12:20 and restored at 12:25; another consumer applied the
+    // restore while this one's presence read still saw the contact in the recycle bin.
+    const { store, deps } = setup([syncedPlatformLead()]);
+    class RacingReader extends FakeContactReader {
+      override async contactPresence(ids: readonly string[], options: { maxWaitMs: number; timeoutMs: number }) {
+        const answer = await super.contactPresence(ids, options);
+        this.put('501', anaProperties, RESTORED_AT);
+        await applyContactEvents([event('contact.restore', 501, Date.parse(RESTORED_AT))], { ...deps, contacts: this });
+        return answer;
+      }
+    }
+    const contacts = new RacingReader();
+    contacts.archive('501');
+    const late = event('contact.deletion', 501, DELETED_AT);
+    // Act
+    const report = await applyContactEvents([late], { ...deps, contacts });
+    // Assess
+    expect(report.unlinked).toBe(0);
+    expect(report.outcomes.get(late.key)).toEqual({ status: 'skipped', reason: 'stale' });
+    expect(store.leads.get('lead-ana')!.hubspot).toMatchObject({ id: '501', syncStatus: 'SYNCED' });
+  });
+
+  it('a deletion delivered after the lead took a later state of the contact unlinks nothing (deleted again since: its own event unlinks)', async () => {
+    // Prepare
+    const lead = syncedPlatformLead();
+    const { store, contacts, deps } = setup([{ ...lead, crmMetadata: { ...lead.crmMetadata, lastModifiedInCrm: RESTORED_AT } }]);
+    contacts.archive('501');
+    // Act
+    const stale = await applyContactEvents([event('contact.deletion', 501, DELETED_AT)], deps);
+    const current = await applyContactEvents([event('contact.deletion', 501, Date.parse('2025-10-12T12:28:00.000Z'))], deps);
+    // Assess
+    expect(stale).toMatchObject({ unlinked: 0, skipped: { stale: 1 } });
+    expect(current.unlinked).toBe(1);
+    expect(store.leads.get('lead-ana')!.hubspot).toMatchObject({ syncStatus: 'UNLINKED', formerId: '501' });
+  });
+});
+
+describe('applyContactEvents, store work per read (issue 14 §2)', () => {
+  /** The in-memory store's batched side, counting the calls a DynamoDB store answers in a few requests each. */
+  class CountingBatches implements ContactLeadBatches {
+    readonly calls: string[] = [];
+    constructor(private readonly store: InMemoryLeadStore) {}
+    private async each(kind: string, keys: readonly string[], find: (key: string) => Promise<Lead[]>) {
+      this.calls.push(`${kind}:${keys.length}`);
+      const found = new Map<string, Lead[]>();
+      for (const key of keys) {
+        const leads = await find(key);
+        if (leads.length > 0) found.set(key, leads);
+      }
+      return found;
+    }
+    findByHubSpotIds(ids: readonly string[]) {
+      return this.each('byHubSpotIds', ids, (id) => this.store.findByHubSpotId(id));
+    }
+    findByFormerHubSpotIds(ids: readonly string[]) {
+      return this.each('byFormerHubSpotIds', ids, (id) => this.store.findByFormerHubSpotId(id));
+    }
+    findByEmails(emails: readonly string[]) {
+      return this.each('byEmails', emails, (email) => this.store.findByEmail(email));
+    }
+    async createMany(leads: readonly Lead[]) {
+      this.calls.push(`createMany:${leads.length}`);
+      const taken = new Set<string>();
+      for (const lead of leads) {
+        if (this.store.leads.has(lead.leadId)) taken.add(lead.leadId);
+        else this.store.leads.set(lead.leadId, lead);
+      }
+      return { taken, failed: new Map<string, unknown>() };
+    }
+  }
+
+  it('looks up the leads of 100 new contacts with one call of each kind and stores them with one', async () => {
+    // Prepare: 100 contacts people made, and one that is the platform's lead's contact (an echo).
+    const { store, contacts, deps } = setup([syncedPlatformLead()]);
+    contacts.put('501', { email: 'ana@example.com', firstname: 'Ana', phone: '+341234567', lead_source_system: 'platform' });
+    const ids = Array.from({ length: 99 }, (_, i) => 2000 + i);
+    for (const id of ids) contacts.put(String(id), { email: `person${id}@example.com`, firstname: `P${id}` });
+    const batches = new CountingBatches(store);
+    const events = [501, ...ids].flatMap((id) => [event('contact.creation', id, 1), event('contact.propertyChange', id, 2)]);
+    // Act
+    const report = await applyContactEvents(events, { ...deps, batches });
+    // Assess
+    expect(report).toMatchObject({ created: 99, skipped: { echo: 1 }, contactReads: 1 });
+    expect(batches.calls).toEqual(['byHubSpotIds:100', 'byFormerHubSpotIds:99', 'byEmails:99', 'createMany:99']);
+    expect(store.operations.filter((o) => o.startsWith('create'))).toEqual([]);
+  });
+});

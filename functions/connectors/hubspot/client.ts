@@ -71,12 +71,15 @@ export class HubSpotClient implements HubSpotContacts, HubSpotContactReader {
       if (email && wanted.has(email)) written.set(email, { id: result.id, created: result.new });
     });
     const rejected = new Map<string, string>();
+    const conflicted = new Map<string, string>();
     for (const error of parsed.errors ?? []) {
+      // Another write holds the record (two environments upserting one email): not a refusal of the input.
+      const into = isInputConflict(error) ? conflicted : rejected;
       for (const email of errorInputIds(error)) {
-        if (wanted.has(email) && !written.has(email)) rejected.set(email, describeError(error));
+        if (wanted.has(email) && !written.has(email)) into.set(email, describeError(error));
       }
     }
-    return { written, rejected, requestMs: response.durationMs };
+    return { written, rejected, ...(conflicted.size > 0 ? { conflicted } : {}), requestMs: response.durationMs };
   }
 
   /** One batch read (at most 100 ids); contacts HubSpot does not know are absent from the map. */
@@ -237,6 +240,11 @@ function isConflict(status: number, payload: unknown): boolean {
   if (status === 409 || status === 423) return true;
   const category = ErrorBodySchema.safeParse(payload).data?.category;
   return status >= 400 && status < 500 && (category === 'CONFLICT' || category === 'LOCKED');
+}
+
+/** A batch answer's per-input error that is a conflict (category CONFLICT or LOCKED, status 409 or 423). */
+function isInputConflict(error: StandardError): boolean {
+  return error.category === 'CONFLICT' || error.category === 'LOCKED' || error.status === '409' || error.status === '423';
 }
 
 function errorInputIds(error: StandardError): string[] {
