@@ -3,7 +3,9 @@
  * one message at a time: `advance` (plan a phase, queue its pages), `page` (sync one page of one
  * listing), `records` (named records from a Buildium webhook or a resolved review).
  *
- * A message that fails is retried with backoff (SQS visibility); on its last receive the job is
+ * A message is not started, nor its page continued, this close to the invocation's deadline
+ * (WORK_RESERVE_MS): it is handed back as a deferral, not an attempt, so a timeout never leaves a
+ * job running. A message that fails is retried with backoff (SQS visibility); on its last receive the job is
  * marked failed (its cursor does not move) and the message goes to the DLQ, from where the resync
  * flow redrives it: a redriven page that finishes the job completes it after all.
  */
@@ -19,7 +21,7 @@ import type { HubSpotClient } from '../connectors/hubspot/client.js';
 import { HubSpotObjectsAdapter, type LabelCache } from '../connectors/hubspot/objects.js';
 import { effectiveConfig } from '../core/buildium-config.js';
 import { BUILDIUM_CURSOR, handleSyncMessage, SyncMessageSchema, type BuildiumReader, type JobDeps, type ListKind, type SyncMessage } from '../core/buildium-jobs.js';
-import type { ConflictStrategy, LinkCache } from '../core/buildium-records.js';
+import { OutOfTimeError, WORK_RESERVE_MS, type ConflictStrategy, type LinkCache } from '../core/buildium-records.js';
 import { MisconfiguredError, RetryableError } from '../core/errors.js';
 import { maskEmailsIn } from '../core/privacy.js';
 import { redeliver, redeliveryFor, type Redelivery } from '../core/retry-policy.js';
@@ -122,7 +124,7 @@ export function buildiumReader(client: BuildiumClient): BuildiumReader {
 }
 
 export function makeHandler(getParts: () => BuildiumSyncParts) {
-  async function one(message: SyncMessage, record: SQSRecord): Promise<number> {
+  async function one(message: SyncMessage, record: SQSRecord, remainingMs: () => number): Promise<number> {
     const parts = getParts();
     const hubspot = new HubSpotObjectsAdapter(parts.hubspot, undefined, parts.labelIds);
     const deps: JobDeps = {
@@ -141,6 +143,7 @@ export function makeHandler(getParts: () => BuildiumSyncParts) {
         config: effectiveConfig(await parts.config.get(), parts.defaultStrategy),
         unitObjectType: await parts.unitObjectType(),
         links: parts.links,
+        remainingMs,
       }),
       log: logger,
     };
@@ -174,7 +177,10 @@ export function makeHandler(getParts: () => BuildiumSyncParts) {
         const message = parseRecord(record, SyncMessageSchema) as SyncMessage | undefined;
         if (!message) throw new Error(`message ${record.messageId} is not a Buildium sync message`);
         try {
-          calls += await one(message, record);
+          // Not started this close to the deadline: a timeout would leave the job running and
+          // spend a receive without a word (issue 14 §1).
+          if (context.getRemainingTimeInMillis() < WORK_RESERVE_MS) throw new OutOfTimeError('too little time left in the invocation to start it');
+          calls += await one(message, record, () => context.getRemainingTimeInMillis());
         } catch (error) {
           const received = receiveCount(record);
           const reason = error instanceof Error ? error.message : String(error);
@@ -182,14 +188,19 @@ export function makeHandler(getParts: () => BuildiumSyncParts) {
           // away: the job fails now, with the reason, and the message waits in the DLQ for a redrive.
           const misconfigured = error instanceof MisconfiguredError;
           if (misconfigured) reportMisconfiguration(error, logger, metrics);
-          const redelivery: Redelivery = misconfigured ? { kind: 'park' } : redeliveryFor(error, received, parts.maxReceiveCount, Math.random);
+          const redelivery: Redelivery = misconfigured
+            ? { kind: 'park' }
+            : error instanceof OutOfTimeError
+              ? // Handed back for lack of time, not failed: not an attempt (a fresh copy near the last receive).
+                { kind: 'defer', delaySeconds: 1, resend: received >= parts.maxReceiveCount - 1 }
+              : redeliveryFor(error, received, parts.maxReceiveCount, Math.random);
           if (redelivery.kind === 'park') {
             // Its last try: park it (the DLQ), fail the job so its cursor stays, say why.
             logger.error('Buildium sync message failed for good; parked in the DLQ', { jobId: message.jobId, kind: message.kind, reason: maskEmailsIn(reason) });
             await parts.jobs.recordError(message.jobId, message.kind, describe(message), reason, misconfigured ? 'misconfigured' : 'api_error').catch(() => undefined);
             await parts.jobs.setStatus(message.jobId, 'failed', misconfigured ? reason : `${message.kind} ${describe(message)} ran out of retries: ${maskEmailsIn(reason)}`).catch(() => undefined);
           } else {
-            logger.warn(redelivery.kind === 'defer' ? 'Buildium sync message held back by a rate limit (not an attempt)' : 'Buildium sync message will be retried', {
+            logger.warn(redelivery.kind === 'defer' ? 'Buildium sync message held back by a rate limit or the deadline (not an attempt)' : 'Buildium sync message will be retried', {
               jobId: message.jobId,
               kind: message.kind,
               reason: maskEmailsIn(reason),

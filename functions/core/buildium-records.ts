@@ -22,6 +22,7 @@
  * their version), so an interrupted page resumes without writing anything twice.
  */
 import { createHash } from 'node:crypto';
+import { RetryableError } from './errors.js';
 import {
   effectiveMapping,
   mapRecord,
@@ -167,6 +168,25 @@ export interface RecordDeps {
    */
   readonly links?: LinkCache;
   readonly clock?: () => number;
+  /** Time left in this invocation (Lambda's getRemainingTimeInMillis); absent: no deadline. */
+  readonly remainingMs?: () => number;
+}
+
+/**
+ * Work a page does not start with less than this left: one HubSpot call's wait for a slot and
+ * its timeout (connectors/hubspot/objects.ts, 10 s each), and the mapping writes after it.
+ */
+export const WORK_RESERVE_MS = 25_000;
+
+/** The invocation's deadline is too near to start more of the page: it is handed back, not failed. */
+export class OutOfTimeError extends RetryableError {
+  override readonly name = 'OutOfTimeError';
+}
+
+/** Throws OutOfTimeError rather than start HubSpot work that could outlast the invocation. */
+function keepToDeadline(deps: RecordDeps): void {
+  const left = deps.remainingMs?.();
+  if (left !== undefined && left < WORK_RESERVE_MS) throw new OutOfTimeError(`${left} ms left in the invocation; the rest of the page is handed back`);
 }
 
 export type LinkCache = Map<string, { readonly hubspotId: string; readonly at: number }>;
@@ -479,6 +499,7 @@ async function writeInChunks<T>(
   const candidates: Candidate[] = [];
   const outcomes = new Map<string, WriteOutcome>();
   for (let i = 0; i < records.length; i += BATCH) {
+    keepToDeadline(deps);
     const prepared = await prepare(records.slice(i, i + BATCH));
     candidates.push(...prepared);
     for (const [k, v] of await writeObjects(spec, prepared, deps, report, defer)) outcomes.set(k, v);
@@ -520,6 +541,7 @@ export async function syncUnits(records: readonly UnitRecord[], deps: RecordDeps
     // A new link, or a unit HubSpot lost and that was written again under a new id.
     if (c.mapping?.extra.linkedTo !== listing || c.mapping.hubspotId !== o.hubspotId) pairs.push({ fromId: o.hubspotId, toId: listing, candidate: c });
   }
+  keepToDeadline(deps);
   const refused = await deps.hubspot.associateDefault(deps.unitObjectType, LISTING_OBJECT, pairs);
   await writeLinked('unit', deps.unitObjectType, deferred, refused as Map<AssociationPair & { candidate: Candidate }, string>, deps, report);
   for (const c of candidates) report.count(outcomes.get(c.sourceId)?.outcome ?? 'skipped');
@@ -647,6 +669,7 @@ async function syncEmergencyContacts(
     candidates.push({ sourceId: String(t.Id), key: email, properties, hash: hashProperties({ ...properties, '@tenant': tenantContact }), ...withMapping(known.get(String(t.Id))), extra: { linkedTo: tenantContact } });
   }
   // Upserted by email: an emergency contact is often someone already in the CRM.
+  keepToDeadline(deps);
   const deferred: MappingWrite[] = [];
   const outcomes = await writeObjects({ type: 'emergency-contact', objectType: 'contacts', idProperty: 'email' }, candidates, deps, report, deferred);
   const pairs: Array<AssociationPair & { candidate: Candidate }> = [];
@@ -655,6 +678,7 @@ async function syncEmergencyContacts(
     const relink = c.mapping?.extra.linkedTo !== c.extra?.linkedTo || c.mapping?.hubspotId !== o?.hubspotId;
     if (o?.hubspotId && o.outcome !== 'failed' && relink) pairs.push({ fromId: c.extra!.linkedTo!, toId: o.hubspotId, candidate: c });
   }
+  keepToDeadline(deps);
   const refused = await deps.hubspot.associateLabeled('contacts', 'contacts', 'emergency_contact', pairs);
   await writeLinked('emergency-contact', 'contacts', deferred, refused as Map<AssociationPair & { candidate: Candidate }, string>, deps, report);
 }
@@ -707,6 +731,7 @@ export async function syncLeases(records: readonly LeaseRecord[], deps: RecordDe
     for (const pair of p.desired) if (!before.has(pairKey(pair)) || deps.force) push(add, pair.label, { fromId: pair.contactId, toId: pair.unitId, plan: p });
     for (const pair of p.mapping?.extra.pairs ?? []) if (!after.has(pairKey(pair))) push(remove, pair.label, { fromId: pair.contactId, toId: pair.unitId, plan: p });
   }
+  keepToDeadline(deps);
   await keepLabelsOtherLeasesWant(remove, deps);
   const refusedPlans = new Map<Plan, string>();
   for (const [label, pairs] of remove) {

@@ -8,11 +8,15 @@
  * double a count. The status only moves forward (pending → running → completed | failed), except
  * that a failed job completes when its parked pages are redriven and finish. A sync error is one
  * item per (job, entity, source id) with a retry count and a resolved flag. Jobs, markers and
- * errors expire after 90 days, audit entries after 30.
+ * errors expire after 90 days, audit entries after 30. A chained page records where the next one
+ * starts (`link#…`, with the next page counted pending in the same transaction). Records HubSpot
+ * refused are held for retry under `buildium-retry`, one item per record naming the job that
+ * failed it, until a sync writes them.
  */
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { JobLedger, JobState, ListKind, PageCounts } from '../core/buildium-jobs.js';
+import type { JobLedger, JobState, ListKind, PageCounts, Plan, RetryItem } from '../core/buildium-jobs.js';
+import { batchGetAll, batchWriteAll } from './batch.js';
 import type { AuditChange, ReviewItem, SyncErrorRecord } from '../core/buildium-records.js';
 import { z } from 'zod';
 
@@ -27,6 +31,8 @@ const AUDIT_TTL_SECONDS = 30 * 24 * 3600;
 /** Data-quality counts a job keeps beside the contract's five (seed 002 §5.3). */
 export const QUALITY_NAMES = ['invalid', 'duplicateEmails'] as const;
 const jobKey = (jobId: string) => ({ pk: `sync-job#${jobId}`, sk: 'job' });
+const RETRY_PK = 'buildium-retry';
+const retryKey = (item: RetryItem) => ({ pk: RETRY_PK, sk: `${item.entity}#${item.sourceId}` });
 
 const JobItem = z.object({
   jobId: z.string(),
@@ -193,7 +199,7 @@ export class DynamoSyncJobs implements JobLedger {
       status: item.status,
       phase: item.phase,
       pagesPending: item.pagesPending,
-      plan: item.plan as Partial<Record<ListKind, number>>,
+      plan: item.plan as Plan,
       windowTo: item.windowTo ?? item.startedAt,
       pageSize: item.pageSize,
       ...(item.startedBy ? { startedBy: item.startedBy } : {}),
@@ -207,7 +213,7 @@ export class DynamoSyncJobs implements JobLedger {
     return Item !== undefined;
   }
 
-  async startPhase(jobId: string, phase: number, plan: Partial<Record<ListKind, number>>, pages: number, startedBy?: string): Promise<boolean> {
+  async startPhase(jobId: string, phase: number, plan: Plan, pages: number, startedBy?: string): Promise<boolean> {
     try {
       await this.db.send(
         new UpdateCommand({
@@ -258,6 +264,49 @@ export class DynamoSyncJobs implements JobLedger {
       if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
       throw error;
     }
+  }
+
+  async chainPage(jobId: string, pageKey: string, next: { afterId: number; offset: number }): Promise<{ afterId: number; offset: number }> {
+    const key = { pk: `sync-job#${jobId}`, sk: `link#${pageKey}` };
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: this.tableName, Item: { ...key, afterId: next.afterId, offset: next.offset, expiresAt: this.expiresAt() }, ConditionExpression: 'attribute_not_exists(pk)' } },
+            { Update: { TableName: this.tableName, Key: jobKey(jobId), UpdateExpression: 'ADD pagesPending :one', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':one': 1 } } },
+          ],
+        }),
+      );
+      return next;
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed')) throw error;
+      const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+      return z.object({ afterId: z.number(), offset: z.number() }).parse(Item);
+    }
+  }
+
+  async holdForRetry(jobId: string, items: readonly RetryItem[]): Promise<void> {
+    const at = this.now().toISOString();
+    const unique = [...new Map(items.map((i) => [retryKey(i).sk, i])).values()];
+    await batchWriteAll(
+      this.db,
+      this.tableName,
+      unique.map((i) => ({ PutRequest: { Item: { ...retryKey(i), entity: i.entity, sourceId: i.sourceId, jobId, at, expiresAt: this.expiresAt() } } })),
+    );
+  }
+
+  async heldForRetry(): Promise<Array<RetryItem & { jobId: string }>> {
+    const items = await this.queryAll(RETRY_PK, '');
+    return items.sort((a, b) => String(a.at).localeCompare(String(b.at))).map((i) => ({ entity: String(i.entity), sourceId: String(i.sourceId), jobId: String(i.jobId) }));
+  }
+
+  async release(items: readonly RetryItem[]): Promise<void> {
+    if (items.length === 0) return;
+    const held = await batchGetAll(this.db, this.tableName, items.map(retryKey));
+    for (let i = 0; i < held.length; i += 25) {
+      await Promise.all(held.slice(i, i + 25).map((h) => this.resolveError(String(h.jobId), String(h.entity), String(h.sourceId))));
+    }
+    await batchWriteAll(this.db, this.tableName, held.map((h) => ({ DeleteRequest: { Key: { pk: h.pk, sk: h.sk } } })));
   }
 
   async recordErrors(jobId: string, errors: readonly SyncErrorRecord[]): Promise<void> {

@@ -68,4 +68,24 @@ describe('DynamoSyncJobs', () => {
     ]);
     expect((await jobs.get('job-3'))?.counts.failed).toBe(0);
   });
+  it('counts a chained page pending once however often it is linked, and answers the first link', async () => {
+    await jobs.open('job-chain', 'full');
+    await jobs.startPhase('job-chain', 0, { rentals: 1 }, 1);
+    const first = await jobs.chainPage('job-chain', '0#rentals#after#0', { afterId: 1010, offset: 10 });
+    // A redelivery that read other records meanwhile keeps the first answer.
+    const again = await jobs.chainPage('job-chain', '0#rentals#after#0', { afterId: 1012, offset: 12 });
+    expect(first).toEqual({ afterId: 1010, offset: 10 });
+    expect(again).toEqual({ afterId: 1010, offset: 10 });
+    expect((await jobs.state('job-chain'))?.pagesPending).toBe(2);
+  });
+
+  it('holds refused records for the next job and, once written, releases them and resolves their errors', async () => {
+    await jobs.open('job-held', 'full');
+    await jobs.recordErrors('job-held', [{ entity: 'tenant', sourceId: '100002', errorType: 'api_error', reason: 'HubSpot 400: invalid email' }]);
+    await jobs.holdForRetry('job-held', [{ entity: 'tenant', sourceId: '100002' }, { entity: 'unit', sourceId: '20001' }]);
+    expect(await jobs.heldForRetry()).toEqual(expect.arrayContaining([{ entity: 'tenant', sourceId: '100002', jobId: 'job-held' }, { entity: 'unit', sourceId: '20001', jobId: 'job-held' }]));
+    await jobs.release([{ entity: 'tenant', sourceId: '100002' }]);
+    expect(await jobs.heldForRetry()).toEqual([{ entity: 'unit', sourceId: '20001', jobId: 'job-held' }]);
+    expect(await jobs.errors('job-held')).toEqual([expect.objectContaining({ sourceId: '100002', resolved: true })]);
+  });
 });

@@ -16,7 +16,7 @@ import {
   type JobMode,
   type SyncMessage,
 } from '../../functions/core/buildium-jobs.js';
-import { LISTING_OBJECT } from '../../functions/core/buildium-records.js';
+import { LISTING_OBJECT, OutOfTimeError } from '../../functions/core/buildium-records.js';
 import {
   FakeBuildiumReader,
   FakeHubSpotObjects,
@@ -148,17 +148,21 @@ describe('a Buildium sync job, message by message', () => {
     // Prepare
     const { reader, ledger, cursors, hubspot, open, drain } = setup();
     const doneWhenRead: Array<{ list: string; done: string[] }> = [];
-    reader.onPage = (list) => doneWhenRead.push({ list, done: ledger.pagesDone.map((m) => m.split('|')[1]!) });
+    reader.onPage = (list) => reader.reads[reader.reads.length - 1]!.limit > 1 && doneWhenRead.push({ list, done: ledger.pagesDone.map((m) => m.split('|')[1]!) });
     // Act
     await open('full', 2);
     await drain();
     // Assess
-    const phase0 = ['0#rentals#0'];
-    const phase1 = ['1#tenants#0', '1#tenants#2', '1#units#0', '1#units#2'];
+    const done = (phase: string) => ledger.pagesDone.map((m) => m.split('|')[1]!).filter((k) => k.startsWith(phase));
+    const phase0 = done('0#');
+    const phase1 = done('1#');
+    expect(phase0).toEqual(['0#rentals#0', '0#rentals#1']);
+    expect(phase1).toEqual(expect.arrayContaining(['1#tenants#0', '1#tenants#1', '1#units#0', '1#units#1']));
     // Units and tenants start once every listing exists; leases once every unit and tenant does.
     for (const read of doneWhenRead.filter((r) => r.list === 'units' || r.list === 'tenants')) expect(read.done).toEqual(expect.arrayContaining(phase0));
     for (const read of doneWhenRead.filter((r) => r.list === 'leases')) expect(read.done).toEqual(expect.arrayContaining([...phase0, ...phase1]));
-    expect(doneWhenRead.map((r) => r.list)).toEqual(['rentals', 'tenants', 'tenants', 'units', 'units', 'leases']);
+    // Pages of 2, each from the previous page's last record: 2 rentals in 2 reads, 3 tenants in 3, 4 units in 4, 2 leases in 2.
+    expect(doneWhenRead.map((r) => r.list).sort()).toEqual(['leases', 'leases', 'rentals', 'rentals', 'tenants', 'tenants', 'tenants', 'units', 'units', 'units', 'units']);
     expect(await ledger.get(JOB)).toMatchObject({ status: 'completed', completedAt: NOW.toISOString(), counts: { processed: 11, created: 11, updated: 0, skipped: 0, failed: 0 } });
     expect(cursors.values.get(BUILDIUM_CURSOR)).toBe(NOW.toISOString());
     expect(hubspot.all(LISTING_OBJECT)).toHaveLength(2);
@@ -188,7 +192,7 @@ describe('a Buildium sync job, message by message', () => {
     expect(await twice.ledger.errors(JOB)).toEqual([]);
   });
 
-  it('reads every page by chaining when Buildium gives no totals', async () => {
+  it('pages every listing by Id, each page read starting at the last record of the page before it', async () => {
     // Prepare
     const { reader, ledger, open, drain } = setup();
     reader.totals = false;
@@ -197,10 +201,10 @@ describe('a Buildium sync job, message by message', () => {
     await drain();
     // Assess
     const offsets = (list: string) => reader.reads.filter((r) => r.list === list).map((r) => r.offset);
-    expect(offsets('rentals')).toEqual([0, 2]);
-    expect(offsets('tenants')).toEqual([0, 2]);
-    expect(offsets('units')).toEqual([0, 2, 4]);
-    expect(offsets('leases')).toEqual([0, 2]);
+    expect(offsets('rentals')).toEqual([0, 1]);
+    expect(offsets('tenants')).toEqual([0, 1, 2]);
+    expect(offsets('units')).toEqual([0, 1, 2, 3]);
+    expect(offsets('leases')).toEqual([0, 1]);
     expect(await ledger.get(JOB)).toMatchObject({ status: 'completed', counts: { processed: 11, created: 11, failed: 0 } });
   });
 
@@ -288,16 +292,95 @@ describe('Buildium webhook events', () => {
   });
 });
 
+describe('what becomes of a job whose records fail, or whose data moves under it (issue 14 §1)', () => {
+  it('completes a job with a record HubSpot refuses (failed: 1, cursor moved, the error listed), and the next job retries that record and resolves its error', async () => {
+    // Prepare: HubSpot refuses one tenant's email.
+    const { reader, ledger, cursors, hubspot, mappings, queue, deps, open, drain } = setup();
+    const refusedEmail = tenantMessage(100002).Email!;
+    hubspot.refuse.set(refusedEmail, `VALIDATION_ERROR: Email address ${refusedEmail} is invalid`);
+    // Act: the first job.
+    await open('full', 2);
+    await drain();
+    // Assess: completed with the one failure, its cursor moved, the refusal listed with HubSpot's message.
+    expect(await ledger.get(JOB)).toMatchObject({ status: 'completed', counts: { processed: 11, failed: 1 } });
+    expect(cursors.values.get(BUILDIUM_CURSOR)).toBe(NOW.toISOString());
+    const tenantErrors = async (job: string) => (await ledger.errors(job)).filter((e) => e.entity === 'tenant');
+    expect(await tenantErrors(JOB)).toEqual([expect.objectContaining({ sourceId: '100002', errorType: 'api_error', reason: expect.stringContaining('is invalid'), resolved: false })]);
+
+    // Act: HubSpot takes it now; the next (incremental) job reads nothing new from Buildium.
+    hubspot.refuse.clear();
+    reader.count = async () => 0;
+    const next = 'job-8b21';
+    await openJob('incremental', { jobs: ledger, cursor: { get: () => cursors.get(BUILDIUM_CURSOR) }, queue, newId: () => next, now: () => NOW, pageSize: 2, overlapSeconds: 120 });
+    await drain();
+    // Assess: the next job retried the refused tenant; the first job's error is resolved.
+    expect(mappings.get('tenant', 100002)?.hubspotId).toBeDefined();
+    expect(hubspot.find('contacts', 'email', refusedEmail)).toBeDefined();
+    expect(await ledger.get(next)).toMatchObject({ status: 'completed', counts: { failed: 0 } });
+    expect(await tenantErrors(JOB)).toEqual([expect.objectContaining({ sourceId: '100002', resolved: true })]);
+    expect(await ledger.errors(next)).toEqual([]);
+    expect(await deps.jobs.heldForRetry()).toEqual([]);
+  });
+
+  it('neither skips nor repeats a record when records are deleted and created between two pages', async () => {
+    // Prepare: 6 tenants, pages of 2; once the first page is read, one of its tenants is deleted
+    // in Buildium and a new one is created.
+    const tenants = [100001, 100002, 100003, 100004, 100005, 100006].map((id) => tenantMessage(id));
+    const { reader, ledger, hubspot, open, drain } = setup({ tenants });
+    let tenantReads = 0;
+    reader.onPage = (list) => {
+      // Page reads only (not the one-record reads that find where pages end).
+      if (list !== 'tenants' || reader.reads[reader.reads.length - 1]!.limit === 1 || ++tenantReads !== 2) return;
+      reader.lists.tenants = reader.lists.tenants.filter((t) => t.Id !== 100001);
+      reader.lists.tenants.push(tenantMessage(100007));
+    };
+    // Act
+    await open('full', 2);
+    await drain();
+    // Assess: every tenant written once: the deleted one (read before), the others, the new one.
+    const upserted = hubspot.callsOf('upsert').filter((c) => c.objectType === 'contacts').flatMap((c) => c.inputs.map((i) => (i as { key: string }).key));
+    const expected = [100001, 100002, 100003, 100004, 100005, 100006, 100007].map((id) => tenantMessage(id).Email!);
+    expect(upserted.sort()).toEqual(expected.sort());
+    expect(await ledger.get(JOB)).toMatchObject({ status: 'completed', counts: { failed: 0 } });
+  });
+
+  it('hands a page back, unwritten and uncounted, rather than start HubSpot work that could outlast the invocation', async () => {
+    // Prepare: run phase 0, then deliver a tenants page with 10 s left.
+    const { ledger, queue, deps, open } = setup();
+    await open('full', 2);
+    let page: SyncMessage | undefined;
+    for (let message = queue.take(); message; message = queue.take()) {
+      if (message.kind === 'page' && message.list === 'tenants') {
+        page = message;
+        break;
+      }
+      await handleSyncMessage(message, deps);
+    }
+    const short: typeof deps = { ...deps, records: async () => ({ ...(await deps.records()), remainingMs: () => 10_000 }) };
+    // Act
+    const outcome = handleSyncMessage(page!, short);
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(OutOfTimeError);
+    expect(ledger.pagesDone.some((m) => m.includes('tenants'))).toBe(false);
+    expect((await ledger.get(JOB))?.status).toBe('running');
+    // With time, the same page completes the job.
+    await handleSyncMessage(page!, deps);
+    for (let message = queue.take(); message; message = queue.take()) await handleSyncMessage(message, deps);
+    expect(await ledger.get(JOB)).toMatchObject({ status: 'completed', counts: { processed: 11, failed: 0 } });
+  });
+});
+
 describe('paging edges (Buildium pages of up to 1,000)', () => {
-  it.each([0, 1, 1000, 1001])('syncs %i tenants in ceil(n/1000) page reads, each once', async (n) => {
+  it.each([0, 1, 1000, 1001])('syncs %i tenants in pages of 1,000, each page reading from the last record of the one before', async (n) => {
     // Prepare
     const { reader, ledger, hubspot, open, drain } = setup({ tenants: Array.from({ length: n }, (_, i) => tenantMessage(200001 + i)) });
     // Act
     await open('full', 1000);
     await drain();
     // Assess
-    const tenantReads = reader.reads.filter((r) => r.list === 'tenants');
-    expect(tenantReads.map((r) => r.offset)).toEqual(Array.from({ length: Math.ceil(n / 1000) }, (_, i) => i * 1000));
+    // Page reads (the one-record reads find where pages end).
+    const tenantReads = reader.reads.filter((r) => r.list === 'tenants' && r.limit === 1000);
+    expect(tenantReads.map((r) => r.offset)).toEqual(n === 0 ? [] : n < 1000 ? [0] : n === 1000 ? [0, 999] : [0, 999]);
     expect(await ledger.get(JOB)).toMatchObject({ status: 'completed', counts: { processed: n, created: n } });
     expect(hubspot.all('contacts')).toHaveLength(n);
   });

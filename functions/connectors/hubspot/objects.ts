@@ -10,12 +10,19 @@
  * fully qualified name) and crm-associations-2026-09; association labels on
  * `/crm/associations/2026-09/{from}/{to}/labels`.
  *
- * Per-record refusals (a batch answer's errors naming inputs) come back as `rejected` with
- * HubSpot's reason, so one bad record fails alone; an answer of an unexpected shape is retryable
- * as a whole.
+ * Refusals are isolated (issue 14 §1): per-record refusals (a batch answer's errors naming
+ * inputs) come back as `rejected` with HubSpot's reason; a batch HubSpot refuses as a whole (a
+ * 400/422, or an error in its answer that names no input) is split in halves, down to the input it
+ * refuses, which comes back rejected with HubSpot's message while the others are written. Every
+ * write here is idempotent (upsert by key, update by id, associations as sets), so sending a half
+ * again is harmless. A conflict (409, 423, category CONFLICT or LOCKED) is concurrent work on the
+ * record, not a bad input: it is retryable as a whole (ConflictError), never split or failed. An
+ * answer of an unexpected shape is retryable as a whole.
+ * https://developers.hubspot.com/docs/api/error-handling
  */
 import { z } from 'zod';
-import { PermanentError } from '../../core/errors.js';
+import { ConflictError, PermanentError } from '../../core/errors.js';
+import { isolateRefusals } from '../../core/isolate-refusals.js';
 import type { AssociationPair, HubSpotObjects, LabelName, ObjectWriteResult } from '../../core/buildium-records.js';
 import { associationsPath, labelsPath, objectsPath } from './api-paths.js';
 import { describeError, HUBSPOT_BATCH_MAX, parseAnswer, type HubSpotClient } from './client.js';
@@ -61,21 +68,31 @@ export class HubSpotObjectsAdapter implements HubSpotObjects {
     if (inputs.length > HUBSPOT_BATCH_MAX) throw new Error(`at most ${HUBSPOT_BATCH_MAX} inputs per upsert, got ${inputs.length}`);
     const caseless = idProperty === 'email';
     const norm = (v: string) => (caseless ? v.toLowerCase() : v);
-    this.calls += 1;
-    const response = await this.client.send(
-      'POST',
-      objectsPath(objectType, 'batch/upsert'),
-      { inputs: inputs.map((i) => ({ idProperty, id: i.key, properties: { ...i.properties, [idProperty]: i.key } })) },
-      this.options,
+    const { refused } = await isolateRefusals(
+      inputs,
+      async (chunk) => {
+        this.calls += 1;
+        const response = await this.client.send(
+          'POST',
+          objectsPath(objectType, 'batch/upsert'),
+          { inputs: chunk.map((i) => ({ idProperty, id: i.key, properties: { ...i.properties, [idProperty]: i.key } })) },
+          this.options,
+        );
+        const answer = parseAnswer(BatchUpsertResponseSchema, response.body, `${objectType} upsert response`);
+        const wanted = new Map(chunk.map((i) => [norm(i.key), i.key]));
+        const done = new Map<string, { id: string; created: boolean }>();
+        answer.results.forEach((result, index) => {
+          const value = result.properties[idProperty];
+          const key = value ? wanted.get(norm(value)) : answer.results.length === chunk.length ? chunk[index]?.key : undefined;
+          if (key !== undefined) done.set(key, { id: result.id, created: result.new });
+        });
+        const named = refusedInputs(answer.errors, chunk.map((i) => i.key), done, norm);
+        for (const [k, v] of done) written.set(k, v);
+        for (const [k, v] of named) rejected.set(k, v);
+      },
+      { isRefusal: refusesInputs },
     );
-    const answer = parseAnswer(BatchUpsertResponseSchema, response.body, `${objectType} upsert response`);
-    const wanted = new Map(inputs.map((i) => [norm(i.key), i.key]));
-    answer.results.forEach((result, index) => {
-      const value = result.properties[idProperty];
-      const key = value ? wanted.get(norm(value)) : answer.results.length === inputs.length ? inputs[index]?.key : undefined;
-      if (key !== undefined) written.set(key, { id: result.id, created: result.new });
-    });
-    collectRejected(answer.errors, inputs.map((i) => i.key), written, rejected, norm);
+    for (const r of refused) rejected.set(r.input.key, r.reason);
     return { written, rejected };
   }
 
@@ -84,11 +101,21 @@ export class HubSpotObjectsAdapter implements HubSpotObjects {
     const rejected = new Map<string, string>();
     if (inputs.length === 0) return { written, rejected };
     if (inputs.length > HUBSPOT_BATCH_MAX) throw new Error(`at most ${HUBSPOT_BATCH_MAX} inputs per update, got ${inputs.length}`);
-    this.calls += 1;
-    const response = await this.client.send('POST', objectsPath(objectType, 'batch/update'), { inputs: inputs.map((i) => ({ id: i.id, properties: i.properties })) }, this.options);
-    const answer = parseAnswer(BatchReadResponseSchema, response.body, `${objectType} update response`);
-    for (const result of answer.results) written.set(result.id, { id: result.id, created: false });
-    collectRejected(answer.errors, inputs.map((i) => i.id), written, rejected, (v) => v);
+    const { refused } = await isolateRefusals(
+      inputs,
+      async (chunk) => {
+        this.calls += 1;
+        const response = await this.client.send('POST', objectsPath(objectType, 'batch/update'), { inputs: chunk.map((i) => ({ id: i.id, properties: i.properties })) }, this.options);
+        const answer = parseAnswer(BatchReadResponseSchema, response.body, `${objectType} update response`);
+        const done = new Map<string, { id: string; created: boolean }>();
+        for (const result of answer.results) done.set(result.id, { id: result.id, created: false });
+        const named = refusedInputs(answer.errors, chunk.map((i) => i.id), done, (v) => v);
+        for (const [k, v] of done) written.set(k, v);
+        for (const [k, v] of named) rejected.set(k, v);
+      },
+      { isRefusal: refusesInputs },
+    );
+    for (const r of refused) rejected.set(r.input.id, r.reason);
     return { written, rejected };
   }
 
@@ -170,14 +197,24 @@ export class HubSpotObjectsAdapter implements HubSpotObjects {
   private async pairCalls(path: string, pairs: readonly AssociationPair[], input: (p: AssociationPair) => unknown): Promise<Map<AssociationPair, string>> {
     const refused = new Map<AssociationPair, string>();
     for (let i = 0; i < pairs.length; i += ASSOCIATION_BATCH_MAX) {
-      const chunk = pairs.slice(i, i + ASSOCIATION_BATCH_MAX);
-      this.calls += 1;
-      const response = await this.client.send('POST', path, { inputs: chunk.map(input) }, this.options);
-      const answer = parseAnswer(CallResponseSchema, response.body ?? {}, `${path} response`);
-      for (const error of answer.errors ?? []) {
-        const ids = new Set(Object.values(error.context ?? {}).flat());
-        for (const p of chunk) if (ids.size === 0 || ids.has(p.fromId) || ids.has(p.toId)) refused.set(p, describeError(error));
-      }
+      const alone = await isolateRefusals(
+        pairs.slice(i, i + ASSOCIATION_BATCH_MAX),
+        async (chunk) => {
+          this.calls += 1;
+          const response = await this.client.send('POST', path, { inputs: chunk.map(input) }, this.options);
+          const answer = parseAnswer(CallResponseSchema, response.body ?? {}, `${path} response`);
+          const found = new Map<AssociationPair, string>();
+          for (const error of answer.errors ?? []) {
+            const ids = new Set(Object.values(error.context ?? {}).flat());
+            const named = chunk.filter((p) => ids.has(p.fromId) || ids.has(p.toId));
+            if (named.length === 0) unnamedRefusal(error, chunk.length);
+            for (const p of named.length > 0 ? named : chunk) found.set(p, describeError(error));
+          }
+          for (const [p, reason] of found) refused.set(p, reason);
+        },
+        { isRefusal: refusesInputs },
+      );
+      for (const r of alone.refused) refused.set(r.input, r.reason);
     }
     return refused;
   }
@@ -188,20 +225,39 @@ export function labelText(label: LabelName): string {
   return { active_tenant: 'Active tenant', inactive_tenant: 'Inactive tenant', emergency_contact: 'Emergency contact' }[label];
 }
 
-function collectRejected(
-  errors: readonly StandardError[] | undefined,
-  keys: readonly string[],
-  written: ReadonlyMap<string, unknown>,
-  rejected: Map<string, string>,
-  norm: (v: string) => string,
-): void {
+/**
+ * The inputs an answer refuses, with HubSpot's reason; an input neither written nor named is
+ * refused too ("no result"). An error naming no input is settled by unnamedRefusal.
+ */
+function refusedInputs(errors: readonly StandardError[] | undefined, keys: readonly string[], written: ReadonlyMap<string, unknown>, norm: (v: string) => string): Map<string, string> {
+  const rejected = new Map<string, string>();
   for (const error of errors ?? []) {
     const named = new Set(Object.values(error.context ?? {}).flat().map(norm));
-    for (const key of keys) {
-      if (written.has(key) || rejected.has(key)) continue;
-      if (named.size === 0 || named.has(norm(key))) rejected.set(key, describeError(error));
+    const hits = keys.filter((key) => !written.has(key) && !rejected.has(key) && named.has(norm(key)));
+    if (hits.length === 0 && !keys.some((key) => named.has(norm(key)))) {
+      unnamedRefusal(error, keys.length);
+      for (const key of keys) if (!written.has(key) && !rejected.has(key)) rejected.set(key, describeError(error));
     }
+    for (const key of hits) rejected.set(key, describeError(error));
   }
   for (const key of keys) if (!written.has(key) && !rejected.has(key)) rejected.set(key, 'HubSpot returned no result for it');
+  return rejected;
 }
 
+/**
+ * An error in a batch answer that names no input: a conflict is retried as a whole; any other
+ * refusal of a call with several inputs is thrown as a refusal of the call, so isolateRefusals
+ * (core/isolate-refusals.ts) splits it; a call of one input is that input's refusal (the caller records it).
+ */
+function unnamedRefusal(error: StandardError, inputs: number): void {
+  if (error.category === 'CONFLICT' || error.category === 'LOCKED') throw new ConflictError(`HubSpot: ${describeError(error)}`, 'hubspot_conflict');
+  if (inputs > 1) throw new PermanentError(`HubSpot: ${describeError(error)}`, 400);
+}
+
+/** Statuses with which HubSpot refuses a batch for its inputs (a bad value, a bad id): worth splitting. */
+const INPUT_REFUSALS = new Set([400, 422]);
+
+/** HubSpot refused the batch for its inputs; anything else (a conflict, a 5xx, a rate limit, a 404 path) is about the call. */
+function refusesInputs(error: unknown): boolean {
+  return error instanceof PermanentError && INPUT_REFUSALS.has(error.status ?? 400);
+}

@@ -10,7 +10,7 @@
  * - InMemoryJobLedger: DynamoSyncJobs' rules (a page is done once, status only moves forward,
  *   startPhase only from the previous phase with nothing pending, one error item per record).
  */
-import { SyncMessageSchema, type BuildiumReader, type JobLedger, type JobMode, type JobState, type JobStatus, type ListKind, type PageCounts, type SyncMessage, type Window } from '../../../functions/core/buildium-jobs.js';
+import { SyncMessageSchema, type BuildiumReader, type JobLedger, type Plan, type RetryItem, type JobMode, type JobState, type JobStatus, type ListKind, type PageCounts, type SyncMessage, type Window } from '../../../functions/core/buildium-jobs.js';
 import type { StoredSyncConfig } from '../../../functions/core/buildium-config.js';
 import type {
   AssociationPair,
@@ -282,7 +282,7 @@ interface JobItem {
   completedAt?: string;
   phase: number;
   pagesPending: number;
-  plan: Partial<Record<ListKind, number>>;
+  plan: Plan;
   startedBy?: string;
   windowFrom?: string;
   windowTo: string;
@@ -356,7 +356,7 @@ export class InMemoryJobLedger implements JobLedger {
     return { jobId, mode: job.mode, status: job.status, startedAt: job.startedAt, completedAt: job.completedAt ?? null, counts: { processed, created, updated, skipped, failed } };
   }
 
-  async startPhase(jobId: string, phase: number, plan: Partial<Record<ListKind, number>>, pages: number, startedBy?: string): Promise<boolean> {
+  async startPhase(jobId: string, phase: number, plan: Plan, pages: number, startedBy?: string): Promise<boolean> {
     const job = this.jobs.get(jobId);
     if (!job || job.phase !== phase - 1 || job.pagesPending !== 0) return false;
     Object.assign(job, { phase, plan: { ...plan }, pagesPending: pages, startedBy });
@@ -384,6 +384,36 @@ export class InMemoryJobLedger implements JobLedger {
     if (!job || !allowedFrom[status].includes(job.status)) return;
     job.status = status;
     if (status !== 'running') job.completedAt = this.now().toISOString();
+  }
+
+  readonly links = new Map<string, { afterId: number; offset: number }>();
+  /** Records held for retry by `entity#sourceId`, with the job that failed them. */
+  readonly held = new Map<string, RetryItem & { jobId: string }>();
+
+  async chainPage(jobId: string, pageKey: string, next: { afterId: number; offset: number }): Promise<{ afterId: number; offset: number }> {
+    const key = `${jobId}|${pageKey}`;
+    const found = this.links.get(key);
+    if (found) return found;
+    this.links.set(key, next);
+    this.jobs.get(jobId)!.pagesPending += 1;
+    return next;
+  }
+
+  async holdForRetry(jobId: string, items: readonly RetryItem[]): Promise<void> {
+    for (const i of items) this.held.set(`${i.entity}#${i.sourceId}`, { entity: i.entity, sourceId: i.sourceId, jobId });
+  }
+
+  async heldForRetry(): Promise<Array<RetryItem & { jobId: string }>> {
+    return [...this.held.values()];
+  }
+
+  async release(items: readonly RetryItem[]): Promise<void> {
+    for (const i of items) {
+      const found = this.held.get(`${i.entity}#${i.sourceId}`);
+      if (!found) continue;
+      this.held.delete(`${i.entity}#${i.sourceId}`);
+      await this.resolveError(found.jobId, i.entity, i.sourceId);
+    }
   }
 
   async recordErrors(jobId: string, errors: readonly SyncErrorRecord[]): Promise<void> {
