@@ -30,6 +30,8 @@ for (const level of CONSOLE_LEVELS) {
   console[level] = (...args: unknown[]) => post({ type: 'console', level, text: format(...args) });
 }
 
+if (setup.sourceMaps) process.setSourceMapsEnabled(true);
+
 let handler: Handler;
 try {
   const module = (await import(pathToFileURL(setup.file).href)) as { handler?: unknown };

@@ -29,6 +29,8 @@ export interface EnvironmentSetup {
   readonly memoryMb: number;
   readonly region: string;
   readonly logStreamName: string;
+  /** Stack traces through the file's source maps (a build of the sources, not a deployed bundle). */
+  readonly sourceMaps: boolean;
 }
 
 export interface InvokeMessage {
@@ -82,6 +84,8 @@ export interface ExecutionEnvironmentsOptions {
   readonly functionName: string;
   /** The handler module: a TypeScript entry (loaded through tsx) or a bundle. */
   readonly file: string;
+  /** Stack traces through the file's source maps (default off, as in Lambda without --enable-source-maps). */
+  readonly sourceMaps?: boolean;
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
   /** The most environments at once; further invocations wait for one to be free. */
@@ -109,8 +113,12 @@ export interface ExecutionEnvironmentStats {
   coldStarts: number;
   invocations: number;
   timeouts: number;
-  /** Environments that exited, threw outside a handler, failed their init or ran out of memory. */
+  /** Environments that exited, threw outside a handler, failed their init or ran out of memory, or were killed. */
   crashes: number;
+  /** Of those, the ones chaos killed in the middle of an invocation (`kill`). */
+  killed: number;
+  /** Each started environment's init (cold start) in ms: from starting its thread to its handler module loaded. */
+  initMs: number[];
   /** Environments alive now, and those running an invocation now. */
   environments: number;
   busy: number;
@@ -223,7 +231,7 @@ export function startExecutionEnvironments(options: ExecutionEnvironmentsOptions
   const initLimitSeconds = INIT_TIMEOUT_SECONDS + timeoutSeconds;
   const environments = new Set<Environment>();
   const waiters: Waiter[] = [];
-  const stats = { environmentsStarted: 0, coldStarts: 0, invocations: 0, timeouts: 0, crashes: 0 };
+  const stats = { environmentsStarted: 0, coldStarts: 0, invocations: 0, timeouts: 0, crashes: 0, killed: 0, initMs: [] as number[] };
   /** Environments decided on and waiting for an init slot. */
   let queuedStarts = 0;
   let stopped = false;
@@ -276,6 +284,7 @@ export function startExecutionEnvironments(options: ExecutionEnvironmentsOptions
       memoryMb: options.memoryMb,
       region,
       logStreamName: logStreamName(Date.now()),
+      sourceMaps: options.sourceMaps ?? false,
     };
     const worker = new Worker(entry.url, {
       workerData: setup,
@@ -286,6 +295,7 @@ export function startExecutionEnvironments(options: ExecutionEnvironmentsOptions
       stderr: true,
       ...(options.limitMemory ? { resourceLimits: { maxOldGenerationSizeMb: options.memoryMb } } : {}),
     });
+    const starting = performance.now();
     let initialised!: () => void;
     let failInit!: (error: Error) => void;
     const ready = new Promise<void>((resolve, reject) => {
@@ -305,6 +315,7 @@ export function startExecutionEnvironments(options: ExecutionEnvironmentsOptions
           console[message.level](message.text);
           return;
         case 'ready':
+          stats.initMs.push(performance.now() - starting);
           initialised();
           return;
         case 'init-error':
@@ -375,7 +386,14 @@ export function startExecutionEnvironments(options: ExecutionEnvironmentsOptions
       const id = (invocationIds += 1);
       const timers = [setTimeout(() => retire(env, new LambdaTimeoutError(timeoutSeconds), 'timeout'), timeoutSeconds * 1000)];
       const killAfterMs = options.kill?.({ typicalDurationMs });
-      if (killAfterMs !== undefined) timers.push(setTimeout(() => retire(env, new EnvironmentKilledError(functionName, killAfterMs), 'crash'), killAfterMs));
+      if (killAfterMs !== undefined) {
+        const killed = () => {
+          if (env.running?.id !== id) return;
+          stats.killed += 1;
+          retire(env, new EnvironmentKilledError(functionName, killAfterMs), 'crash');
+        };
+        timers.push(setTimeout(killed, killAfterMs));
+      }
       env.running = { id, resolve, reject, timers };
       try {
         const message: InvokeMessage = { id, event, awsRequestId, deadline: Date.now() + timeoutSeconds * 1000 };
@@ -409,7 +427,7 @@ export function startExecutionEnvironments(options: ExecutionEnvironmentsOptions
       }
     },
     stats() {
-      return { ...stats, environments: environments.size, busy: inState('busy').length };
+      return { ...stats, initMs: [...stats.initMs], environments: environments.size, busy: inState('busy').length };
     },
     async stop() {
       stopped = true;

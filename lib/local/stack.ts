@@ -3,9 +3,9 @@
  * server with the same redrive policies, pollers in the role of Lambda's event source mappings,
  * an HTTP server with API Gateway's event shape, schedule timers, and a HubSpot sandbox.
  *
- * Functions run as one module instance each in this process, or with `environments: 'isolated'` in
- * execution environments as Lambda runs them (execution-environments.ts: a worker thread each, one
- * invocation at a time, stopped at the timeout). Either way they reach the local services through the
+ * Functions run in execution environments as Lambda runs them (execution-environments.ts: a worker
+ * thread each, one invocation at a time, stopped at the timeout), or with `environments: 'shared'`
+ * as one module instance each in this process. Either way they reach the local services through the
  * standard `AWS_ENDPOINT_URL_*` variables, exactly as they reach AWS when deployed.
  */
 import { randomBytes } from 'node:crypto';
@@ -13,12 +13,13 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { build } from 'esbuild';
 import { HubSpotClient } from '../../functions/connectors/hubspot/client.js';
 import { AUTHORIZE_URL_ENV } from '../../functions/connectors/hubspot/oauth.js';
 import { contactProperties, dealProperties, ensureProperties } from '../../functions/connectors/hubspot/setup.js';
 import { json } from '../../functions/runtime/http.js';
 import { TOKEN_KEY_ENV } from '../../functions/runtime/token-cipher.js';
-import { bundleAll, type FunctionBundle } from '../bundling.js';
+import { bundleAll, FUNCTION_BUNDLE, type FunctionBundle } from '../bundling.js';
 import { environments, type EnvironmentSettings } from '../environments.js';
 import { buildTopology, type FunctionId, type FunctionSpec, type QueueId, type Topology } from '../topology.js';
 import { createTables, localDynamoDbClient, startDynamoDbLocal } from './dynamodb.js';
@@ -135,11 +136,14 @@ export interface LocalStackOptions {
    */
   readonly bundles?: boolean;
   /**
-   * How functions run. `isolated`: in Lambda execution environments, a worker thread each with its
-   * own module memory, one invocation at a time, stopped at the function's timeout. `shared`: each
-   * function as one module instance in this process, shared by every invocation, and a timed-out
-   * invocation keeps running. Default: `isolated` when LOCAL_ENVIRONMENTS=isolated, else `shared`
-   * (until the e2e suites are steady on `isolated`: issue 13 §1).
+   * How functions run (issue 13 §1). `isolated` (the default): in Lambda execution environments, a
+   * worker thread each with its own module memory, one invocation at a time, stopped at the
+   * function's timeout. `shared` (only when asked for, here or with LOCAL_ENVIRONMENTS=shared):
+   * each function as one module instance in this process, shared by every invocation, and a
+   * timed-out invocation keeps running. It is for a debugger (breakpoints in a handler hit in this
+   * process, no worker to attach to) and for a quick look where no cold start should show; it hides
+   * what differs between environments (a rate budget, a cache, a client per environment) and what
+   * a timeout stops, so tests of those run isolated.
    */
   readonly environments?: 'isolated' | 'shared';
   /**
@@ -160,7 +164,7 @@ export interface LocalStack {
   readonly tables: Record<string, string>;
   readonly endpoints: { readonly dynamodb: string; readonly sqs: string };
   readonly pollers: ReadonlyMap<string, Poller>;
-  /** The file each function's handler was loaded from: its TypeScript entry, or its bundle. */
+  /** The file each function's handler comes from: its TypeScript entry (compiled for execution environments), or its bundle. */
   readonly handlerSources: ReadonlyMap<FunctionId, string>;
   /** Each function's execution environments (empty with `environments: 'shared'`). */
   readonly executionEnvironments: ReadonlyMap<FunctionId, Pick<ExecutionEnvironments, 'stats'>>;
@@ -192,6 +196,8 @@ let stacksStarted = 0;
  * default: `.mjs` files under node_modules are external). Ignored by git with node_modules.
  */
 const BUNDLES_DIR = resolve(ROOT, 'node_modules/.cache/crm-sync/bundles');
+/** Where each stack compiles the TypeScript sources for its execution environments; removed at stop. */
+const ENVIRONMENT_BUILDS_DIR = resolve(ROOT, 'node_modules/.cache/crm-sync/environments');
 
 /** Bundles every function into a directory of this stack's own; `remove` deletes it. */
 async function bundleFunctions(topology: Topology): Promise<{ bundles: Map<FunctionId, FunctionBundle>; remove: () => Promise<void> }> {
@@ -200,6 +206,43 @@ async function bundleFunctions(topology: Topology): Promise<{ bundles: Map<Funct
   const remove = () => rm(dir, { recursive: true, force: true });
   try {
     return { bundles: await bundleAll(topology.functions, dir, ROOT), remove };
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+}
+
+/**
+ * What execution environments load when they run the TypeScript sources: every function compiled
+ * by esbuild in one build, the code they share split into chunks, with source maps to the sources.
+ * Loaded through tsx instead, an environment's init takes about three times as long (tsx's hooks
+ * resolve and load each of some 1,200 modules, the AWS SDK's included: about 0.6 s against 0.2 s),
+ * and every cold start pays it; the build costs about a second per stack. Settings as the deployed
+ * bundles' (lib/bundling.ts), unminified.
+ */
+async function compileForEnvironments(topology: Topology): Promise<{ files: Map<FunctionId, string>; remove: () => Promise<void> }> {
+  await mkdir(ENVIRONMENT_BUILDS_DIR, { recursive: true });
+  const dir = await mkdtemp(resolve(ENVIRONMENT_BUILDS_DIR, 'stack-'));
+  const remove = () => rm(dir, { recursive: true, force: true });
+  try {
+    await build({
+      entryPoints: Object.fromEntries(topology.functions.map((fn) => [fn.id, resolve(ROOT, fn.entry)])),
+      outdir: dir,
+      entryNames: '[name]',
+      chunkNames: 'chunks/[name]-[hash]',
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      splitting: true,
+      platform: 'node',
+      target: FUNCTION_BUNDLE.target,
+      format: FUNCTION_BUNDLE.format,
+      mainFields: [...FUNCTION_BUNDLE.mainFields],
+      banner: { js: FUNCTION_BUNDLE.banner },
+      sourcemap: 'linked',
+      sourcesContent: false,
+      logLevel: 'silent',
+    });
+    return { files: new Map(topology.functions.map((fn) => [fn.id, resolve(dir, `${fn.id}.mjs`)])), remove };
   } catch (error) {
     await remove();
     throw error;
@@ -226,11 +269,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
+    const isolated = (options.environments ?? (process.env.LOCAL_ENVIRONMENTS === 'shared' ? 'shared' : 'isolated')) === 'isolated';
     // Bundling starts first; it runs while DynamoDB Local's JVM and the sandboxes start.
     const bundling = options.bundles ? bundleFunctions(topology) : undefined;
     if (bundling) {
       bundling.catch(() => undefined); // awaited below; a failure before then is not unhandled
       stoppers.push(async () => (await bundling).remove());
+    }
+    const compiling = isolated && !options.bundles ? compileForEnvironments(topology) : undefined;
+    if (compiling) {
+      compiling.catch(() => undefined);
+      stoppers.push(async () => (await compiling).remove());
     }
     const port = options.port ?? 3000;
     const apiPort = port === 0 ? await freePort() : port;
@@ -369,7 +418,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const bundles = (await bundling)?.bundles;
     const handlerSources = new Map(topology.functions.map((fn) => [fn.id, bundles?.get(fn.id)?.file ?? resolve(ROOT, fn.entry)]));
-    const isolated = (options.environments ?? (process.env.LOCAL_ENVIRONMENTS === 'isolated' ? 'isolated' : 'shared')) === 'isolated';
+    const compiled = (await compiling)?.files;
     const crashes = options.consumerCrashes && options.consumerCrashes.probability > 0 ? options.consumerCrashes : undefined;
     const kills = crashes?.midInvocation ? crashes : undefined;
     const consumerFunctions = new Set(topology.consumers.map((c) => c.function));
@@ -382,7 +431,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       for (const fn of topology.functions) {
         const pool = startExecutionEnvironments({
           functionName: fn.id,
-          file: handlerSources.get(fn.id)!,
+          file: compiled?.get(fn.id) ?? handlerSources.get(fn.id)!,
+          // Mapped to the sources as this process maps its own (tsx does; vitest does not): a map
+          // costs each cold start about 0.1 s.
+          sourceMaps: compiled !== undefined && process.sourceMapsEnabled,
           timeoutSeconds: fn.timeoutSeconds,
           memoryMb: fn.memoryMb,
           maxEnvironments: environmentCap(topology, fn, options.maxEnvironments ?? DEFAULT_MAX_ENVIRONMENTS),

@@ -45,7 +45,7 @@ beforeAll(async () => {
   });
   hubspot = stack.hubspot.sandbox!;
   buildium = stack.buildium.sandbox!;
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await stack?.stop();

@@ -11,8 +11,14 @@
  * still happens), resets 1% of connections; its webhook deliveries are duplicated 10% and held
  * back 10% (later ones, property changes included, overtake them); TurboTenant's events likewise,
  * and its API answers 5% 503; Buildium answers 10% 429; every consumer "crashes" 5% of its
- * invocations after they wrote to HubSpot and before their messages are acknowledged. Queues give
- * up after 3 receives, so the DLQs and the resync flow are part of the run.
+ * invocations after they wrote to HubSpot and before their messages are acknowledged, and has the
+ * execution environment of another 5% killed at a random point of the invocation (issue 13 §1:
+ * between two HubSpot writes of a batch included; the batch comes back). Queues give up after 3
+ * receives, so the DLQs and the resync flow are part of the run.
+ *
+ * The functions run as Lambda runs them (the local stack's default, isolated execution
+ * environments: each its own memory, one invocation at a time), each consumer with as many
+ * environments at once as production's event source mapping allows (lib/environments.ts `prod`).
  *
  * CI runs it small (`npm test`); `npm run test:chaos` runs the issue's size (CHAOS_SIZE=full:
  * 5,000 leads, 2,000 HubSpot contacts, 500 TurboTenant events). CHAOS_SEED changes the draws.
@@ -256,6 +262,8 @@ async function buildiumSyncs(): Promise<void> {
 interface Report {
   eventsIn: Record<string, number>;
   faults: Record<string, number>;
+  /** Each consumer's execution environments. */
+  environments: Record<string, string>;
   lost: string[];
   duplicates: string[];
   checks: Record<string, string[]>;
@@ -268,6 +276,7 @@ let report: Report;
 beforeAll(async () => {
   const random = (salt: number) => seededRandom(SEED + salt);
   const local = environments.local;
+  const prod = environments.prod;
   stack = await startLocalStack({
     port: 0,
     dataDir: null,
@@ -276,12 +285,13 @@ beforeAll(async () => {
     hubspot: { random: random(1), webhookChaos: { duplicate: RATES.duplicate, delay: RATES.outOfOrder, delayMs: 1500, random: random(2) } },
     turbotenant: { random: random(3), eventChaos: { duplicate: RATES.duplicate, delay: RATES.outOfOrder, delayMs: 1500, random: random(4) } },
     buildium: { seed: SIZE.buildium, webhooks: false, random: random(5) },
-    consumerCrashes: { probability: RATES.crash, random: random(6) },
+    environments: 'isolated',
+    consumerCrashes: { probability: RATES.crash, random: random(6), midInvocation: true },
     settings: {
-      leadSync: { ...local.leadSync, maxReceiveCount: MAX_RECEIVES },
-      hubspotEvents: { ...local.hubspotEvents, maxReceiveCount: MAX_RECEIVES },
-      turbotenant: { ...local.turbotenant, maxReceiveCount: MAX_RECEIVES },
-      buildium: { ...local.buildium, maxReceiveCount: MAX_RECEIVES, pageSize: 10 },
+      leadSync: { ...local.leadSync, maxConcurrency: prod.leadSync.maxConcurrency, maxReceiveCount: MAX_RECEIVES },
+      hubspotEvents: { ...local.hubspotEvents, maxConcurrency: prod.hubspotEvents.maxConcurrency, maxReceiveCount: MAX_RECEIVES },
+      turbotenant: { ...local.turbotenant, maxConcurrency: prod.turbotenant.maxConcurrency, maxReceiveCount: MAX_RECEIVES },
+      buildium: { ...local.buildium, maxConcurrency: prod.buildium.maxConcurrency, maxReceiveCount: MAX_RECEIVES, pageSize: 10 },
     },
   });
   hubspot = stack.hubspot.sandbox!;
@@ -303,7 +313,13 @@ beforeAll(async () => {
 
   // Act: every flow at once, then the resync flow until the DLQs are empty.
   const started = Date.now();
-  const flows = await Promise.allSettled([platformLeads(), peopleInHubSpot(), turboTenantActivity(), buildiumSyncs()]);
+  const flow = (name: string, run: () => Promise<void>) => run().then(() => progress(`${name}: sent`));
+  const flows = await Promise.allSettled([
+    flow('platform leads', platformLeads),
+    flow('people in HubSpot', peopleInHubSpot),
+    flow('TurboTenant activity', turboTenantActivity),
+    flow('Buildium syncs', buildiumSyncs),
+  ]);
   for (const flow of flows) if (flow.status === 'rejected') throw flow.reason;
   progress('traffic sent');
   const settleMs = FULL ? 20 * 60_000 : 3 * 60_000;
@@ -458,6 +474,8 @@ async function assess(before: Set<string | undefined>, resyncRounds: number, ela
   const fired = (sandbox: { activeFaults(): Array<{ kind: string; status?: number; fired: number }> }, kind: string) =>
     sandbox.activeFaults().filter((f) => f.kind === kind).reduce((n, f) => n + f.fired, 0);
   const pollerStats = [...stack.pollers.values()].map((p) => p.stats());
+  const consumerEnvironments = stack.topology.consumers.map((c) => stack.executionEnvironments.get(c.function)!.stats());
+  const killed = consumerEnvironments.reduce((n, s) => n + s.killed, 0);
   const webhookChaos = hubspot.webhookChaos();
   const eventChaos = turbotenant.eventChaos();
   return {
@@ -484,8 +502,16 @@ async function assess(before: Set<string | undefined>, resyncRounds: number, ela
       'TurboTenant events held back (out of order)': eventChaos.delayed,
       'TurboTenant API 503': fired(turbotenant, 'status'),
       'Buildium 429': fired(buildium, 'rateLimit'),
-      'consumer crashes after writing, before acknowledging': pollerStats.reduce((n, s) => n + s.crashes, 0),
+      // A poller counts both kinds of crash; a kill is also an environment's.
+      'consumer crashes after writing, before acknowledging': pollerStats.reduce((n, s) => n + s.crashes, 0) - killed,
+      'consumer environments killed mid-invocation': killed,
     },
+    environments: Object.fromEntries(
+      stack.topology.consumers.map((c, i) => {
+        const s = consumerEnvironments[i]!;
+        return [c.function, `${s.environmentsStarted} started (at most ${c.maxConcurrency} at once), ${s.coldStarts} cold starts, ${s.invocations} invocations, ${s.killed} killed`];
+      }),
+    ),
     lost,
     duplicates,
     checks,
@@ -501,6 +527,8 @@ function print(r: Report): void {
     ...Object.entries(r.eventsIn).map(([k, v]) => `  ${k}: ${v}`),
     'faults injected:',
     ...Object.entries(r.faults).map(([k, v]) => `  ${k}: ${v}`),
+    'consumers\' execution environments:',
+    ...Object.entries(r.environments).map(([k, v]) => `  ${k}: ${v}`),
     `records lost: ${r.lost.length}${r.lost.length ? ` (${r.lost.slice(0, 10).join(', ')})` : ''}`,
     `duplicates: ${r.duplicates.length}${r.duplicates.length ? ` (${r.duplicates.slice(0, 10).join(', ')})` : ''}`,
     ...Object.entries(r.checks).map(([k, v]) => `failed check "${k}": ${v.length} (${v.slice(0, 5).join('; ')})`),

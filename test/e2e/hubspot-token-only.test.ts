@@ -27,7 +27,7 @@ const LEGACY_PATH = /\/crm\/v[34]\/|\/crm-object-schemas\/v3\/|\/associations\/v
 /** The API of the stack given (this file starts two). */
 const api = (stack: LocalStack, ...args: Parameters<ReturnType<typeof stackApi>>) => stackApi(() => stack.apiUrl)(...args);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -90,7 +90,8 @@ const hubspotEvent = (subscriptionType: string, objectId: string, extra: Json = 
   ...extra,
 });
 
-describe('the local stack with only an access token and a client secret', () => {
+// A job or a flow meets cold execution environments first; runJob waits up to 60 s.
+describe('the local stack with only an access token and a client secret', { timeout: 90_000 }, () => {
   let stack: LocalStack;
   let sandbox: HubSpotSandbox;
 

@@ -220,9 +220,11 @@ describe('operator CLI (npm run sync -- ...)', () => {
     expect(status.queues['lead-sync']).toMatchObject({ queue: { visible: expect.any(Number) }, deadLetter: { visible: expect.any(Number) } });
     // The HubSpot side, as webhook-status sees it: the portal was found from the token.
     expect(printed[1]).toBe(`HubSpot webhooks: enabled (portal ${SANDBOX_PORTAL_ID})`);
-    expect(printed[2]).toMatch(/^requeued \d+ failed lead\(s\); redriven \d+ message\(s\) from the DLQ$/);
+    // The portal's daily quota, as the lead flow last saw it in HubSpot's headers (issue 13 §3).
+    expect(printed[2]).toMatch(/^HubSpot API daily quota: \d+ of \d+ remaining \(as of .+\)$/);
+    expect(printed[3]).toMatch(/^requeued \d+ failed lead\(s\); redriven \d+ message\(s\) from the DLQ$/);
     // The stack ran the setup when it started, so a second run changes nothing.
-    expect(printed[3]).toBe('contacts.lead_source_system: unchanged');
+    expect(printed[4]).toBe('contacts.lead_source_system: unchanged');
   });
 });
 

@@ -242,7 +242,7 @@ beforeAll(async () => {
   hubspot = stack.hubspot.sandbox!;
   turbotenant = stack.turbotenant.sandbox!;
   buildium = stack.buildium.sandbox!;
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await stack?.stop();

@@ -43,7 +43,7 @@ beforeAll(async () => {
   turbotenant = stack.turbotenant.sandbox!;
   hubspot = stack.hubspot.sandbox!;
   stripe = stack.stripe.sandbox;
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await stack?.stop();
