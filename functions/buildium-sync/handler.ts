@@ -26,7 +26,7 @@ import { MisconfiguredError, RetryableError } from '../core/errors.js';
 import { maskEmailsIn } from '../core/privacy.js';
 import { redeliver, redeliveryFor, type Redelivery } from '../core/retry-policy.js';
 import { ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
-import { budgetedHubSpotClient, hubspotDailyQuotas } from '../runtime/hubspot-budget.js';
+import { budgetedHubSpotClient, hubspotDailyQuotas, primaryBudgetKey } from '../runtime/hubspot-budget.js';
 import { portalDirectoryFromEnvironment } from '../runtime/hubspot-portals.js';
 import { observability, once, reportMisconfiguration, reportHubSpotQuota } from '../runtime/observability.js';
 import { BUILDIUM_SECRET, HUBSPOT_SECRET, optionalSecretField, secretField } from '../runtime/secrets.js';
@@ -63,7 +63,10 @@ export function composeFromEnvironment(): BuildiumSyncParts {
   const db = createDocumentClient(new DynamoDBClient({}));
   const stateTable = env.required(ENV.syncStateTable);
   const hubspotBaseUrl = env.optional(ENV.hubspotBaseUrl) ?? HUBSPOT_DEFAULT_BASE_URL;
-  const portals = portalDirectoryFromEnvironment({ baseUrl: hubspotBaseUrl });
+  const hubspotToken = secretField(HUBSPOT_SECRET, 'accessToken');
+  // Bulk work: it leaves part of every window to the real-time flows (shared-budget.ts).
+  const budgeted = { baseUrl: hubspotBaseUrl, priority: 'bulk', db, syncStateTable: stateTable, log: logger } as const;
+  const portals = portalDirectoryFromEnvironment({ baseUrl: hubspotBaseUrl, budgeted });
   const unitName = env.optional(ENV.buildiumUnitObject) ?? 'unit';
   const baseUrl = optionalSecretField(BUILDIUM_SECRET, 'baseUrl');
   return {
@@ -72,16 +75,7 @@ export function composeFromEnvironment(): BuildiumSyncParts {
       clientId: secretField(BUILDIUM_SECRET, 'clientId'),
       clientSecret: secretField(BUILDIUM_SECRET, 'clientSecret'),
     }),
-    // Bulk work: it leaves part of every window to the real-time flows (shared-budget.ts).
-    hubspot: budgetedHubSpotClient({
-      baseUrl: hubspotBaseUrl,
-      accessToken: secretField(HUBSPOT_SECRET, 'accessToken'),
-      portalId: () => portals.primaryPortalId(),
-      priority: 'bulk',
-      db,
-      syncStateTable: stateTable,
-      log: logger,
-    }),
+    hubspot: budgetedHubSpotClient({ ...budgeted, accessToken: hubspotToken, budgetKey: primaryBudgetKey(hubspotToken) }),
     mappings: new DynamoBuildiumMappings(db, env.required(ENV.mappingsTable)),
     jobs: new DynamoSyncJobs(db, stateTable),
     cursors: new DynamoCursors(db, stateTable),

@@ -37,7 +37,7 @@ export function composeFromEnvironment(): HubSpotInboundHandlerDeps {
   const baseUrl = env.optional(ENV.hubspotBaseUrl) ?? HUBSPOT_DEFAULT_BASE_URL;
   const syncStateTable = env.required(ENV.syncStateTable);
   const installed = installedPortalsFromEnvironment({ baseUrl, db, syncStateTable, log: logger });
-  const directory = portalDirectoryFromEnvironment({ baseUrl, defaultConflictRule: conflictRule, installed });
+  const directory = portalDirectoryFromEnvironment({ baseUrl, defaultConflictRule: conflictRule, installed, budgeted: { baseUrl, priority: 'realtime', db, syncStateTable, log: logger } });
   const portalSettings = reportingMisconfiguration((portalId: string) => directory.get(portalId), logger, metrics);
   const clients = new Map<string, HubSpotClient>();
   const leads = new DynamoLeadStore(db, env.required(ENV.leadsTable));
@@ -50,7 +50,7 @@ export function composeFromEnvironment(): HubSpotInboundHandlerDeps {
       if (!settings) return undefined;
       let client = clients.get(portalId);
       if (!client) {
-        client = budgetedHubSpotClient({ baseUrl, accessToken: settings.accessToken, portalId: async () => portalId, priority: 'realtime', db, syncStateTable, log: logger });
+        client = budgetedHubSpotClient({ baseUrl, accessToken: settings.accessToken, budgetKey: settings.budgetKey, priority: 'realtime', db, syncStateTable, log: logger });
         clients.set(portalId, client);
       }
       return { contacts: client, conflictRule: settings.conflictRule };

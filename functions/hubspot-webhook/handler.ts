@@ -24,6 +24,7 @@ import { observability, once } from '../runtime/observability.js';
 import { HUBSPOT_SECRET, optionalSecretField, secretField } from '../runtime/secrets.js';
 import { SqsQueue } from '../runtime/sqs-queue.js';
 import { createDocumentClient } from '../store/dynamo-client.js';
+import { tokenBudgetKey } from '../connectors/hubspot/shared-budget.js';
 import { DynamoRateBudgetStore } from '../store/rate-budget.js';
 import { DynamoWebhookLedger } from '../store/webhook-ledger.js';
 
@@ -46,14 +47,15 @@ export interface HubSpotWebhookDeps {
   readonly subscribedEvents: readonly string[];
   readonly queue: MessageSender;
   readonly stats: WebhookStats;
-  /** The portal's daily API quota as the flows last saw it (issue 13 §3), shown by the status route. */
-  readonly dailyQuota: (portalId: string) => Promise<DailyQuota | undefined>;
+  /** The primary token's daily API quota as the flows last saw it (issue 13 §3), shown by the status route. */
+  readonly dailyQuota: () => Promise<DailyQuota | undefined>;
   readonly now: () => Date;
 }
 
 export function composeFromEnvironment(): HubSpotWebhookDeps {
   const portals = portalDirectoryFromEnvironment({ baseUrl: env.optional(ENV.hubspotBaseUrl) ?? HUBSPOT_DEFAULT_BASE_URL });
   const oauthClientSecret = optionalSecretField(HUBSPOT_SECRET, 'oauthClientSecret');
+  const accessToken = secretField(HUBSPOT_SECRET, 'accessToken');
   const db = createDocumentClient(new DynamoDBClient({}));
   const stats = new DynamoWebhookLedger(db, { syncStateTable: env.required(ENV.syncStateTable) });
   const budgets = new DynamoRateBudgetStore(db, env.required(ENV.syncStateTable));
@@ -69,7 +71,7 @@ export function composeFromEnvironment(): HubSpotWebhookDeps {
     subscribedEvents: (env.optional(ENV.hubspotWebhookEvents) ?? '').split(',').filter(Boolean),
     queue: new SqsQueue(new SQSClient({}), { queueUrl: env.required(ENV.hubspotEventsQueueUrl) }),
     stats,
-    dailyQuota: async (portalId) => (await budgets.load(portalId)).daily,
+    dailyQuota: async () => (await budgets.load(tokenBudgetKey(await accessToken()))).daily,
     now: () => new Date(),
   };
 }
@@ -134,7 +136,7 @@ export function makeHandler(getDeps: () => HubSpotWebhookDeps) {
     const deps = getDeps();
     const readiness = await webhookReadiness(deps);
     const totals = await deps.stats.totals();
-    const daily = readiness.portalId === undefined ? undefined : await deps.dailyQuota(readiness.portalId);
+    const daily = readiness.enabled ? await deps.dailyQuota() : undefined;
     return json(200, {
       ...readiness,
       ...totals,

@@ -14,7 +14,7 @@ import type { HubSpotClient } from '../connectors/hubspot/client.js';
 import { MisconfiguredError } from '../core/errors.js';
 import { syncLeadBatch, type LeadSyncDeps, type LeadSyncMessage } from '../core/lead-sync.js';
 import { DEFAULT_PLATFORM_SOURCE, ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
-import { budgetedHubSpotClient, hubspotDailyQuotas } from '../runtime/hubspot-budget.js';
+import { budgetedHubSpotClient, hubspotDailyQuotas, primaryBudgetKey } from '../runtime/hubspot-budget.js';
 import { installedPortalsFromEnvironment, portalDirectoryFromEnvironment } from '../runtime/hubspot-portals.js';
 import { observability, once, reportingMisconfiguration, reportHubSpotQuota } from '../runtime/observability.js';
 import { HUBSPOT_SECRET, secretField } from '../runtime/secrets.js';
@@ -34,13 +34,10 @@ export function composeFromEnvironment(): OutboundDeps {
   // Leads that name another portal (issue 12 §5) go to it with its own token and rate budget.
   const syncStateTable = env.required(ENV.syncStateTable);
   const installed = installedPortalsFromEnvironment({ baseUrl, db, syncStateTable, log: logger });
-  const portals = portalDirectoryFromEnvironment({ baseUrl, installed });
   const budgeted = { baseUrl, db, syncStateTable, priority: 'realtime', log: logger } as const;
-  const primary = budgetedHubSpotClient({
-    ...budgeted,
-    accessToken: reportingMisconfiguration(secretField(HUBSPOT_SECRET, 'accessToken'), logger, metrics),
-    portalId: reportingMisconfiguration(() => portals.primaryPortalId(), logger, metrics),
-  });
+  const portals = portalDirectoryFromEnvironment({ baseUrl, installed, budgeted });
+  const primaryToken = reportingMisconfiguration(secretField(HUBSPOT_SECRET, 'accessToken'), logger, metrics);
+  const primary = budgetedHubSpotClient({ ...budgeted, accessToken: primaryToken, budgetKey: primaryBudgetKey(primaryToken) });
   const clients = new Map<string, HubSpotClient>();
   return {
     leads: new DynamoLeadStore(db, env.required(ENV.leadsTable)),
@@ -50,12 +47,16 @@ export function composeFromEnvironment(): OutboundDeps {
       if (portalId === (await portals.primaryPortalId().catch(() => undefined))) return primary;
       let client = clients.get(portalId);
       if (!client) {
-        const accessToken = async () => {
-          const settings = await portals.get(portalId);
-          if (!settings) throw new MisconfiguredError(`HubSpot portal ${portalId} is not served here: install the OAuth app in it (GET /oauth/hubspot/install)`);
-          return settings.accessToken();
+        const settings = async () => {
+          const found = await portals.get(portalId);
+          if (!found) throw new MisconfiguredError(`HubSpot portal ${portalId} is not served here: install the OAuth app in it (GET /oauth/hubspot/install)`);
+          return found;
         };
-        client = budgetedHubSpotClient({ ...budgeted, accessToken: reportingMisconfiguration(accessToken, logger, metrics), portalId: async () => portalId });
+        client = budgetedHubSpotClient({
+          ...budgeted,
+          accessToken: reportingMisconfiguration(async () => (await settings()).accessToken(), logger, metrics),
+          budgetKey: async () => (await settings()).budgetKey(),
+        });
         clients.set(portalId, client);
       }
       return client;

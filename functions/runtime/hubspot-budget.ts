@@ -7,15 +7,15 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { readAccountDetails } from '../connectors/hubspot/account.js';
 import { HubSpotClient } from '../connectors/hubspot/client.js';
 import type { CallPriority } from '../connectors/hubspot/rate-budget.js';
-import { SharedRateBudget } from '../connectors/hubspot/shared-budget.js';
+import { SharedRateBudget, tokenBudgetKey } from '../connectors/hubspot/shared-budget.js';
 import type { Log } from '../core/ports.js';
 import { DynamoRateBudgetStore } from '../store/rate-budget.js';
 
 export interface BudgetedClientOptions {
   readonly baseUrl: string;
   readonly accessToken: () => Promise<string>;
-  /** The portal the token belongs to: the budget is that portal's. */
-  readonly portalId: () => Promise<string>;
+  /** Which budget its calls spend (PortalSettings.budgetKey, tokenBudgetKey for the primary token). */
+  readonly budgetKey: () => Promise<string>;
   readonly priority: CallPriority;
   readonly db: DynamoDBDocumentClient;
   readonly syncStateTable: string;
@@ -26,15 +26,20 @@ export interface BudgetedClientOptions {
 const clients: HubSpotClient[] = [];
 
 /** The day's quota of every portal this environment has called, as HubSpot last said. */
-export function hubspotDailyQuotas(): { portalId: string; limit?: number; remaining?: number; exhaustedUntil?: number }[] {
+export function hubspotDailyQuotas(): { key: string; limit?: number; remaining?: number; exhaustedUntil?: number }[] {
   return clients.flatMap((client) => client.dailyQuota() ?? []);
+}
+
+/** The primary token's budget: every flow's calls with it, and the portal lookup's, spend this one. */
+export function primaryBudgetKey(accessToken: () => Promise<string>): () => Promise<string> {
+  return async () => tokenBudgetKey(await accessToken());
 }
 
 export function budgetedHubSpotClient(options: BudgetedClientOptions): HubSpotClient {
   let client: HubSpotClient;
   const budget = new SharedRateBudget({
     store: new DynamoRateBudgetStore(options.db, options.syncStateTable),
-    portalId: options.portalId,
+    key: options.budgetKey,
     priority: options.priority,
     // Asked through this client, so the question spends the shared budget too.
     timeZone: async () => (await readAccountDetails(client)).timeZone,

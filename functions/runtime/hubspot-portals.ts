@@ -13,18 +13,27 @@ import type { ConflictRule } from '../core/inbound-contacts.js';
 import type { Log } from '../core/ports.js';
 import { DynamoHubSpotInstalls } from '../store/hubspot-installs.js';
 import { HUBSPOT_SECRET, optionalSecretField, secretField } from './secrets.js';
+import { budgetedHubSpotClient, primaryBudgetKey, type BudgetedClientOptions } from './hubspot-budget.js';
 import { tokenCipherFromEnvironment } from './token-cipher.js';
 
 export function portalDirectoryFromEnvironment(options: {
   readonly baseUrl: string;
   readonly defaultConflictRule?: ConflictRule;
   readonly installed?: InstalledPortals;
+  /**
+   * The portal lookup spends the primary token's shared budget, as every other call with the token
+   * does (functions that may write the budget). Without it (the webhook route reads sync-state
+   * only) the lookup, once per environment, is outside the budget.
+   */
+  readonly budgeted?: Omit<BudgetedClientOptions, 'accessToken' | 'budgetKey'>;
 }): PortalDirectory {
+  const budgeted = options.budgeted;
   return new PortalDirectory({
     portalId: optionalSecretField(HUBSPOT_SECRET, 'portalId'),
     portals: optionalSecretField(HUBSPOT_SECRET, 'portals'),
     accessToken: secretField(HUBSPOT_SECRET, 'accessToken'),
-    lookupPortalId: async (accessToken) => (await readAccountDetails(new HubSpotClient({ baseUrl: options.baseUrl, accessToken }))).portalId,
+    lookupPortalId: async (accessToken) =>
+      (await readAccountDetails(budgeted ? budgetedHubSpotClient({ ...budgeted, accessToken, budgetKey: primaryBudgetKey(accessToken) }) : new HubSpotClient({ baseUrl: options.baseUrl, accessToken }))).portalId,
     defaultConflictRule: options.defaultConflictRule ?? 'hubspot_wins',
     ...(options.installed ? { installed: options.installed } : {}),
   });

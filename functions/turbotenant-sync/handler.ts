@@ -18,8 +18,7 @@ import { processTurboTenantBatch, type TurboTenantMessage } from '../core/turbot
 import { reconcileTurboTenant, type PropertyFeed } from '../core/turbotenant-reconcile.js';
 import type { CustomerMetadataSink, TurboTenantEvent } from '../core/turbotenant-sync.js';
 import { ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
-import { budgetedHubSpotClient, hubspotDailyQuotas } from '../runtime/hubspot-budget.js';
-import { portalDirectoryFromEnvironment } from '../runtime/hubspot-portals.js';
+import { budgetedHubSpotClient, hubspotDailyQuotas, primaryBudgetKey } from '../runtime/hubspot-budget.js';
 import { observability, once, reportingMisconfiguration, reportHubSpotQuota } from '../runtime/observability.js';
 import { HUBSPOT_SECRET, optionalSecretField, secretField, STRIPE_SECRET, TURBOTENANT_SECRET } from '../runtime/secrets.js';
 import { parseRecord, receiveCount, SqsQueue } from '../runtime/sqs-queue.js';
@@ -51,7 +50,7 @@ export function composeFromEnvironment(): TurboTenantSyncParts {
   const db = createDocumentClient(new DynamoDBClient({}));
   const stateTable = env.required(ENV.syncStateTable);
   const hubspotBaseUrl = env.optional(ENV.hubspotBaseUrl) ?? HUBSPOT_DEFAULT_BASE_URL;
-  const portals = portalDirectoryFromEnvironment({ baseUrl: hubspotBaseUrl });
+  const hubspotToken = reportingMisconfiguration(secretField(HUBSPOT_SECRET, 'accessToken'), logger, metrics);
   const turbotenantBase = secretField(TURBOTENANT_SECRET, 'baseUrl');
   const stripeBase = optionalSecretField(STRIPE_SECRET, 'baseUrl');
   return {
@@ -59,8 +58,8 @@ export function composeFromEnvironment(): TurboTenantSyncParts {
     // TurboTenant events are real-time work; the 15-minute reconcile is small.
     hubspot: budgetedHubSpotClient({
       baseUrl: hubspotBaseUrl,
-      accessToken: reportingMisconfiguration(secretField(HUBSPOT_SECRET, 'accessToken'), logger, metrics),
-      portalId: reportingMisconfiguration(() => portals.primaryPortalId(), logger, metrics),
+      accessToken: hubspotToken,
+      budgetKey: primaryBudgetKey(hubspotToken),
       priority: 'realtime',
       db,
       syncStateTable: stateTable,

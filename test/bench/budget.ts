@@ -93,7 +93,7 @@ export async function budgetBench(row: Row, fmt: Fmt, progress: (message: string
       environments.map(({ priority }) => {
         const store = new DynamoRateBudgetStore(createDocumentClient(localDynamoDbClient(dynamo.endpoint)), table);
         stores.push(store);
-        return { priority, budget: new SharedRateBudget({ store, portalId: async () => 'bench-portal', priority }) };
+        return { priority, budget: new SharedRateBudget({ store, key: async () => 'bench-portal', priority }) };
       }),
       new RateLimiter(LIMIT),
     );

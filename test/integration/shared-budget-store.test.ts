@@ -69,7 +69,7 @@ describe('environments sharing one portal budget in real time', () => {
     const limit = { max: 12, intervalMs: 1_000 };
     const limiter = new RateLimiter({ ...limit, daily: 60 });
     const stores = Array.from({ length: 4 }, newStore);
-    const budgets = stores.map((store) => new SharedRateBudget({ store, portalId: async () => 'realtime-portal', priority: 'realtime', timeZone: async () => 'America/New_York' }));
+    const budgets = stores.map((store) => new SharedRateBudget({ store, key: async () => 'realtime-portal', priority: 'realtime', timeZone: async () => 'America/New_York' }));
     let made = 0;
     let refusedByWindow = 0;
     let refusedByDay = 0;

@@ -508,13 +508,11 @@ describe('hubspot-webhook handler', () => {
 
   describe('GET /integrations/hubspot/webhook-status', () => {
     it('shows the portal\'s daily API quota, and until when it is spent (issue 13 §3)', async () => {
-      const quotas: Record<string, Awaited<ReturnType<HubSpotWebhookDeps['dailyQuota']>>> = {
-        [String(PORTAL)]: { limit: 650_000, remaining: 0, observedAt: T0.getTime() - 60_000, exhaustedUntil: T0.getTime() + 3_600_000 },
-      };
-      const { call } = setup({ dailyQuota: async (portalId) => quotas[portalId] });
+      let quota: Awaited<ReturnType<HubSpotWebhookDeps['dailyQuota']>> = { limit: 650_000, remaining: 0, observedAt: T0.getTime() - 60_000, exhaustedUntil: T0.getTime() + 3_600_000 };
+      const { call } = setup({ dailyQuota: async () => quota });
 
       const spent = (await call(statusRequest)).body;
-      quotas[String(PORTAL)] = { limit: 650_000, remaining: 1_234, observedAt: T0.getTime() - 60_000 };
+      quota = { limit: 650_000, remaining: 1_234, observedAt: T0.getTime() - 60_000 };
       const left = (await call(statusRequest)).body;
 
       expect(spent).toMatchObject({ dailyQuota: { limit: 650_000, remaining: 0, observedAt: new Date(T0.getTime() - 60_000).toISOString(), spentUntil: new Date(T0.getTime() + 3_600_000).toISOString() } });

@@ -57,7 +57,7 @@ const PORTAL = '24681357';
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function sharedBudget(store: RateBudgetStore, priority: CallPriority = 'realtime', timeZone?: string): SharedRateBudget {
-  return new SharedRateBudget({ store, portalId: async () => PORTAL, priority, ...(timeZone ? { timeZone: async () => timeZone } : {}) });
+  return new SharedRateBudget({ store, key: async () => PORTAL, priority, ...(timeZone ? { timeZone: async () => timeZone } : {}) });
 }
 
 interface Tally {
@@ -247,7 +247,7 @@ describe('the daily quota', () => {
       expect((refusal as RateLimitedError).attempted).toBe(false);
       expect((refusal as RateLimitedError).message).toContain('resets at 2026-12-08T05:00:00.000Z');
     }
-    expect(first.dailyQuota()).toEqual({ portalId: PORTAL, limit: 1_000, remaining: 0, exhaustedUntil: Date.parse('2026-12-08T05:00:00Z') });
+    expect(first.dailyQuota()).toEqual({ key: PORTAL, limit: 1_000, remaining: 0, exhaustedUntil: Date.parse('2026-12-08T05:00:00Z') });
 
     // At midnight in New York the day is back.
     vi.setSystemTime(new Date('2026-12-08T05:00:01Z'));

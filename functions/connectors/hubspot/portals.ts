@@ -15,6 +15,7 @@
 import { z } from 'zod';
 import { CredentialsRefusedError, MisconfiguredError } from '../../core/errors.js';
 import { CONFLICT_RULES, type ConflictRule } from '../../core/inbound-contacts.js';
+import { portalBudgetKey, tokenBudgetKey } from './shared-budget.js';
 
 const PortalIdSchema = z.union([z.string().regex(/^\d{1,20}$/), z.number().int().nonnegative()]).transform(String);
 const PortalsSchema = z.record(
@@ -25,6 +26,8 @@ const PortalsSchema = z.record(
 export interface PortalSettings {
   readonly portalId: string;
   readonly accessToken: () => Promise<string>;
+  /** The shared rate budget its calls spend (shared-budget.ts): its static token's, or the portal's for an OAuth install. */
+  readonly budgetKey: () => Promise<string>;
   readonly conflictRule: ConflictRule;
 }
 
@@ -64,7 +67,12 @@ export class PortalDirectory {
 
   /** The primary portal, ready to use, or MisconfiguredError. */
   async primary(): Promise<PortalSettings> {
-    return { portalId: await this.primaryPortalId(), accessToken: this.sources.accessToken, conflictRule: this.sources.defaultConflictRule };
+    return {
+      portalId: await this.primaryPortalId(),
+      accessToken: this.sources.accessToken,
+      budgetKey: async () => tokenBudgetKey(await this.sources.accessToken()),
+      conflictRule: this.sources.defaultConflictRule,
+    };
   }
 
   /**
@@ -89,6 +97,7 @@ export class PortalDirectory {
           if (token === undefined) throw new MisconfiguredError(`HubSpot portal ${portalId} is no longer connected through the OAuth app`);
           return token;
         },
+        budgetKey: async () => portalBudgetKey(portalId),
         conflictRule: this.sources.defaultConflictRule,
       };
     }
@@ -129,6 +138,11 @@ export class PortalDirectory {
     if (!parsed.success) throw new MisconfiguredError(`HubSpot "portals" setting is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
     const entry = parsed.data[portalId];
     if (!entry) return undefined;
-    return { portalId, accessToken: async () => entry.accessToken, conflictRule: entry.conflictRule ?? this.sources.defaultConflictRule };
+    return {
+      portalId,
+      accessToken: async () => entry.accessToken,
+      budgetKey: async () => tokenBudgetKey(entry.accessToken),
+      conflictRule: entry.conflictRule ?? this.sources.defaultConflictRule,
+    };
   }
 }

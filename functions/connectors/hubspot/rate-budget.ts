@@ -50,7 +50,7 @@ export interface HubSpotRateBudget {
   /** How long a 429 without Retry-After should keep calls back. */
   windowFreesInMs(): number;
   /** The day's quota as last seen, when the budget tracks it. */
-  dailyQuota?(): { portalId: string; limit?: number; remaining?: number; exhaustedUntil?: number } | undefined;
+  dailyQuota?(): { key: string; limit?: number; remaining?: number; exhaustedUntil?: number } | undefined;
 }
 
 /** A slot to call in `waitMs`, or (not ok) a slot promised in `retryInMs` to come back for. */

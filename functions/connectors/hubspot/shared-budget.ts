@@ -20,6 +20,7 @@
  * `X-HubSpot-RateLimit-Daily-Remaining: 0`), every environment holds its calls until midnight in
  * the portal's time zone, when HubSpot resets it.
  */
+import { createHash } from 'node:crypto';
 import { RateLimitedError } from '../../core/errors.js';
 import type { DailyQuota, RateBudgetState, RateBudgetStore, RateLimits } from '../../core/ports.js';
 import { MAX_RETRY_AFTER_MS } from '../http.js';
@@ -55,10 +56,25 @@ const RELOAD_AFTER_REFUSALS = 1;
 /** Refusals in a row before the call is handed back as a deferral (heavy contention). */
 const MAX_REFUSALS = 8;
 
+/**
+ * Which budget a call spends: the app's access to one portal, as HubSpot counts it. A static token
+ * (a private or developer-platform app's, a service key) is exactly one app in one portal, so it
+ * names its budget even before the portal is known (the portal lookup spends it too); an OAuth
+ * install's tokens rotate, so its budget is named by the portal.
+ */
+export function tokenBudgetKey(accessToken: string): string {
+  // A digest, never the token: the key is stored and shown. Tokens are long and random.
+  return `token-${createHash('sha256').update(`crm-sync hubspot budget\0${accessToken}`).digest('hex').slice(0, 32)}`;
+}
+
+export function portalBudgetKey(portalId: string): string {
+  return `portal-${portalId}`;
+}
+
 export interface SharedRateBudgetOptions {
   readonly store: RateBudgetStore;
-  /** The portal whose budget this is (resolved once, on the first call). */
-  readonly portalId: () => Promise<string>;
+  /** The budget's name (tokenBudgetKey, portalBudgetKey), resolved once, on the first call. */
+  readonly key: () => Promise<string>;
   readonly priority: CallPriority;
   readonly bulkShare?: number;
   /**
@@ -90,15 +106,15 @@ export class SharedRateBudget implements HubSpotRateBudget {
   }
 
   async acquire(maxWaitMs: number): Promise<CallSlot> {
-    const portal = await this.portalId();
+    const portal = await this.budgetKey();
     await this.load(portal);
     for (let refusals = 0; ; ) {
       const now = this.now();
-      this.holdIfDaySpent(portal, now);
+      this.holdIfDaySpent(now);
       const choice = this.choose(now);
       const waitMs = choice.at - now;
       if (waitMs > maxWaitMs) {
-        throw new RateLimitedError(`HubSpot rate limit budget of portal ${portal} spent; next call slot in ${waitMs} ms`, Math.min(waitMs, MAX_RETRY_AFTER_MS), false);
+        throw new RateLimitedError(`HubSpot rate limit budget spent; next call slot in ${waitMs} ms`, Math.min(waitMs, MAX_RETRY_AFTER_MS), false);
       }
       const { intervalMs } = this.currentLimits();
       const answer = await this.options.store.takeToken(portal, choice.token, choice.at, choice.at - intervalMs - ARRIVAL_MARGIN_MS);
@@ -109,7 +125,7 @@ export class SharedRateBudget implements HubSpotRateBudget {
       this.tokens.set(choice.token, answer.usedAt);
       refusals += 1;
       if (refusals >= MAX_REFUSALS) {
-        throw new RateLimitedError(`HubSpot rate limit budget of portal ${portal} contended; try again shortly`, intervalMs / 10, false);
+        throw new RateLimitedError(`HubSpot rate limit budget contended; try again shortly`, intervalMs / 10, false);
       }
       if (refusals % RELOAD_AFTER_REFUSALS === 0) await this.load(portal, true);
     }
@@ -172,19 +188,19 @@ export class SharedRateBudget implements HubSpotRateBudget {
     return this.currentLimits().intervalMs;
   }
 
-  dailyQuota(): { portalId: string; limit?: number; remaining?: number; exhaustedUntil?: number } | undefined {
+  dailyQuota(): { key: string; limit?: number; remaining?: number; exhaustedUntil?: number } | undefined {
     if (this.portal === undefined || this.daily === undefined) return undefined;
     const { limit, remaining, exhaustedUntil } = this.daily;
     return {
-      portalId: this.portal,
+      key: this.portal,
       ...(limit !== undefined ? { limit } : {}),
       ...(remaining !== undefined ? { remaining } : {}),
       ...(exhaustedUntil !== undefined && exhaustedUntil > this.now() ? { exhaustedUntil } : {}),
     };
   }
 
-  private async portalId(): Promise<string> {
-    this.portal ??= await this.options.portalId();
+  private async budgetKey(): Promise<string> {
+    this.portal ??= await this.options.key();
     return this.portal;
   }
 
@@ -238,11 +254,11 @@ export class SharedRateBudget implements HubSpotRateBudget {
     return until !== undefined && until > now ? until : undefined;
   }
 
-  private holdIfDaySpent(portal: string, now: number): void {
+  private holdIfDaySpent(now: number): void {
     const until = this.daySpentUntil(now);
     if (until === undefined) return;
     throw new RateLimitedError(
-      `HubSpot daily API limit of portal ${portal} spent; it resets at ${new Date(until).toISOString()}`,
+      `HubSpot daily API limit spent; it resets at ${new Date(until).toISOString()}`,
       Math.min(until - now, MAX_RETRY_AFTER_MS),
       false,
     );
