@@ -61,13 +61,25 @@ export interface LeadSyncReport {
   readonly hubspotCallMs: number[];
 }
 
-/** Longest we wait in-process for rate budget; beyond it the batch goes back to SQS. */
-const MAX_INLINE_WAIT_MS = 2_000;
+/**
+ * Longest we wait in-process for a call slot: up to one of HubSpot's rate windows (10 s), when the
+ * invocation can afford it (inlineWaitMs). Beyond it the batch goes back to SQS. A batch sent back
+ * cannot keep its slot (every environment shares the budget, issue 13 §3), so each round trip
+ * through SQS costs its whole-second delays, the batching window and a poll: waiting here for up
+ * to a window spends the limit fully.
+ */
+const MAX_INLINE_WAIT_MS = 11_000;
 const HUBSPOT_TIMEOUT_MS = 10_000;
 /** Time kept in hand to write outcomes and answer SQS before the function's deadline. */
 const SAFETY_MARGIN_MS = 3_000;
 /** SQS DelaySeconds is at most 15 minutes. */
 const MAX_DELAY_SECONDS = 900;
+
+/** The wait for a call slot this invocation can afford: the call itself and the outcome writes come after it. */
+function inlineWaitMs(remainingMs: number): number {
+  const budgetMs = remainingMs - SAFETY_MARGIN_MS;
+  return Math.max(0, Math.min(MAX_INLINE_WAIT_MS, budgetMs - Math.min(HUBSPOT_TIMEOUT_MS, budgetMs / 2) - 1_000));
+}
 
 type Outcome =
   | { kind: 'written'; id: string; created: boolean }
@@ -113,7 +125,7 @@ export async function syncLeadBatch(messages: readonly LeadSyncMessage[], deps: 
 
 /** Rate budget spent for longer than we may wait: the messages go back, with no attempt counted. */
 async function deferredForBudget(messages: readonly LeadSyncMessage[], hubspot: HubSpotContacts, deps: LeadSyncDeps, report: MutableReport): Promise<boolean> {
-  if (hubspot.budgetWaitMs() <= MAX_INLINE_WAIT_MS) return false;
+  if (hubspot.budgetWaitMs() <= inlineWaitMs(deps.remainingTimeMs())) return false;
   const retryItems = await defer(messages, hubspot.holdSlotMs(), deps, report);
   await setVisibility(retryItems, deps);
   return true;
@@ -297,7 +309,7 @@ async function upsertIsolatingRejections(
   const started = Date.now();
   try {
     const result = await deps.hubspot.upsertByEmail(inputs, {
-      maxWaitMs: Math.min(MAX_INLINE_WAIT_MS, budgetMs / 4),
+      maxWaitMs: inlineWaitMs(deps.remainingTimeMs()),
       timeoutMs: Math.min(HUBSPOT_TIMEOUT_MS, budgetMs / 2),
     });
     report.hubspotCalls += 1;

@@ -363,8 +363,9 @@ describe('syncLeadBatch', () => {
     it('when the budget is spent before the batch starts, reads nothing and returns the batch for its promised slot', async () => {
       // Prepare
       const { store, hubspot, retries, deps } = setup([bo(), cy()]);
-      hubspot.budgetWait = 8_000;
-      hubspot.heldSlotMs = 9_600;
+      // Longer than one rate window: more than the invocation waits in-process.
+      hubspot.budgetWait = 15_000;
+      hubspot.heldSlotMs = 15_600;
       const reads = store.getManyCalls;
 
       // Act
@@ -375,9 +376,20 @@ describe('syncLeadBatch', () => {
       expect(store.getManyCalls).toBe(reads);
       expect(hubspot.slotsHeld).toBe(1);
       expect([...report.failedMessageIds].sort()).toEqual(['a', 'b']);
-      expect(retries.delayOf('rh-a')).toBe(9);
-      expect(retries.delayOf('rh-b')).toBe(9);
+      expect(retries.delayOf('rh-a')).toBe(15);
+      expect(retries.delayOf('rh-b')).toBe(15);
       expect(store.recorded.flat()).toEqual([]);
+    });
+
+    it('waits in-process for a slot up to one rate window, when the invocation can afford it', async () => {
+      const { store, hubspot, deps } = setup([bo()]);
+      hubspot.budgetWait = 8_000;
+
+      const report = await syncLeadBatch([message('lead-bo', 1, 'a')], { ...deps, remainingTimeMs: () => 29_000 });
+
+      expect(hubspot.calls).toHaveLength(1);
+      expect(report.failedMessageIds.size).toBe(0);
+      expect(store.recorded.flat()).toMatchObject([{ kind: 'synced', leadId: 'lead-bo' }]);
     });
 
     it('writes nothing on the lead and hands the messages back for as long as the budget needs', async () => {
