@@ -21,8 +21,8 @@ import type { HubSpotClient } from '../connectors/hubspot/client.js';
 import { HubSpotObjectsAdapter, type LabelCache } from '../connectors/hubspot/objects.js';
 import { effectiveConfig } from '../core/buildium-config.js';
 import { BUILDIUM_CURSOR, handleSyncMessage, SyncMessageSchema, type BuildiumReader, type JobDeps, type ListKind, type SyncMessage } from '../core/buildium-jobs.js';
-import { OutOfTimeError, WORK_RESERVE_MS, type ConflictStrategy, type LinkCache } from '../core/buildium-records.js';
-import { MisconfiguredError, RetryableError } from '../core/errors.js';
+import { WORK_RESERVE_MS, type ConflictStrategy, type LinkCache } from '../core/buildium-records.js';
+import { DeadlineError, MisconfiguredError, RetryableError } from '../core/errors.js';
 import { maskEmailsIn } from '../core/privacy.js';
 import { redeliver, redeliveryFor, type Redelivery } from '../core/retry-policy.js';
 import { ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
@@ -173,7 +173,7 @@ export function makeHandler(getParts: () => BuildiumSyncParts) {
         try {
           // Not started this close to the deadline: a timeout would leave the job running and
           // spend a receive without a word (issue 14 §1).
-          if (context.getRemainingTimeInMillis() < WORK_RESERVE_MS) throw new OutOfTimeError('too little time left in the invocation to start it');
+          if (context.getRemainingTimeInMillis() < WORK_RESERVE_MS) throw new DeadlineError('too little time left in the invocation to start it');
           calls += await one(message, record, () => context.getRemainingTimeInMillis());
         } catch (error) {
           const received = receiveCount(record);
@@ -182,12 +182,8 @@ export function makeHandler(getParts: () => BuildiumSyncParts) {
           // away: the job fails now, with the reason, and the message waits in the DLQ for a redrive.
           const misconfigured = error instanceof MisconfiguredError;
           if (misconfigured) reportMisconfiguration(error, logger, metrics);
-          const redelivery: Redelivery = misconfigured
-            ? { kind: 'park' }
-            : error instanceof OutOfTimeError
-              ? // Handed back for lack of time, not failed: not an attempt (a fresh copy near the last receive).
-                { kind: 'defer', delaySeconds: 1, resend: received >= parts.maxReceiveCount - 1 }
-              : redeliveryFor(error, received, parts.maxReceiveCount, Math.random);
+          // A DeadlineError (too little time left) is a deferral, like a rate limit: not an attempt.
+          const redelivery: Redelivery = misconfigured ? { kind: 'park' } : redeliveryFor(error, received, parts.maxReceiveCount, Math.random);
           if (redelivery.kind === 'park') {
             // Its last try: park it (the DLQ), fail the job so its cursor stays, say why.
             logger.error('Buildium sync message failed for good; parked in the DLQ', { jobId: message.jobId, kind: message.kind, reason: maskEmailsIn(reason) });

@@ -22,7 +22,7 @@
  * their version), so an interrupted page resumes without writing anything twice.
  */
 import { createHash } from 'node:crypto';
-import { RetryableError } from './errors.js';
+import { DeadlineError } from './errors.js';
 import {
   effectiveMapping,
   mapRecord,
@@ -178,15 +178,10 @@ export interface RecordDeps {
  */
 export const WORK_RESERVE_MS = 25_000;
 
-/** The invocation's deadline is too near to start more of the page: it is handed back, not failed. */
-export class OutOfTimeError extends RetryableError {
-  override readonly name = 'OutOfTimeError';
-}
-
-/** Throws OutOfTimeError rather than start HubSpot work that could outlast the invocation. */
+/** Throws DeadlineError (the page is handed back, not failed) rather than start HubSpot work that could outlast the invocation. */
 function keepToDeadline(deps: RecordDeps): void {
   const left = deps.remainingMs?.();
-  if (left !== undefined && left < WORK_RESERVE_MS) throw new OutOfTimeError(`${left} ms left in the invocation; the rest of the page is handed back`);
+  if (left !== undefined && left < WORK_RESERVE_MS) throw new DeadlineError(`${left} ms left in the invocation; the rest of the page is handed back`);
 }
 
 export type LinkCache = Map<string, { readonly hubspotId: string; readonly at: number }>;

@@ -12,7 +12,7 @@ import { MisconfiguredError, PermanentError, RateLimitedError, RetryableError } 
 import { maskEmail, maskEmailsIn } from './privacy.js';
 import type { Lead } from './lead.js';
 import type { ContactInput, HubSpotContacts, LeadStore, LeadSyncResult, Log, MessageRetries } from './ports.js';
-import { backoffSeconds } from './retry-policy.js';
+import { backoffSeconds, MAX_DEFER_SECONDS, resendsInsteadOfWaiting } from './retry-policy.js';
 
 export interface LeadSyncMessage {
   readonly messageId: string;
@@ -63,7 +63,7 @@ export interface LeadSyncReport {
 
 /**
  * Longest we wait in-process for a call slot: up to one of HubSpot's rate windows (10 s), when the
- * invocation can afford it (inlineWaitMs). Beyond it the batch goes back to SQS. A batch sent back
+ * invocation can afford it (callLimits). Beyond it the batch goes back to SQS. A batch sent back
  * cannot keep its slot (every environment shares the budget, issue 13 §3), so each round trip
  * through SQS costs its whole-second delays, the batching window and a poll: waiting here for up
  * to a window spends the limit fully.
@@ -72,13 +72,15 @@ const MAX_INLINE_WAIT_MS = 11_000;
 const HUBSPOT_TIMEOUT_MS = 10_000;
 /** Time kept in hand to write outcomes and answer SQS before the function's deadline. */
 const SAFETY_MARGIN_MS = 3_000;
-/** SQS DelaySeconds is at most 15 minutes. */
-const MAX_DELAY_SECONDS = 900;
 
-/** The wait for a call slot this invocation can afford: the call itself and the outcome writes come after it. */
-function inlineWaitMs(remainingMs: number): number {
+/**
+ * A HubSpot call's limits within the invocation's time: what is left after the safety margin, the
+ * call's timeout, and the wait for a call slot it can afford (the call and the outcome writes come after it).
+ */
+function callLimits(remainingMs: number): { budgetMs: number; timeoutMs: number; maxWaitMs: number } {
   const budgetMs = remainingMs - SAFETY_MARGIN_MS;
-  return Math.max(0, Math.min(MAX_INLINE_WAIT_MS, budgetMs - Math.min(HUBSPOT_TIMEOUT_MS, budgetMs / 2) - 1_000));
+  const timeoutMs = Math.min(HUBSPOT_TIMEOUT_MS, budgetMs / 2);
+  return { budgetMs, timeoutMs, maxWaitMs: Math.max(0, Math.min(MAX_INLINE_WAIT_MS, budgetMs - timeoutMs - 1_000)) };
 }
 
 type Outcome =
@@ -125,7 +127,7 @@ export async function syncLeadBatch(messages: readonly LeadSyncMessage[], deps: 
 
 /** Rate budget spent for longer than we may wait: the messages go back, with no attempt counted. */
 async function deferredForBudget(messages: readonly LeadSyncMessage[], hubspot: HubSpotContacts, deps: LeadSyncDeps, report: MutableReport): Promise<boolean> {
-  if (hubspot.budgetWaitMs() <= inlineWaitMs(deps.remainingTimeMs())) return false;
+  if (hubspot.budgetWaitMs() <= callLimits(deps.remainingTimeMs()).maxWaitMs) return false;
   const retryItems = await defer(messages, hubspot.holdSlotMs(), deps, report);
   await setVisibility(retryItems, deps);
   return true;
@@ -252,13 +254,13 @@ async function defer(
   report: { failedMessageIds: Set<string>; counts: { deferred: number } },
 ): Promise<{ receiptHandle: string; delaySeconds: number }[]> {
   // Visibility is set in whole seconds; rounding down lets the short in-process wait cover the rest.
-  const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.max(1, Math.floor(retryInMs / 1000)));
+  const delaySeconds = Math.min(MAX_DEFER_SECONDS, Math.max(1, Math.floor(retryInMs / 1000)));
   report.counts.deferred += messages.length;
   const keep: LeadSyncMessage[] = [];
   const fresh: LeadSyncMessage[] = [];
   for (const message of messages) {
     report.failedMessageIds.add(message.messageId);
-    (message.receiveCount >= deps.maxReceiveCount - 1 ? fresh : keep).push(message);
+    (resendsInsteadOfWaiting(message.receiveCount, deps.maxReceiveCount) ? fresh : keep).push(message);
   }
   if (fresh.length > 0) {
     const { failed } = await deps.requeue([...new Set(fresh.map((m) => m.leadId))], delaySeconds);
@@ -301,7 +303,7 @@ async function upsertIsolatingRejections(
   report: { hubspotCalls: number; hubspotCallMs: number[] },
 ): Promise<Map<string, Outcome>> {
   const outcomes = new Map<string, Outcome>();
-  const budgetMs = deps.remainingTimeMs() - SAFETY_MARGIN_MS;
+  const { budgetMs, timeoutMs, maxWaitMs } = callLimits(deps.remainingTimeMs());
   if (budgetMs < 1_000) {
     for (const input of inputs) outcomes.set(input.email, { kind: 'retry', message: 'Function deadline too close to call HubSpot', attempted: false, retryAfterMs: 1_000 });
     return outcomes;
@@ -309,8 +311,8 @@ async function upsertIsolatingRejections(
   const started = Date.now();
   try {
     const result = await deps.hubspot.upsertByEmail(inputs, {
-      maxWaitMs: inlineWaitMs(deps.remainingTimeMs()),
-      timeoutMs: Math.min(HUBSPOT_TIMEOUT_MS, budgetMs / 2),
+      maxWaitMs,
+      timeoutMs,
     });
     report.hubspotCalls += 1;
     // HubSpot's own latency when the client measured it; the in-process budget wait is not HubSpot's.

@@ -145,7 +145,7 @@ export type ContactPresence = 'live' | 'archived';
 export interface HubSpotContacts {
   /** How long until the rate budget has room for a call (0: now). Reserves nothing. */
   budgetWaitMs(): number;
-  /** Promises the next free call slot to a batch that goes back to the queue; returns the ms until it. */
+  /** For a batch that goes back to the queue: the ms until it should come back for a call slot (a budget per process promises it that slot; the shared budget holds none). */
   holdSlotMs(): number;
   /**
    * Creates or updates contacts by email in one call (at most 100 inputs).

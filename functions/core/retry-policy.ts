@@ -43,11 +43,16 @@ export type Redelivery = { kind: 'retry'; delaySeconds: number } | { kind: 'defe
 /** SQS SendMessage's DelaySeconds maximum, and the longest a deferral waits before looking again. */
 export const MAX_DEFER_SECONDS = 900;
 
+/** Whether a message held back without an attempt goes back as a fresh copy: at its last receives, where one more receive would land it in the DLQ. */
+export function resendsInsteadOfWaiting(receiveCount: number, maxReceiveCount: number): boolean {
+  return receiveCount >= maxReceiveCount - 1;
+}
+
 export function redeliveryFor(error: unknown, receiveCount: number, maxReceiveCount: number, random: () => number): Redelivery {
   if (error instanceof RateLimitedError || error instanceof DeadlineError) {
     // A little jitter, so messages held by one limit do not all come back in the same second.
     const wait = ((error.retryAfterMs ?? 1_000) / 1000) * (1 + random() * 0.1);
-    return { kind: 'defer', delaySeconds: Math.min(MAX_DEFER_SECONDS, Math.max(1, Math.ceil(wait))), resend: receiveCount >= maxReceiveCount - 1 };
+    return { kind: 'defer', delaySeconds: Math.min(MAX_DEFER_SECONDS, Math.max(1, Math.ceil(wait))), resend: resendsInsteadOfWaiting(receiveCount, maxReceiveCount) };
   }
   if (receiveCount >= maxReceiveCount) return { kind: 'park' };
   return { kind: 'retry', delaySeconds: backoffSeconds(receiveCount, random, error instanceof RetryableError ? error.retryAfterMs : undefined) };

@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { HUBSPOT_DAILY_QUOTA_METRIC } from '../../functions/runtime/observability.js';
 import type { Topology } from '../topology.js';
+import { perFunctionMetrics } from './function-metrics.js';
 
 /**
  * The daily HubSpot API quota running low (issue 13 §3): every function that calls HubSpot reports
@@ -16,18 +17,7 @@ export class HubSpotQuotaAlarm extends Construct {
   constructor(scope: Construct, id: string, props: { readonly topology: Topology; readonly alarmAction: cloudwatch.IAlarmAction; readonly stackName: string }) {
     super(scope, id);
     const callers = props.topology.functions.filter((fn) => fn.secrets.includes('hubspot'));
-    const usingMetrics = Object.fromEntries(
-      callers.map((fn, i) => [
-        `m${i}`,
-        new cloudwatch.Metric({
-          namespace: fn.environment.POWERTOOLS_METRICS_NAMESPACE ?? 'CrmSync',
-          metricName: HUBSPOT_DAILY_QUOTA_METRIC,
-          dimensionsMap: { service: fn.environment.POWERTOOLS_SERVICE_NAME ?? fn.id },
-          statistic: 'Minimum',
-          period: Duration.minutes(5),
-        }),
-      ]),
-    );
+    const usingMetrics = perFunctionMetrics(callers, HUBSPOT_DAILY_QUOTA_METRIC, 'Minimum');
     const below = props.topology.settings.hubspotDailyQuotaAlarmBelow;
     this.alarm = new cloudwatch.Alarm(this, 'Alarm', {
       alarmName: `${props.stackName}-hubspot-daily-quota-low`,

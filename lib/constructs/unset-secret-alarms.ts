@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { SECRET_DIMENSION, SECRET_UNSET_METRIC } from '../../functions/core/secret-policy.js';
 import type { Topology } from '../topology.js';
+import { perFunctionMetrics } from './function-metrics.js';
 
 /**
  * One alarm per required secret field (issue 12 §2): it fires when any function that reads the
@@ -22,18 +23,7 @@ export class UnsetSecretAlarms extends Construct {
       if (readers.length === 0) continue;
       for (const field of Object.keys(secret.fields).filter((f) => !secret.optionalFields?.includes(f))) {
         const name = `${secret.id}.${field}`;
-        const usingMetrics = Object.fromEntries(
-          readers.map((fn, i) => [
-            `m${i}`,
-            new cloudwatch.Metric({
-              namespace: fn.environment.POWERTOOLS_METRICS_NAMESPACE ?? 'CrmSync',
-              metricName: SECRET_UNSET_METRIC,
-              dimensionsMap: { service: fn.environment.POWERTOOLS_SERVICE_NAME ?? fn.id, [SECRET_DIMENSION]: name },
-              statistic: 'Sum',
-              period: Duration.minutes(5),
-            }),
-          ]),
-        );
+        const usingMetrics = perFunctionMetrics(readers, SECRET_UNSET_METRIC, 'Sum', { [SECRET_DIMENSION]: name });
         const alarm = new cloudwatch.Alarm(this, `${secret.id}-${field}`, {
           alarmName: `${props.stackName}-secret-unset-${secret.id}-${field}`,
           alarmDescription: `Secret field ${name} (local: ${secret.fields[field]}) is unset, empty, still the placeholder REPLACE_ME or too short: the functions that need it refuse or park their work. Put the real value in the secret.`,

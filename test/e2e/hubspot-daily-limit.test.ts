@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HubSpotSandbox } from '../../lib/local/sandboxes/hubspot/index.js';
 import { startLocalStack, type LocalStack } from '../../lib/local/stack.js';
 import { stackApi, type Json } from './support/stack-api.js';
+import { runSyncCli } from './support/sync-cli.js';
 
 let stack: LocalStack;
 let sandbox: HubSpotSandbox;
@@ -39,19 +40,7 @@ async function postLead(email: string): Promise<string> {
 
 const lead = async (leadId: string): Promise<Json> => (await api('GET', `/leads/${leadId}`)).body;
 
-async function printedStatus(): Promise<{ code: number; lines: string[] }> {
-  const { main } = await import('../../bin/sync.js');
-  const lines: string[] = [];
-  const original = console.log;
-  console.log = (...args: unknown[]) => lines.push(args.join(' '));
-  process.env.API_URL = stack.apiUrl;
-  try {
-    return { code: await main(['status']), lines };
-  } finally {
-    console.log = original;
-    delete process.env.API_URL;
-  }
-}
+const printedStatus = () => runSyncCli(stack.apiUrl, ['status']);
 
 describe('the portal\'s daily API limit', () => {
   it('holds leads until midnight in the portal\'s time zone without spending their attempts, and status says so', async () => {

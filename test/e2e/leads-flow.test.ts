@@ -11,6 +11,7 @@ import { localDynamoDbClient } from '../../lib/local/dynamodb.js';
 import { createDocumentClient } from '../../functions/store/dynamo-client.js';
 import { DynamoLeadStore } from '../../functions/store/lead-store.js';
 import { newLead } from '../../functions/core/lead.js';
+import { runSyncCli } from './support/sync-cli.js';
 
 let stack: LocalStack;
 let run = 0;
@@ -202,19 +203,8 @@ describe('POST /leads → HubSpot contact', () => {
 
 describe('operator CLI (npm run sync -- ...)', () => {
   it('status and resync-failed talk to the running stack', async () => {
-    const { main } = await import('../../bin/sync.js');
-    const printed: string[] = [];
-    const original = console.log;
-    console.log = (...args: unknown[]) => printed.push(args.join(' '));
-    process.env.API_URL = stack.apiUrl;
-    try {
-      expect(await main(['status'])).toBe(0);
-      expect(await main(['resync-failed'])).toBe(0);
-      expect(await main(['setup', 'hubspot'])).toBe(0);
-    } finally {
-      console.log = original;
-      delete process.env.API_URL;
-    }
+    const { codes, lines: printed } = await runSyncCli(stack.apiUrl, ['status'], ['resync-failed'], ['setup', 'hubspot']);
+    expect(codes).toEqual([0, 0, 0]);
     const status = JSON.parse(printed[0]!) as { leads: Record<string, number>; queues: Record<string, unknown> };
     expect(Object.keys(status.leads).sort()).toEqual(['FAILED', 'PENDING', 'RETRYING', 'UNLINKED']);
     expect(status.queues['lead-sync']).toMatchObject({ queue: { visible: expect.any(Number) }, deadLetter: { visible: expect.any(Number) } });

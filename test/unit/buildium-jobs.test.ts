@@ -16,7 +16,8 @@ import {
   type JobMode,
   type SyncMessage,
 } from '../../functions/core/buildium-jobs.js';
-import { LISTING_OBJECT, OutOfTimeError } from '../../functions/core/buildium-records.js';
+import { LISTING_OBJECT } from '../../functions/core/buildium-records.js';
+import { DeadlineError } from '../../functions/core/errors.js';
 import {
   FakeBuildiumReader,
   FakeHubSpotObjects,
@@ -360,7 +361,7 @@ describe('what becomes of a job whose records fail, or whose data moves under it
     // Act
     const outcome = handleSyncMessage(page!, short);
     // Assess
-    await expect(outcome).rejects.toBeInstanceOf(OutOfTimeError);
+    await expect(outcome).rejects.toBeInstanceOf(DeadlineError);
     expect(ledger.pagesDone.some((m) => m.includes('tenants'))).toBe(false);
     expect((await ledger.get(JOB))?.status).toBe('running');
     // With time, the same page completes the job.

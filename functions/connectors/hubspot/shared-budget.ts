@@ -175,7 +175,8 @@ export class SharedRateBudget implements HubSpotRateBudget {
   waitMs(): number {
     if (this.portal === undefined) return 0;
     const now = this.now();
-    if (this.daySpentUntil(now) !== undefined) return Math.min(MAX_RETRY_AFTER_MS, (this.daySpentUntil(now) as number) - now);
+    const daySpentUntil = this.daySpentUntil(now);
+    if (daySpentUntil !== undefined) return Math.min(MAX_RETRY_AFTER_MS, daySpentUntil - now);
     return Math.max(0, this.choose(now).at - now);
   }
 
