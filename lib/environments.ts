@@ -73,7 +73,8 @@ export interface EnvironmentSettings {
 // The seed's per-environment sync intervals and batch sizes (every 5 min / 10 records in
 // development, hourly / 50 in staging, every 4 h / 100 in production) are for the scheduled
 // Buildium sync. The lead flow always sends HubSpot's maximum batch (100): smaller batches only
-// spend more of the rate limit. Its reconciliation runs hourly, more often in development.
+// spend more of the rate limit (a larger batchSize is split into calls of 100, made at once). Its
+// reconciliation runs hourly, more often in development.
 const dev: EnvironmentSettings = {
   name: 'dev',
   logLevel: 'DEBUG',

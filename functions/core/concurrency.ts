@@ -9,3 +9,10 @@ export async function mapConcurrent<T>(items: readonly T[], limit: number, work:
   });
   await Promise.all(workers);
 }
+
+/** `items` in consecutive slices of at most `size` (batch APIs' input limits). */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

@@ -21,7 +21,7 @@ import { ConflictError, RetryableError } from './errors.js';
 import { contactHash, contactProperties, leadFieldsOf, LEAD_TO_CONTACT, ORIGIN_PROPERTY, propertiesHash, type LeadFields } from './contact-mapping.js';
 import { newLead, type Lead } from './lead.js';
 import { mapConcurrent } from './concurrency.js';
-import type { ContactPresence, ContactState, HubSpotContactReader, LeadStore, Log } from './ports.js';
+import { HUBSPOT_BATCH_MAX, type ContactPresence, type ContactState, type HubSpotContactReader, type LeadStore, type Log } from './ports.js';
 
 /** What the core needs of a HubSpot webhook event (the connector parses the full shape). */
 export interface ContactEvent {
@@ -130,8 +130,6 @@ export interface ContactLeadBatches {
   createMany(leads: readonly Lead[]): Promise<{ taken: Set<string>; failed: Map<string, unknown> }>;
 }
 
-/** Batch read takes at most 100 ids (CRM API batch limits). */
-const READ_BATCH = 100;
 const READ_OPTIONS = { maxWaitMs: 2_000, timeoutMs: 10_000 };
 /** Time kept after a read for writing the leads it decides and settling the batch. */
 export const DEADLINE_MARGIN_MS = 8_000;
@@ -222,8 +220,8 @@ export async function applyContactEvents(events: readonly ContactEvent[], deps: 
   const presence = new Map<string, ContactPresence>();
   const unchecked = new Map<string, unknown>();
   let readFailure: unknown;
-  for (let i = 0; i < toCheck.length; i += READ_BATCH) {
-    const ids = toCheck.slice(i, i + READ_BATCH);
+  for (let i = 0; i < toCheck.length; i += HUBSPOT_BATCH_MAX) {
+    const ids = toCheck.slice(i, i + HUBSPOT_BATCH_MAX);
     try {
       if (readFailure !== undefined) throw readFailure;
       for (const [id, state] of await deps.contacts.contactPresence(ids, readOptions(deps.remainingMs?.()))) presence.set(id, state);
@@ -282,8 +280,8 @@ export async function applyContactEvents(events: readonly ContactEvent[], deps: 
     }
   }
 
-  for (let i = 0; i < toRead.length; i += READ_BATCH) {
-    const ids = toRead.slice(i, i + READ_BATCH);
+  for (let i = 0; i < toRead.length; i += HUBSPOT_BATCH_MAX) {
+    const ids = toRead.slice(i, i + HUBSPOT_BATCH_MAX);
     let contacts: Map<string, ContactState>;
     try {
       if (readFailure !== undefined) throw readFailure;

@@ -7,12 +7,14 @@
  * the same email (409, CONFLICT, LOCKED) is retried like a transient failure; retries that run out
  * leave the lead FAILED and the message to the DLQ, where the resync flow finds both.
  */
+import { chunks } from './concurrency.js';
 import { contactProperties, propertiesHash } from './contact-mapping.js';
 import { MisconfiguredError, PermanentError, RateLimitedError, RetryableError } from './errors.js';
 import { maskEmail, maskEmailsIn } from './privacy.js';
 import type { Lead } from './lead.js';
-import type { ContactInput, HubSpotContacts, LeadStore, LeadSyncResult, Log, MessageRetries } from './ports.js';
+import { HUBSPOT_BATCH_MAX, type ContactInput, type HubSpotContacts, type LeadStore, type LeadSyncResult, type Log, type MessageRetries } from './ports.js';
 import { backoffSeconds, MAX_DEFER_SECONDS, resendsInsteadOfWaiting } from './retry-policy.js';
+
 
 export interface LeadSyncMessage {
   readonly messageId: string;
@@ -181,7 +183,16 @@ async function syncPortalBatch(messages: readonly LeadSyncMessage[], leads: Read
     group.push(item);
     byEmail.set(item.lead.email, group);
   }
-  const inputs: ContactInput[] = [...byEmail.entries()].map(([email, group]) => {
+  // Each HubSpot call takes at most HUBSPOT_BATCH_MAX emails. A batch of several chunks makes its
+  // calls at once, each with its own call slot, and records each chunk's outcomes as it returns:
+  // calls in flight, not environments, are what spend the rate limit (issue 13 §4).
+  await Promise.all(chunks([...byEmail.keys()], HUBSPOT_BATCH_MAX).map((emails) => syncChunk(emails, byEmail, deps, report)));
+}
+
+/** One HubSpot call's worth of emails: upsert (refusals isolated), then record every lead's outcome and backoff. */
+async function syncChunk(emails: readonly string[], byEmail: ReadonlyMap<string, Planned[]>, deps: LeadSyncDeps, report: MutableReport): Promise<void> {
+  const inputs: ContactInput[] = emails.map((email) => {
+    const group = byEmail.get(email)!;
     const latest = group.reduce((a, b) => (b.lead.updatedAt > a.lead.updatedAt ? b : a));
     return { email, properties: latest.properties };
   });
@@ -194,7 +205,8 @@ async function syncPortalBatch(messages: readonly LeadSyncMessage[], leads: Read
   const deferredMessages: LeadSyncMessage[] = [];
   // The client promised a slot when it held the call back; the batch returns for it.
   let deferForMs = 0;
-  for (const [email, group] of byEmail) {
+  for (const email of emails) {
+    const group = byEmail.get(email)!;
     const outcome = outcomes.get(email) ?? { kind: 'retry', message: 'HubSpot returned no result for this input', attempted: true };
     for (const item of group) {
       const leadId = item.lead.leadId;

@@ -6,6 +6,9 @@ import type { LeadFields } from './contact-mapping.js';
 import type { EventOutcome } from './inbound-contacts.js';
 import type { FailureKind, Lead, SyncStatus } from './lead.js';
 
+/** HubSpot's batch endpoints (upsert, update, create, read, associations) take at most 100 inputs (CRM API, "Batch" limits). */
+export const HUBSPOT_BATCH_MAX = 100;
+
 /** Structured logging, as Powertools' Logger offers it. */
 export interface Log {
   debug(message: string, ...attributes: Record<string, unknown>[]): void;

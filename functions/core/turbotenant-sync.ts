@@ -15,7 +15,7 @@
  */
 import { DeadlineError, PermanentError, RetryableError, ValidationError } from './errors.js';
 import { isolateRefusals } from './isolate-refusals.js';
-import type { ContactInput } from './ports.js';
+import { HUBSPOT_BATCH_MAX, type ContactInput } from './ports.js';
 import {
   landlordContactProperties,
   leadContactProperties,
@@ -29,6 +29,7 @@ import {
   type TurboTenantMetadata,
   type TurboTenantProperty,
 } from './turbotenant-mapping.js';
+import { chunks } from './concurrency.js';
 
 export type TurboTenantEventType = 'property_created' | 'property_updated' | 'lead_created';
 
@@ -134,7 +135,6 @@ export interface TurboTenantSyncReport {
   readonly unchanged: number;
 }
 
-const BATCH = 100;
 
 /** Kept back from the deadline to record confirmations and hand messages back to the queue. */
 export const DEADLINE_MARGIN_MS = 3_000;
@@ -161,12 +161,6 @@ function isRefusal(error: unknown): error is Error {
 }
 
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
-
-function chunks<T>(items: readonly T[], size = BATCH): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 async function readAll<T>(ids: readonly string[], read: (id: string) => Promise<T>): Promise<Map<string, T | Error>> {
   const out = new Map<string, T | Error>();
@@ -255,7 +249,7 @@ export async function syncTurboTenantEvents(events: readonly TurboTenantEvent[],
     }
     const contactIds = new Map<string, string>();
     const refused = new Map<string, string>();
-    for (const chunk of chunks([...contactInputs.values()])) {
+    for (const chunk of chunks([...contactInputs.values()], HUBSPOT_BATCH_MAX)) {
       const written = await isolateRefusals(chunk, (batch) => deps.hubspot.upsertContacts(batch, callLimits(deps)));
       for (const { answer } of written.accepted) {
         for (const [email, id] of answer.ids) contactIds.set(email, id);
@@ -284,7 +278,7 @@ export async function syncTurboTenantEvents(events: readonly TurboTenantEvent[],
     const dealIds = new Map<string, string>(plans.flatMap((p) => (p.mapping ? [[p.property.id, p.mapping.dealId] as const] : [])));
     const createdDeals = new Set<string>();
     const refusedDeals = new Map<string, string>();
-    for (const chunk of chunks(changed)) {
+    for (const chunk of chunks(changed, HUBSPOT_BATCH_MAX)) {
       const written = await isolateRefusals(chunk, (batch) =>
         deps.hubspot.upsertDeals(
           batch.map((p) => ({ propertyId: p.property.id, properties: p.deal })),
@@ -319,7 +313,7 @@ export async function syncTurboTenantEvents(events: readonly TurboTenantEvent[],
       if (isReady(event.eventId)) own(contactIds.get(leadEmail(event)), dealIds.get(property.id), { eventId: event.eventId, propertyId: property.id });
     }
     const refusedPairs: { owners: Owner[]; reason: string }[] = [];
-    for (const chunk of chunks([...pairs.values()])) {
+    for (const chunk of chunks([...pairs.values()], HUBSPOT_BATCH_MAX)) {
       const written = await isolateRefusals(chunk, (batch) =>
         deps.hubspot.associateContactsWithDeals(
           batch.map(({ contactId, dealId }) => ({ contactId, dealId })),

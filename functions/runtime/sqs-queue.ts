@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import type { DeadLetters, LeadQueue, MessageRetries, QueueDepth, QueueInspector } from '../core/ports.js';
+import { chunks } from '../core/concurrency.js';
 
 /** SendMessageBatch and ChangeMessageVisibilityBatch take at most 10 entries (SQS API reference). */
 const SQS_BATCH_MAX = 10;
@@ -21,12 +22,6 @@ const SQS_BATCH_BYTES = 256 * 1024;
 
 export const LeadMessageSchema = z.object({ leadId: z.string().min(1) });
 export type LeadMessage = z.infer<typeof LeadMessageSchema>;
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 export interface SqsQueueAddresses {
   readonly queueUrl: string;

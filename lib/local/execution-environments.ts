@@ -128,6 +128,12 @@ export interface ExecutionEnvironments {
   /** Runs one invocation in a free environment (a new one if none is idle and the cap allows). */
   invoke(event: unknown, context: Pick<Context, 'awsRequestId'>): Promise<unknown>;
   stats(): ExecutionEnvironmentStats;
+  /**
+   * Starts environments until `count` (at most the cap) are alive, and waits for their init: what
+   * provisioned concurrency, or earlier traffic, leaves warm. Their init counts as a cold start
+   * that no invocation waits for.
+   */
+  provision(count: number): Promise<void>;
   /** Stops every environment; invocations still running or waiting fail. */
   stop(): Promise<void>;
 }
@@ -354,6 +360,19 @@ export function startExecutionEnvironments(options: ExecutionEnvironmentsOptions
       pump();
       return;
     }
+    try {
+      await boot(entry);
+    } catch (error) {
+      // A failed init fails an invocation, as Lambda fails the one whose init failed.
+      waiters.shift()?.reject(error instanceof Error ? error : new Error(String(error)));
+    } finally {
+      giveBack();
+      pump();
+    }
+  };
+
+  /** Starts an environment and waits for its init (within Lambda's init limit); it is left idle. */
+  const boot = async (entry: WorkerEntry): Promise<void> => {
     const env = startEnvironment(entry);
     const timer = setTimeout(() => retire(env, new LambdaTimeoutError(initLimitSeconds), 'timeout'), initLimitSeconds * 1000);
     try {
@@ -362,14 +381,29 @@ export function startExecutionEnvironments(options: ExecutionEnvironmentsOptions
         env.state = 'idle';
         env.worker.unref();
       }
-    } catch (error) {
-      // A failed init fails an invocation, as Lambda fails the one whose init failed.
-      waiters.shift()?.reject(error instanceof Error ? error : new Error(String(error)));
     } finally {
       clearTimeout(timer);
-      giveBack();
-      pump();
     }
+  };
+
+  /** Provisioned concurrency: environments started ahead of any invocation, their init already done. */
+  const provision = async (count: number): Promise<void> => {
+    const missing = Math.min(count, maxEnvironments) - environments.size - queuedStarts;
+    if (missing <= 0 || stopped) return;
+    const entry = await workerEntryFor(options.file);
+    queuedStarts += missing;
+    await Promise.all(
+      Array.from({ length: missing }, async () => {
+        const giveBack = await initSlot();
+        queuedStarts -= 1;
+        try {
+          if (!stopped) await boot(entry);
+        } finally {
+          giveBack();
+          pump();
+        }
+      }),
+    );
   };
 
   const release = (env: Environment) => {
@@ -426,6 +460,7 @@ export function startExecutionEnvironments(options: ExecutionEnvironmentsOptions
         release(env);
       }
     },
+    provision,
     stats() {
       return { ...stats, initMs: [...stats.initMs], environments: environments.size, busy: inState('busy').length };
     },

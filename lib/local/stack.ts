@@ -167,7 +167,7 @@ export interface LocalStack {
   /** The file each function's handler comes from: its TypeScript entry (compiled for execution environments), or its bundle. */
   readonly handlerSources: ReadonlyMap<FunctionId, string>;
   /** Each function's execution environments (empty with `environments: 'shared'`). */
-  readonly executionEnvironments: ReadonlyMap<FunctionId, Pick<ExecutionEnvironments, 'stats'>>;
+  readonly executionEnvironments: ReadonlyMap<FunctionId, Pick<ExecutionEnvironments, 'stats' | 'provision'>>;
   fireSchedule(id: string): Promise<unknown>;
   stop(): Promise<void>;
 }

@@ -104,6 +104,22 @@ describe('execution environments', () => {
     expect(pool.stats()).toMatchObject({ environmentsStarted: 1, coldStarts: 1, invocations: 3 });
   });
 
+  it('starts provisioned environments ahead of invocations: the invocations that follow wait for no init', async () => {
+    // Prepare
+    const pool = environments('counter', { maxEnvironments: 3 });
+
+    // Act: four asked for, three allowed; then three invocations at once.
+    await pool.provision(4);
+    const provisioned = pool.stats();
+    const results = await Promise.all(Array.from({ length: 3 }, () => counter(pool, { sleepMs: 300 })));
+
+    // Assess
+    expect(provisioned).toMatchObject({ environmentsStarted: 3, environments: 3, busy: 0, invocations: 0 });
+    expect(provisioned.initMs).toHaveLength(3);
+    expect(new Set(results.map((r) => r.environment)).size).toBe(3);
+    expect(pool.stats()).toMatchObject({ environmentsStarted: 3, invocations: 3 });
+  });
+
   it('never runs more invocations at once than its cap', async () => {
     const pool = environments('counter', { maxEnvironments: 2 });
 

@@ -77,6 +77,40 @@ describe('syncLeadBatch', () => {
     expect(inputs.find((i) => i.email === 'cy@example.com')?.properties).toEqual({ email: 'cy@example.com', lead_source_system: PLATFORM });
   });
 
+  it('splits a batch of more than 100 emails into HubSpot calls of at most 100, made at once, and syncs every lead', async () => {
+    // Prepare: 250 leads; each call is answered only once all three have been made.
+    const leads = Array.from({ length: 250 }, (_, i) => storedLead(`lead-${i}`, { email: `lead${i}@example.com` }));
+    const { store, hubspot, deps } = setup(leads);
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const write = hubspot.behaviour;
+    const allMade = new Promise<void>((resolve) => {
+      hubspot.upsertByEmail = async (inputs, options) => {
+        hubspot.calls.push([...inputs]);
+        hubspot.callOptions.push(options);
+        inFlight += 1;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        if (hubspot.calls.length === 3) resolve();
+        await allMade;
+        inFlight -= 1;
+        return write(inputs);
+      };
+    });
+
+    // Act
+    const report = await syncLeadBatch(leads.map((lead) => message(lead.leadId)), deps);
+
+    // Assess
+    expect(hubspot.calls.map((inputs) => inputs.length).sort((a, b) => a - b)).toEqual([50, 100, 100]);
+    expect(new Set(hubspot.calls.flat().map((input) => input.email)).size).toBe(250);
+    expect(mostInFlight).toBe(3);
+    expect(report.counts.synced).toBe(250);
+    expect(report.failedMessageIds.size).toBe(0);
+    expect(report.hubspotCalls).toBe(3);
+    expect((await store.getMany(leads.map((lead) => lead.leadId))).size).toBe(250);
+    for (const lead of (await store.getMany(leads.map((l) => l.leadId))).values()) expect(lead.hubspot.syncStatus).toBe('SYNCED');
+  });
+
   it('keeps the HubSpot call within the time the function has left', async () => {
     // Prepare
     const { hubspot, deps } = setup([bo()], { remainingTimeMs: () => 12_000 });

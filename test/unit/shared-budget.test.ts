@@ -18,6 +18,9 @@ class MemoryBudgetStore implements RateBudgetStore {
   readonly daily = new Map<string, DailyQuota>();
   readonly timeZones = new Map<string, string>();
   requests = 0;
+  refusals = 0;
+  /** How long a conditional write takes to be answered (DynamoDB's round trip); it is decided on arrival. */
+  writeMs = 0;
 
   async load(portalId: string): Promise<RateBudgetState> {
     this.requests += 1;
@@ -29,10 +32,14 @@ class MemoryBudgetStore implements RateBudgetStore {
 
   async takeToken(portalId: string, token: number, at: number, freeAtOrBefore: number) {
     this.requests += 1;
+    if (this.writeMs > 0) await sleep(this.writeMs);
     const tokens = this.tokens.get(portalId) ?? new Map<number, number>();
     this.tokens.set(portalId, tokens);
     const usedAt = tokens.get(token);
-    if (usedAt !== undefined && usedAt > freeAtOrBefore) return { taken: false as const, usedAt };
+    if (usedAt !== undefined && usedAt > freeAtOrBefore) {
+      this.refusals += 1;
+      return { taken: false as const, usedAt };
+    }
     tokens.set(token, at);
     return { taken: true as const };
   }
@@ -217,6 +224,26 @@ describe('one HubSpot rate budget for every environment', () => {
     for (let i = 0; i < LIMIT.max; i += 1) await realtime.acquire(0);
 
     await expect(realtime.acquire(0)).rejects.toBeInstanceOf(RateLimitedError);
+  });
+});
+
+describe('one environment making several calls at once', () => {
+  it('takes a different token for each call instead of racing itself for one', async () => {
+    // Prepare: the limits are known; every pick would go to the same token (random() = 0).
+    const store = new MemoryBudgetStore();
+    store.limits.set(PORTAL, { max: 20, intervalMs: 10_000 });
+    store.writeMs = 5;
+    const budget = new SharedRateBudget({ store, key: async () => PORTAL, priority: 'realtime', random: () => 0 });
+
+    // Act: an invocation's five chunks ask for their call slots at once.
+    const acquiring = Promise.all(Array.from({ length: 5 }, () => budget.acquire(0)));
+    await vi.advanceTimersByTimeAsync(100);
+    const slots = await acquiring;
+
+    // Assess: five calls now, five tokens, and no write refused.
+    expect(slots.map((slot) => slot.waitMs)).toEqual([0, 0, 0, 0, 0]);
+    expect(store.tokens.get(PORTAL)?.size).toBe(5);
+    expect(store.refusals).toBe(0);
   });
 });
 

@@ -14,8 +14,8 @@ import { objectsPath } from './api-paths.js';
 import { RollingWindowBudget, type CallSlot, type HubSpotRateBudget } from './rate-budget.js';
 import { BatchReadResponseSchema, BatchUpsertResponseSchema, ErrorBodySchema, type StandardError } from './schemas.js';
 
-/** HubSpot batch endpoints take at most 100 inputs (CRM API, "Batch" limits). */
-export const HUBSPOT_BATCH_MAX = 100;
+export { HUBSPOT_BATCH_MAX } from '../../core/ports.js';
+import { HUBSPOT_BATCH_MAX } from '../../core/ports.js';
 
 export interface HubSpotClientOptions {
   readonly baseUrl: string;

@@ -14,6 +14,7 @@ import { associationsPath, objectsPath } from './api-paths.js';
 import { describeError, HUBSPOT_BATCH_MAX, type HubSpotClient } from './client.js';
 import { DealBatchResponseSchema, DefaultAssociationBatchResponseSchema } from './deal-schemas.js';
 import type { StandardError } from './schemas.js';
+import { chunks } from '../../core/concurrency.js';
 
 /** HubSpot's default (unlabeled) association types between deals and contacts. */
 export const DEAL_TO_CONTACT_TYPE_ID = 3;
@@ -197,12 +198,6 @@ function pairsNamedBy(error: StandardError, chunk: readonly ContactDealPair[]): 
   const to = error.context?.toObjectId;
   if (!from && !to) return [];
   return chunk.filter((p) => (!from || from.includes(p.contactId)) && (!to || to.includes(p.dealId)));
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 /** An answer of an unexpected shape is HubSpot's or a proxy's fault: retryable unless the caller says otherwise. */

@@ -117,11 +117,21 @@ export class SharedRateBudget implements HubSpotRateBudget {
         throw new RateLimitedError(`HubSpot rate limit budget spent; next call slot in ${waitMs} ms`, Math.min(waitMs, MAX_RETRY_AFTER_MS), false);
       }
       const { intervalMs } = this.currentLimits();
-      const answer = await this.options.store.takeToken(portal, choice.token, choice.at, choice.at - intervalMs - ARRIVAL_MARGIN_MS);
-      if (answer.taken) {
-        this.tokens.set(choice.token, choice.at);
-        return { at: choice.at, waitMs: Math.max(0, choice.at - this.now()) };
+      // Claimed here while the write is in flight, so this environment's other calls (an
+      // invocation makes several at once) pick other tokens instead of racing it for this one.
+      const before = this.tokens.get(choice.token);
+      this.tokens.set(choice.token, choice.at);
+      let answer: Awaited<ReturnType<RateBudgetStore['takeToken']>>;
+      try {
+        answer = await this.options.store.takeToken(portal, choice.token, choice.at, choice.at - intervalMs - ARRIVAL_MARGIN_MS);
+      } catch (error) {
+        if (this.tokens.get(choice.token) === choice.at) {
+          if (before === undefined) this.tokens.delete(choice.token);
+          else this.tokens.set(choice.token, before);
+        }
+        throw error;
       }
+      if (answer.taken) return { at: choice.at, waitMs: Math.max(0, choice.at - this.now()) };
       this.tokens.set(choice.token, answer.usedAt);
       refusals += 1;
       if (refusals >= MAX_REFUSALS) {
