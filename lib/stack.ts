@@ -122,6 +122,7 @@ export class CrmSyncStack extends Stack {
     this.api = new SyncHttpApi(this, 'http-api', {
       apiName: `crm-sync-${settings.name}`,
       routes: topology.routes,
+      defaultRoute: topology.defaultRoute,
       functionFor: (functionId) => required(functions, functionId).function,
       throttle: settings.apiThrottle,
       logRetention,

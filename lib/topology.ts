@@ -151,6 +151,11 @@ export interface Topology {
   readonly secrets: readonly SecretSpec[];
   readonly functions: readonly FunctionSpec[];
   readonly routes: readonly RouteSpec[];
+  /**
+   * What answers a request no route matches (API Gateway's `$default` route): the contract's 404
+   * body instead of API Gateway's own `{"message":"Not Found"}`. Public, and touches no data.
+   */
+  readonly defaultRoute: { readonly function: FunctionId };
   readonly consumers: readonly ConsumerSpec[];
   readonly schedules: readonly ScheduleSpec[];
 }
@@ -507,6 +512,7 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
         },
       },
     ],
+    defaultRoute: { function: 'health' },
     routes: [
       { method: 'GET', path: '/health', function: 'health', auth: 'none' },
       { method: 'POST', path: '/leads', function: 'lead-events', auth: 'iam' },

@@ -27,7 +27,7 @@ import { SyncConfigSchema } from '../core/buildium-config.js';
 import { BUILDIUM_CURSOR, BuildiumWebhookEventSchema, LIST_OF_ENTITY, openJob, webhookRefs, type SyncMessage } from '../core/buildium-jobs.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { ENV, env } from '../runtime/config.js';
-import { errorResponse, header, json, rawBody, readJsonBody, validate, checkSignedRequest, pathParams } from '../runtime/http.js';
+import { checkSignedRequest, errorResponse, header, json, NoInputSchema, pathParams, rawBody, readJsonBody, readOptionalJsonBody, validate } from '../runtime/http.js';
 import { observability, once } from '../runtime/observability.js';
 import { BUILDIUM_SECRET, secretField } from '../runtime/secrets.js';
 import { SqsQueue } from '../runtime/sqs-queue.js';
@@ -134,6 +134,7 @@ export function makeHandler(getDeps: () => BuildiumSchedulerDeps) {
   /** An operator marks a sync error handled (seed 002 `sync_errors.resolved`). */
   async function resolveError(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
     const deps = getDeps();
+    readOptionalJsonBody(event, NoInputSchema, 'resolve request');
     const { jobId, entity, sourceId } = pathParams(event, 'jobId', 'entity', 'sourceId');
     const known = (await deps.jobs.errors(jobId)).find((e) => e.entity === entity && e.sourceId === sourceId);
     if (!known) throw new NotFoundError(`No sync error for ${entity} ${sourceId} in job ${jobId}`);

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import type { LeadStore, QueueInspector } from '../core/ports.js';
 import { reconcileLeads, resyncFailed, type ResyncDeps, type ResyncReport } from '../core/resync.js';
 import { ENV, env } from '../runtime/config.js';
-import { errorResponse, json } from '../runtime/http.js';
+import { errorResponse, json, NoInputSchema, readOptionalJsonBody } from '../runtime/http.js';
 import { observability, once } from '../runtime/observability.js';
 import { SqsLeadQueue, SqsQueue } from '../runtime/sqs-queue.js';
 import { createDocumentClient } from '../store/dynamo-client.js';
@@ -96,6 +96,7 @@ export function makeHandler(getDeps: () => OperationsDeps) {
     try {
       switch (event.routeKey) {
         case 'POST /internal/leads/resync-failed': {
+          readOptionalJsonBody(event, NoInputSchema, 'resync request');
           const report = await resyncFailed(resyncDeps());
           recordReport(report);
           return json(200, report);

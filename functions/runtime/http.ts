@@ -3,7 +3,7 @@
  * Errors follow CONTRACT.md: `{"error":{"code","message","details":[{"path","message"}]}}`.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError, type FieldIssue } from '../core/errors.js';
 import type { Log } from '../core/ports.js';
 import { secretProblem, UnsetSecretError } from '../core/secret-policy.js';
@@ -54,6 +54,19 @@ export function readJsonBody(event: APIGatewayProxyEventV2, maxBytes: number = M
   } catch (error) {
     throw new ValidationError('Body is not valid JSON', [{ path: '', message: (error as Error).message }], 'malformed_json');
   }
+}
+
+/** The body of an operation that takes no input: none, or an empty JSON object. */
+export const NoInputSchema = z.strictObject({});
+
+/**
+ * The body of a route whose body is optional (an operation with no required input): an empty body
+ * reads as `{}`; anything else must be the JSON the schema allows, so a malformed, oversized or
+ * unexpected body is refused (400, 413, 415) instead of ignored.
+ */
+export function readOptionalJsonBody<T>(event: APIGatewayProxyEventV2, schema: z.ZodType<T>, what: string): T {
+  const empty = rawBody(event).byteLength === 0;
+  return validate(schema, empty ? {} : readJsonBody(event), what);
 }
 
 export function issuesOf(error: z.ZodError): FieldIssue[] {

@@ -12,6 +12,8 @@ import type { FunctionId, RouteSpec } from '../topology.js';
 export interface SyncHttpApiProps {
   readonly apiName: string;
   readonly routes: readonly RouteSpec[];
+  /** What answers a request no route matches (`$default`), instead of API Gateway's own 404 body. */
+  readonly defaultRoute: { readonly function: FunctionId };
   readonly functionFor: (id: FunctionId) => lambda.IFunction;
   readonly throttle: EnvironmentSettings['apiThrottle'];
   readonly logRetention: logs.RetentionDays;
@@ -93,6 +95,16 @@ export class SyncHttpApi extends Construct {
         });
       }
     }
+    const defaultRoute = new apigwv2.HttpRoute(this, 'DefaultRoute', {
+      httpApi: this.api,
+      routeKey: apigwv2.HttpRouteKey.DEFAULT,
+      integration: integrationFor(props.defaultRoute.function),
+      authorizer: noAuthorizer,
+    });
+    Validations.of(defaultRoute).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason: 'The $default route answers the contract\'s 404 to a request no route matches; it reads no data.',
+    });
   }
 
   /** The stage's invoke URL. */

@@ -35,6 +35,8 @@ export interface HttpApiOptions {
   port: number;
   host?: string;
   routes: readonly HttpRoute[];
+  /** API Gateway's `$default` route: invoked (route key `$default`) for a request no route matches. */
+  defaultRoute?: Omit<HttpRoute, 'method' | 'path'>;
   /** API Gateway's HTTP API payload limit is 10 MB. */
   maxBodyBytes?: number;
   /** API Gateway's HTTP API integration timeout is 30 s. */
@@ -296,6 +298,9 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
       const params = match(compiled, parts);
       if (!params) continue;
       if (!best || moreSpecific(compiled, best.compiled) < 0) best = { compiled, params };
+    }
+    if (!best && options.defaultRoute) {
+      return { compiled: { route: { ...options.defaultRoute, method: 'ANY', path: '$default' }, routeKey: '$default', segments: [] }, params: {} };
     }
     return best;
   };

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { build } from 'esbuild';
 import { HubSpotClient } from '../../functions/connectors/hubspot/client.js';
 import { AUTHORIZE_URL_ENV } from '../../functions/connectors/hubspot/oauth.js';
@@ -470,22 +470,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     stoppers.push(() => schedules.stop());
 
+    const integration = (id: FunctionId) => {
+      const fn = spec(id);
+      return {
+        functionName: fn.id,
+        timeoutSeconds: fn.timeoutSeconds,
+        memoryMb: fn.memoryMb,
+        enforcesTimeout: isolated,
+        handler: (event: APIGatewayProxyEventV2, context: Context) => handlers.get(fn.id)!(event, context),
+      };
+    };
     const api: HttpApi = await startHttpApi({
       port: apiPort,
       host: '127.0.0.1',
-      routes: topology.routes.map((route) => {
-        const fn = spec(route.function);
-        return {
-          method: route.method,
-          path: route.path,
-          auth: route.auth,
-          functionName: fn.id,
-          timeoutSeconds: fn.timeoutSeconds,
-          memoryMb: fn.memoryMb,
-          enforcesTimeout: isolated,
-          handler: (event, context) => handlers.get(fn.id)!(event, context),
-        };
-      }),
+      routes: topology.routes.map((route) => ({ method: route.method, path: route.path, auth: route.auth, ...integration(route.function) })),
+      defaultRoute: { auth: 'none', ...integration(topology.defaultRoute.function) },
     });
     stoppers.push(() => api.close());
 

@@ -115,10 +115,10 @@ describe.each(['dev', 'prod'] as const)('least privilege (%s)', (environment) =>
     }
   });
 
-  it('opens only the six public routes; every other route needs IAM', () => {
+  it('opens only the six public routes and the $default 404; every other route needs IAM', () => {
     const routes = Object.values(template.Resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route');
     const open = routes.filter((r) => r.Properties.AuthorizationType !== 'AWS_IAM').map((r) => r.Properties.RouteKey).sort();
-    expect(open).toEqual(['GET /health', 'GET /oauth/hubspot/callback', 'GET /oauth/hubspot/install', 'POST /events/turbotenant', 'POST /webhooks/buildium', 'POST /webhooks/hubspot']);
-    expect(routes.length).toBe(topology.routes.length);
+    expect(open).toEqual(['$default', 'GET /health', 'GET /oauth/hubspot/callback', 'GET /oauth/hubspot/install', 'POST /events/turbotenant', 'POST /webhooks/buildium', 'POST /webhooks/hubspot']);
+    expect(routes.length).toBe(topology.routes.length + 1);
   });
 });

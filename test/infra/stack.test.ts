@@ -197,7 +197,7 @@ describe.each(['dev', 'prod'] as const)('CrmSync stack (%s)', (environment) => {
   it('authorizes internal routes with IAM and leaves /health public', () => {
     const routes = Object.values(resourcesOfType(synth.template, 'AWS::ApiGatewayV2::Route'));
     expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(
-      synth.topology.routes.map((r) => `${r.method} ${r.path}`).sort(),
+      [...synth.topology.routes.map((r) => `${r.method} ${r.path}`), '$default'].sort(),
     );
     for (const spec of synth.topology.routes) {
       const route = routes.find((r) => r.Properties.RouteKey === `${spec.method} ${spec.path}`)!;
@@ -205,6 +205,15 @@ describe.each(['dev', 'prod'] as const)('CrmSync stack (%s)', (environment) => {
     }
     expect(routes.find((r) => r.Properties.RouteKey === 'GET /health')?.Properties.AuthorizationType).toBe('NONE');
     expect(routes.find((r) => r.Properties.RouteKey === 'POST /leads')?.Properties.AuthorizationType).toBe('AWS_IAM');
+  });
+
+  it('answers a path no route matches with the health function (the contract\'s 404), not API Gateway\'s own body', () => {
+    const routes = Object.values(resourcesOfType(synth.template, 'AWS::ApiGatewayV2::Route'));
+    const fallback = routes.find((r) => r.Properties.RouteKey === '$default');
+    const health = routes.find((r) => r.Properties.RouteKey === 'GET /health');
+    expect(fallback?.Properties.AuthorizationType).toBe('NONE');
+    // The same integration as /health: the function that touches no data.
+    expect(fallback?.Properties.Target).toEqual(health?.Properties.Target);
   });
 
   it('throttles the API stage per environment and writes JSON access logs', () => {

@@ -217,7 +217,9 @@ describe('function entries', () => {
         }))(event, lambdaContext('hubspot-oauth'));
       const invoke = handlers[route.function];
       const isBuildium = route.path === '/webhooks/buildium';
-      const buildiumBodies: Record<string, string> = {
+      const bodies: Record<string, string> = {
+        'POST /internal/leads/resync-failed': '{}',
+        'POST /sync/jobs/{jobId}/errors/{entity}/{sourceId}/resolve': '{}',
         'POST /sync/buildium': JSON.stringify({ mode: 'full' }),
         'PUT /sync/buildium/config': JSON.stringify({ overrides: [], conflictStrategy: 'hubspot_wins' }),
         'POST /sync/buildium/reviews/{entity}/{sourceId}': JSON.stringify({ resolution: 'buildium' }),
@@ -259,7 +261,7 @@ describe('function entries', () => {
           ...(isBuildium ? { 'buildium-webhook-timestamp': bdTimestamp, 'buildium-webhook-signature': signBuildium(bdSecret, bdTimestamp, bdBody) } : {}),
         },
         body:
-          buildiumBodies[`${route.method} ${route.path}`] ??
+          bodies[`${route.method} ${route.path}`] ??
           (isWebhook ? hubspotDelivery : isTurboTenant ? ttBody : route.method === 'POST' ? JSON.stringify({ email: 'ana@example.com' }) : undefined),
       });
 
