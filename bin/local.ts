@@ -5,6 +5,7 @@
 import { dirname } from 'node:path';
 import { objectsPath } from '../functions/connectors/hubspot/api-paths.js';
 import { SANDBOX_HUBSPOT_TOKEN, startLocalStack } from '../lib/local/stack.js';
+import { parseFlows } from '../lib/topology.js';
 
 const args = new Set(process.argv.slice(2));
 const port = Number(process.env.PORT ?? 3000);
@@ -13,8 +14,17 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   process.exit(2);
 }
 
+let flows;
+try {
+  flows = parseFlows(process.env.FLOWS ?? 'all');
+} catch (error) {
+  console.error(`FLOWS: ${(error as Error).message}`);
+  process.exit(2);
+}
+
 const stack = await startLocalStack({
   port,
+  flows,
   publicBaseUrl: process.env.PUBLIC_BASE_URL,
   dataDir: args.has('--in-memory') ? null : (process.env.LOCAL_DATA_DIR ?? '.local'),
   schedules: (process.env.LOCAL_SCHEDULES ?? 'on') !== 'off',

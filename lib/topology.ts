@@ -119,9 +119,43 @@ export interface ConsumerSpec {
   readonly maxConcurrency: number;
 }
 
+/**
+ * The flows a deployment runs (CONTRACT.md `FLOWS`; CDK context `flows`). A flow not enabled has
+ * no route (the API's `$default` answers 404) and no schedule, so nothing of it runs and nothing
+ * of it raises an alarm. `stripe` is TurboTenant's Stripe customer metadata.
+ */
+export const FLOW_IDS = ['leads', 'hubspot-inbound', 'turbotenant', 'stripe', 'buildium'] as const;
+export type FlowId = (typeof FLOW_IDS)[number];
+
+/** The flow each function's routes, consumer and schedules belong to; the others serve every flow. */
+const FLOW_OF_FUNCTION: Partial<Record<FunctionId, FlowId>> = {
+  'lead-events': 'leads',
+  'lead-outbound': 'leads',
+  'hubspot-webhook': 'hubspot-inbound',
+  'hubspot-inbound': 'hubspot-inbound',
+  'turbotenant-events': 'turbotenant',
+  'turbotenant-sync': 'turbotenant',
+  'buildium-scheduler': 'buildium',
+  'buildium-sync': 'buildium',
+};
+
+/**
+ * A list of flows as written (`leads,buildium`; `all`; empty for none). An unknown name is an
+ * error, never skipped: a misspelt flow would otherwise be silently off.
+ */
+export function parseFlows(value: string): FlowId[] {
+  const names = value.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  if (names.length === 1 && names[0] === 'all') return [...FLOW_IDS];
+  const unknown = names.filter((name) => !(FLOW_IDS as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`Unknown flow ${unknown.map((n) => JSON.stringify(n)).join(', ')}; the flows are ${FLOW_IDS.join(', ')} (or all)`);
+  return FLOW_IDS.filter((flow) => names.includes(flow));
+}
+
 export interface ScheduleSpec {
   readonly id: string;
   readonly function: FunctionId;
+  /** The flow the schedule serves, when its function serves several (lead-operations). */
+  readonly flow?: FlowId;
   readonly rateMinutes: number;
   readonly description: string;
   /** The EventBridge event's `detail`. */
@@ -146,6 +180,8 @@ export type FunctionId =
 
 export interface Topology {
   readonly settings: EnvironmentSettings;
+  /** The flows that run; see FLOW_IDS. */
+  readonly flows: readonly FlowId[];
   readonly tables: readonly TableSpec[];
   readonly queues: readonly QueueSpec[];
   readonly secrets: readonly SecretSpec[];
@@ -166,7 +202,22 @@ export const HUBSPOT_WEBHOOK_EVENTS = HANDLED_CONTACT_EVENTS;
 /** SQS wants the visibility timeout to be at least 6× the consumer's timeout (AWS Lambda docs, "Configuring a queue"). */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
 
-export function buildTopology(settings: EnvironmentSettings): Topology {
+export function buildTopology(settings: EnvironmentSettings, flows: readonly FlowId[] = FLOW_IDS): Topology {
+  const all = allOfTopology(settings, flows);
+  const on = (flow: FlowId | undefined) => flow === undefined || flows.includes(flow);
+  return {
+    ...all,
+    routes: all.routes.filter((route) => on(FLOW_OF_FUNCTION[route.function])),
+    schedules: all.schedules.filter((schedule) => on(schedule.flow ?? FLOW_OF_FUNCTION[schedule.function])),
+  };
+}
+
+/**
+ * Every flow's parts; buildTopology keeps the entry points (routes and schedules) of the enabled
+ * ones. Queues and their consumers stay: nothing reaches a disabled flow's queue but a redrive of
+ * its DLQ, whose messages are then still handled rather than left waiting.
+ */
+function allOfTopology(settings: EnvironmentSettings, flows: readonly FlowId[]): Topology {
   const leadSyncQueue: QueueSpec = {
     id: 'lead-sync',
     urlEnvVar: 'LEAD_SYNC_QUEUE_URL',
@@ -214,6 +265,7 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
 
   return {
     settings,
+    flows,
     tables: [
       {
         id: 'leads',
@@ -466,7 +518,7 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
           TURBOTENANT_DEAL_PIPELINE: settings.turbotenant.dealPipeline,
           TURBOTENANT_DEAL_STAGE: settings.turbotenant.dealStage,
           TURBOTENANT_ONBOARDING_STAGE: settings.turbotenant.onboardingStage,
-          STRIPE_SYNC: settings.turbotenant.stripe ? 'on' : 'off',
+          STRIPE_SYNC: settings.turbotenant.stripe && flows.includes('stripe') ? 'on' : 'off',
           TURBOTENANT_EVENTS_MAX_RECEIVE_COUNT: String(turbotenantQueue.maxReceiveCount),
         },
       },
@@ -574,6 +626,7 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
       {
         id: 'lead-reconcile',
         function: 'lead-operations',
+        flow: 'leads',
         rateMinutes: settings.leadReconcileRate.minutes,
         description: 'Requeue FAILED leads whose retries ran out and PENDING/RETRYING leads stuck too long',
         detail: { action: 'reconcile' },
@@ -603,8 +656,8 @@ export function buildTopology(settings: EnvironmentSettings): Topology {
   };
 }
 
-export function topologyFor(environment: string | undefined): Topology {
-  return buildTopology(environmentSettings(environment));
+export function topologyFor(environment: string | undefined, flows: readonly FlowId[] = FLOW_IDS): Topology {
+  return buildTopology(environmentSettings(environment), flows);
 }
 
 /** The queue's visibility timeout: 6× its consumer's function timeout. */

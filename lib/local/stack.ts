@@ -21,7 +21,7 @@ import { json } from '../../functions/runtime/http.js';
 import { TOKEN_KEY_ENV } from '../../functions/runtime/token-cipher.js';
 import { bundleAll, FUNCTION_BUNDLE, type FunctionBundle } from '../bundling.js';
 import { environments, type EnvironmentSettings } from '../environments.js';
-import { buildTopology, type FunctionId, type FunctionSpec, type QueueId, type Topology } from '../topology.js';
+import { buildTopology, type FlowId, type FunctionId, type FunctionSpec, type QueueId, type Topology } from '../topology.js';
 import { createTables, localDynamoDbClient, startDynamoDbLocal } from './dynamodb.js';
 import { startHttpApi, type HttpApi } from './http-api.js';
 import type { DeliveryChaos } from './sandboxes/common/delivery.js';
@@ -128,6 +128,8 @@ export interface LocalStackOptions {
   };
   readonly platformSource?: string;
   readonly logLevel?: string;
+  /** The flows that run (CONTRACT.md `FLOWS`); all by default. A flow not named has no route, consumer or schedule. */
+  readonly flows?: readonly FlowId[];
   /** Overrides of the `local` environment settings (tests shorten retries this way). */
   readonly settings?: Partial<EnvironmentSettings>;
   /**
@@ -261,7 +263,7 @@ async function loadHandler(fn: FunctionSpec, file: string, instance: number): Pr
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const topology = buildTopology({ ...environments.local, ...options.settings });
+  const topology = buildTopology({ ...environments.local, ...options.settings }, options.flows);
   const stoppers: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const s of stoppers.reverse()) await s().catch(() => undefined);
@@ -408,7 +410,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }
     }
     // CONTRACT.md: Stripe sync is off unless a Stripe API is given.
-    process.env.STRIPE_SYNC = stripeUrl ? 'on' : 'off';
+    process.env.STRIPE_SYNC = stripeUrl && topology.flows.includes('stripe') ? 'on' : 'off';
 
     // The portal objects the flows write to, as `npm run sync -- setup hubspot` creates them.
     const setupClient = new HubSpotClient({ baseUrl: hubspotUrl, accessToken: async () => accessToken });
