@@ -9,28 +9,28 @@
  * marked failed (its cursor does not move) and the message goes to the DLQ, from where the resync
  * flow redrives it: a redriven page that finishes the job completes it after all.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { BuildiumClient, NotFoundInBuildiumError } from '../connectors/buildium/client.js';
 import type { HubSpotClient } from '../connectors/hubspot/client.js';
 import { HubSpotObjectsAdapter, type LabelCache } from '../connectors/hubspot/objects.js';
 import { effectiveConfig } from '../core/buildium-config.js';
-import { BUILDIUM_CURSOR, handleSyncMessage, SyncMessageSchema, type BuildiumReader, type JobDeps, type ListKind, type SyncMessage } from '../core/buildium-jobs.js';
+import { BUILDIUM_CURSOR, handleSyncMessage, type BuildiumReader, type JobDeps, type ListKind } from '../core/buildium-jobs.js';
 import { WORK_RESERVE_MS, type ConflictStrategy, type LinkCache } from '../core/buildium-records.js';
-import { DeadlineError, MisconfiguredError, RetryableError } from '../core/errors.js';
+import { MisconfiguredError, RetryableError } from '../core/errors.js';
 import { maskEmailsIn } from '../core/privacy.js';
-import { redeliver, redeliveryFor, type Redelivery } from '../core/retry-policy.js';
 import { ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
 import { budgetedHubSpotClient, hubspotDailyQuotas, primaryBudgetKey } from '../runtime/hubspot-budget.js';
 import { portalDirectoryFromEnvironment } from '../runtime/hubspot-portals.js';
 import { observability, once, reportMisconfiguration, reportHubSpotQuota } from '../runtime/observability.js';
 import { BUILDIUM_SECRET, HUBSPOT_SECRET, optionalSecretField, secretField } from '../runtime/secrets.js';
-import { parseRecord, receiveCount, SqsQueue } from '../runtime/sqs-queue.js';
+import { BuildiumSyncMessageSchema, type BuildiumSyncMessage } from '../runtime/queue-messages.js';
+import { consumeEach, type QueuedMessage, type RecordFailure } from '../runtime/sqs-consumer.js';
+import { SqsQueue } from '../runtime/sqs-queue.js';
 import { DynamoBuildiumConfig } from '../store/buildium-config.js';
 import { DynamoBuildiumMappings } from '../store/buildium-mappings.js';
 import { DynamoCursors } from '../store/cursors.js';
@@ -118,7 +118,7 @@ export function buildiumReader(client: BuildiumClient): BuildiumReader {
 }
 
 export function makeHandler(getParts: () => BuildiumSyncParts) {
-  async function one(message: SyncMessage, record: SQSRecord, remainingMs: () => number): Promise<number> {
+  async function one({ payload: message, messageId, receiveCount }: QueuedMessage<BuildiumSyncMessage>, remainingMs: () => number): Promise<number> {
     const parts = getParts();
     const hubspot = new HubSpotObjectsAdapter(parts.hubspot, undefined, parts.labelIds);
     const deps: JobDeps = {
@@ -141,7 +141,7 @@ export function makeHandler(getParts: () => BuildiumSyncParts) {
       }),
       log: logger,
     };
-    const outcome = await handleSyncMessage(message, deps, record.messageId);
+    const outcome = await handleSyncMessage(message, deps, messageId);
     if (outcome.report) {
       // Counts only: the errors themselves (HubSpot's texts may quote an email) are in the job's errors.
       const { processed, created, updated, skipped, failed, invalid, duplicateEmails } = outcome.report;
@@ -156,7 +156,7 @@ export function makeHandler(getParts: () => BuildiumSyncParts) {
         invalid,
         duplicateEmails,
         hubspotCalls: hubspot.calls,
-        receiveCount: receiveCount(record),
+        receiveCount,
       });
     }
     return hubspot.calls;
@@ -165,48 +165,19 @@ export function makeHandler(getParts: () => BuildiumSyncParts) {
   return middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const parts = getParts();
     let calls = 0;
-    const response = await processPartialResponse(
-      event,
-      async (record: SQSRecord) => {
-        const message = parseRecord(record, SyncMessageSchema) as SyncMessage | undefined;
-        if (!message) throw new Error(`message ${record.messageId} is not a Buildium sync message`);
-        try {
-          // Not started this close to the deadline: a timeout would leave the job running and
-          // spend a receive without a word (issue 14 §1).
-          if (context.getRemainingTimeInMillis() < WORK_RESERVE_MS) throw new DeadlineError('too little time left in the invocation to start it');
-          calls += await one(message, record, () => context.getRemainingTimeInMillis());
-        } catch (error) {
-          const received = receiveCount(record);
-          const reason = error instanceof Error ? error.message : String(error);
-          // A setting an operator must fix (an unset secret, no HubSpot portal) cannot be retried
-          // away: the job fails now, with the reason, and the message waits in the DLQ for a redrive.
-          const misconfigured = error instanceof MisconfiguredError;
-          if (misconfigured) reportMisconfiguration(error, logger, metrics);
-          // A DeadlineError (too little time left) is a deferral, like a rate limit: not an attempt.
-          const redelivery: Redelivery = misconfigured ? { kind: 'park' } : redeliveryFor(error, received, parts.maxReceiveCount, Math.random);
-          if (redelivery.kind === 'park') {
-            // Its last try: park it (the DLQ), fail the job so its cursor stays, say why.
-            logger.error('Buildium sync message failed for good; parked in the DLQ', { jobId: message.jobId, kind: message.kind, reason: maskEmailsIn(reason) });
-            await parts.jobs.recordError(message.jobId, message.kind, describe(message), reason, misconfigured ? 'misconfigured' : 'api_error').catch(() => undefined);
-            await parts.jobs.setStatus(message.jobId, 'failed', misconfigured ? reason : `${message.kind} ${describe(message)} ran out of retries: ${maskEmailsIn(reason)}`).catch(() => undefined);
-          } else {
-            logger.warn(redelivery.kind === 'defer' ? 'Buildium sync message held back by a rate limit or the deadline (not an attempt)' : 'Buildium sync message will be retried', {
-              jobId: message.jobId,
-              kind: message.kind,
-              reason: maskEmailsIn(reason),
-              delaySeconds: redelivery.delaySeconds,
-            });
-          }
-          const stillFailing = await redeliver([{ message: { messageId: record.messageId, receiptHandle: record.receiptHandle, body: record.body }, redelivery }], parts.queue, logger);
-          // Re-sent as a fresh copy (a deferral near its last receive): this one is done with.
-          if (stillFailing.size === 0) return;
-          metrics.addMetric('BuildiumSyncMessagesFailed', MetricUnit.Count, 1);
-          throw error;
-        }
+    const response = await consumeEach(event, context, {
+      schema: BuildiumSyncMessageSchema,
+      name: 'Buildium sync message',
+      log: logger,
+      logKeys: ({ jobId, kind }) => ({ jobId, kind }),
+      reserveMs: WORK_RESERVE_MS,
+      retries: parts.queue,
+      maxReceiveCount: parts.maxReceiveCount,
+      consume: async (message, { remainingMs }) => {
+        calls += await one(message, remainingMs);
       },
-      new BatchProcessor(EventType.SQS),
-      { context, throwOnFullBatchFailure: false },
-    );
+      onFailure: (failure) => settleFailure(parts, failure),
+    });
     metrics.addMetric('HubSpotCalls', MetricUnit.Count, calls);
     reportHubSpotQuota(metrics, hubspotDailyQuotas());
     metrics.publishStoredMetrics();
@@ -214,7 +185,22 @@ export function makeHandler(getParts: () => BuildiumSyncParts) {
   }).use(injectLambdaContext(logger, { resetKeys: true }));
 }
 
-function describe(message: SyncMessage): string {
+/** A failed message's bookkeeping; its redelivery (backoff, deferral, park) is the consumer's. */
+async function settleFailure(parts: BuildiumSyncParts, { message: { payload: message }, error, redelivery, failing }: RecordFailure<BuildiumSyncMessage>): Promise<void> {
+  // A setting an operator must fix cannot be retried away: the consumer parked it, the job fails with the reason.
+  const misconfigured = error instanceof MisconfiguredError;
+  if (misconfigured) reportMisconfiguration(error, logger, metrics);
+  if (redelivery.kind === 'park') {
+    // Its last try: the job fails so its cursor stays; the message waits in the DLQ for a redrive.
+    const reason = error instanceof Error ? error.message : String(error);
+    const unrecorded = (e: unknown) => logger.warn('Buildium job not marked failed', { jobId: message.jobId, error: maskEmailsIn(e instanceof Error ? e.message : String(e)) });
+    await parts.jobs.recordError(message.jobId, message.kind, describe(message), reason, misconfigured ? 'misconfigured' : 'api_error').catch(unrecorded);
+    await parts.jobs.setStatus(message.jobId, 'failed', misconfigured ? reason : `${message.kind} ${describe(message)} ran out of retries: ${maskEmailsIn(reason)}`).catch(unrecorded);
+  }
+  if (failing) metrics.addMetric('BuildiumSyncMessagesFailed', MetricUnit.Count, 1);
+}
+
+function describe(message: BuildiumSyncMessage): string {
   if (message.kind === 'page') return `${message.list}@${message.offset}`;
   if (message.kind === 'advance') return `phase ${message.phase}`;
   return message.refs.map((r) => `${r.list}/${r.id}`).join(',').slice(0, 200);

@@ -2,24 +2,25 @@
  * Consumer of the hubspot-events queue: verified HubSpot contact events → platform leads.
  * Answers with partial batch failures; the records handed back already carry their backoff.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
 import type { HubSpotClient } from '../connectors/hubspot/client.js';
-import { HubSpotEventsMessageSchema, toContactEvent } from '../connectors/hubspot/webhook-events.js';
-import { processInboundBatch, type HubSpotInboundDeps, type InboundMessage, type PortalIntegration } from '../core/hubspot-inbound.js';
+import { toContactEvent } from '../connectors/hubspot/webhook-events.js';
+import { processInboundBatch, type HubSpotInboundDeps, type PortalIntegration } from '../core/hubspot-inbound.js';
 import { CONFLICT_RULES } from '../core/inbound-contacts.js';
 import { DEFAULT_PLATFORM_SOURCE, ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
 import { observability, once, reportingMisconfiguration, reportHubSpotQuota } from '../runtime/observability.js';
 import { budgetedHubSpotClient, hubspotDailyQuotas } from '../runtime/hubspot-budget.js';
 import { installedPortalsFromEnvironment, portalDirectoryFromEnvironment } from '../runtime/hubspot-portals.js';
-import { parseRecord, receiveCount, SqsQueue } from '../runtime/sqs-queue.js';
+import { HubSpotEventsMessageSchema } from '../runtime/queue-messages.js';
+import { consumeBatch } from '../runtime/sqs-consumer.js';
+import { SqsQueue } from '../runtime/sqs-queue.js';
 import { createDocumentClient } from '../store/dynamo-client.js';
 import { DynamoLeadStore } from '../store/lead-store.js';
 import { DynamoWebhookLedger } from '../store/webhook-ledger.js';
@@ -63,67 +64,41 @@ export function composeFromEnvironment(): HubSpotInboundHandlerDeps {
   };
 }
 
-function toMessage(record: SQSRecord): InboundMessage | undefined {
-  const parsed = parseRecord(record, HubSpotEventsMessageSchema);
-  if (!parsed) return undefined;
-  return {
-    messageId: record.messageId,
-    receiptHandle: record.receiptHandle,
-    receiveCount: receiveCount(record),
-    body: record.body,
-    portalId: String(parsed.portalId),
-    ...(parsed.receivedAt ? { receivedAt: parsed.receivedAt } : {}),
-    events: parsed.events.map(toContactEvent),
-  };
-}
-
-class UnparsableMessage extends Error {
-  override readonly name = 'UnparsableMessage';
-}
-
 export function makeHandler(getDeps: () => HubSpotInboundHandlerDeps) {
-  return middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-    const messages: InboundMessage[] = [];
-    const unparsable = new Set<string>();
-    for (const record of event.Records) {
-      const message = toMessage(record);
-      if (message) messages.push(message);
-      else unparsable.add(record.messageId);
-    }
-    if (unparsable.size > 0) {
-      // Not ours to drop: it fails every time and so ends in the DLQ, where a person can read it.
-      logger.error('Messages that are not HubSpot event batches', { messageIds: [...unparsable] });
-    }
-
-    const report = await processInboundBatch(messages, { ...getDeps(), log: logger, remainingMs: () => context.getRemainingTimeInMillis() });
-    const skipped = Object.values(report.skipped).reduce((a, b) => a + b, 0);
-    metrics.addMetric('HubSpotEventsProcessed', MetricUnit.Count, report.processed);
-    metrics.addMetric('HubSpotEventsSkipped', MetricUnit.Count, skipped);
-    metrics.addMetric('HubSpotEventsDuplicate', MetricUnit.Count, report.duplicates);
-    metrics.addMetric('HubSpotEventsFailed', MetricUnit.Count, report.failed);
-    metrics.addMetric('HubSpotContactReads', MetricUnit.Count, report.contactReads);
-    reportHubSpotQuota(metrics, hubspotDailyQuotas());
-    logger.info('HubSpot events applied', {
-      records: event.Records.length,
-      events: report.events,
-      duplicates: report.duplicates,
-      processed: report.processed,
-      skipped: report.skipped,
-      retried: report.failedMessageIds.size,
-      contactReads: report.contactReads,
-    });
-
-    const processor = new BatchProcessor(EventType.SQS);
-    return processPartialResponse(
-      event,
-      async (record: SQSRecord) => {
-        if (unparsable.has(record.messageId)) throw new UnparsableMessage(`message ${record.messageId} is not a HubSpot event batch`);
-        if (report.failedMessageIds.has(record.messageId)) throw new Error(`events of message ${record.messageId} will be retried`);
-      },
-      processor,
-      { context, throwOnFullBatchFailure: false },
-    );
-  })
+  return middy(
+    (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+      consumeBatch(event, context, {
+        schema: HubSpotEventsMessageSchema,
+        name: 'HubSpot event batch',
+        log: logger,
+        consume: async (messages, { remainingMs, records }) => {
+          const inbound = messages.map(({ payload, ...m }) => ({
+            ...m,
+            portalId: String(payload.portalId),
+            ...(payload.receivedAt ? { receivedAt: payload.receivedAt } : {}),
+            events: payload.events.map(toContactEvent),
+          }));
+          const report = await processInboundBatch(inbound, { ...getDeps(), log: logger, remainingMs });
+          const skipped = Object.values(report.skipped).reduce((a, b) => a + b, 0);
+          metrics.addMetric('HubSpotEventsProcessed', MetricUnit.Count, report.processed);
+          metrics.addMetric('HubSpotEventsSkipped', MetricUnit.Count, skipped);
+          metrics.addMetric('HubSpotEventsDuplicate', MetricUnit.Count, report.duplicates);
+          metrics.addMetric('HubSpotEventsFailed', MetricUnit.Count, report.failed);
+          metrics.addMetric('HubSpotContactReads', MetricUnit.Count, report.contactReads);
+          reportHubSpotQuota(metrics, hubspotDailyQuotas());
+          logger.info('HubSpot events applied', {
+            records,
+            events: report.events,
+            duplicates: report.duplicates,
+            processed: report.processed,
+            skipped: report.skipped,
+            retried: report.failedMessageIds.size,
+            contactReads: report.contactReads,
+          });
+          return report;
+        },
+      }),
+  )
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics));
 }

@@ -2,23 +2,24 @@
  * Consumer of the lead-sync queue: one SQS batch (up to 100 leads) → one HubSpot batch upsert.
  * Answers with partial batch failures; the records handed back already carry their backoff.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { HubSpotClient } from '../connectors/hubspot/client.js';
 import { MisconfiguredError } from '../core/errors.js';
-import { syncLeadBatch, type LeadSyncDeps, type LeadSyncMessage } from '../core/lead-sync.js';
+import { syncLeadBatch, type LeadSyncDeps } from '../core/lead-sync.js';
 import { DEFAULT_PLATFORM_SOURCE, ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
 import { budgetedHubSpotClient, hubspotDailyQuotas, primaryBudgetKey } from '../runtime/hubspot-budget.js';
 import { installedPortalsFromEnvironment, portalDirectoryFromEnvironment } from '../runtime/hubspot-portals.js';
 import { observability, once, reportingMisconfiguration, reportHubSpotQuota } from '../runtime/observability.js';
 import { HUBSPOT_SECRET, secretField } from '../runtime/secrets.js';
-import { LeadMessageSchema, parseRecord, receiveCount, SqsLeadQueue } from '../runtime/sqs-queue.js';
+import { LeadMessageSchema } from '../runtime/queue-messages.js';
+import { consumeBatch } from '../runtime/sqs-consumer.js';
+import { SqsLeadQueue } from '../runtime/sqs-queue.js';
 import { createDocumentClient } from '../store/dynamo-client.js';
 import { DynamoLeadStore } from '../store/lead-store.js';
 
@@ -70,62 +71,32 @@ export function composeFromEnvironment(): OutboundDeps {
   };
 }
 
-class UnparsableMessage extends Error {
-  override readonly name = 'UnparsableMessage';
-}
-
-function toMessage(record: SQSRecord): LeadSyncMessage | undefined {
-  const parsed = parseRecord(record, LeadMessageSchema);
-  if (!parsed) return undefined;
-  return { messageId: record.messageId, receiptHandle: record.receiptHandle, leadId: parsed.leadId, receiveCount: receiveCount(record) };
-}
-
 export function makeHandler(getDeps: () => OutboundDeps) {
-  return middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-    const messages: LeadSyncMessage[] = [];
-    const unparsable = new Set<string>();
-    for (const record of event.Records) {
-      const message = toMessage(record);
-      if (message) messages.push(message);
-      else unparsable.add(record.messageId);
-    }
-    if (unparsable.size > 0) {
-      // Not ours to drop: it fails every time and so ends in the DLQ, where a person can read it.
-      logger.error('Messages without a valid lead reference', { messageIds: [...unparsable] });
-    }
-
-    const report = await syncLeadBatch(messages, {
-      ...getDeps(),
-      remainingTimeMs: () => context.getRemainingTimeInMillis(),
-      log: logger,
-    });
-
-    const { counts } = report;
-    metrics.addMetric('LeadSyncAttempts', MetricUnit.Count, counts.synced + counts.rejected + counts.retrying + counts.exhausted);
-    metrics.addMetric('LeadSyncSucceeded', MetricUnit.Count, counts.synced);
-    metrics.addMetric('LeadSyncFailed', MetricUnit.Count, counts.rejected + counts.exhausted);
-    metrics.addMetric('LeadSyncRetried', MetricUnit.Count, counts.retrying);
-    metrics.addMetric('LeadSyncDeferred', MetricUnit.Count, counts.deferred);
-    metrics.addMetric('HubSpotCalls', MetricUnit.Count, report.hubspotCalls);
-    for (const ms of report.hubspotCallMs) metrics.addMetric('HubSpotCallLatency', MetricUnit.Milliseconds, ms);
-    reportHubSpotQuota(metrics, hubspotDailyQuotas());
-    logger.info('Lead batch processed', { records: event.Records.length, ...counts, hubspotCalls: report.hubspotCalls });
-
-    // Powertools shapes the partial batch response; the HubSpot work was done for the batch as a
-    // whole above, so each record's handler only reports that record's outcome.
-    const processor = new BatchProcessor(EventType.SQS);
-    return processPartialResponse(
-      event,
-      async (record: SQSRecord) => {
-        if (unparsable.has(record.messageId)) throw new UnparsableMessage(`message ${record.messageId} has no valid leadId`);
-        if (report.failedMessageIds.has(record.messageId)) throw new Error(`lead sync for message ${record.messageId} will be retried`);
-      },
-      processor,
-      // A batch that failed entirely is still a normal outcome (for example HubSpot throttling):
-      // answer with every record listed instead of raising a function error.
-      { context, throwOnFullBatchFailure: false },
-    );
-  })
+  return middy(
+    (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+      consumeBatch(event, context, {
+        schema: LeadMessageSchema,
+        name: 'lead reference',
+        log: logger,
+        consume: async (messages, { remainingMs, records }) => {
+          const report = await syncLeadBatch(
+            messages.map((m) => ({ ...m, leadId: m.payload.leadId })),
+            { ...getDeps(), remainingTimeMs: remainingMs, log: logger },
+          );
+          const { counts } = report;
+          metrics.addMetric('LeadSyncAttempts', MetricUnit.Count, counts.synced + counts.rejected + counts.retrying + counts.exhausted);
+          metrics.addMetric('LeadSyncSucceeded', MetricUnit.Count, counts.synced);
+          metrics.addMetric('LeadSyncFailed', MetricUnit.Count, counts.rejected + counts.exhausted);
+          metrics.addMetric('LeadSyncRetried', MetricUnit.Count, counts.retrying);
+          metrics.addMetric('LeadSyncDeferred', MetricUnit.Count, counts.deferred);
+          metrics.addMetric('HubSpotCalls', MetricUnit.Count, report.hubspotCalls);
+          for (const ms of report.hubspotCallMs) metrics.addMetric('HubSpotCallLatency', MetricUnit.Milliseconds, ms);
+          reportHubSpotQuota(metrics, hubspotDailyQuotas());
+          logger.info('Lead batch processed', { records, ...counts, hubspotCalls: report.hubspotCalls });
+          return report;
+        },
+      }),
+  )
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics));
 }

@@ -11,17 +11,17 @@ import {
   StartMessageMoveTaskCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
 import type { DeadLetters, LeadQueue, MessageRetries, QueueDepth, QueueInspector } from '../core/ports.js';
 import { chunks } from '../core/concurrency.js';
+import type { LeadMessage } from './queue-messages.js';
+
+/** Still named here for existing importers; the schema's home is queue-messages.ts. */
+export { LeadMessageSchema, type LeadMessage } from './queue-messages.js';
 
 /** SendMessageBatch and ChangeMessageVisibilityBatch take at most 10 entries (SQS API reference). */
 const SQS_BATCH_MAX = 10;
 /** A SendMessageBatch request carries at most 256 KB of message bodies in all. */
 const SQS_BATCH_BYTES = 256 * 1024;
-
-export const LeadMessageSchema = z.object({ leadId: z.string().min(1) });
-export type LeadMessage = z.infer<typeof LeadMessageSchema>;
 
 export interface SqsQueueAddresses {
   readonly queueUrl: string;
@@ -151,23 +151,6 @@ export class SqsLeadQueue extends SqsQueue implements LeadQueue {
     );
     return { failed: failed.map((index) => leadIds[index]!) };
   }
-}
-
-/** A received record's JSON body checked against its schema; undefined when it is not one (it then fails to the DLQ). */
-export function parseRecord<T>(record: { body: string }, schema: z.ZodType<T>): T | undefined {
-  let body: unknown;
-  try {
-    body = JSON.parse(record.body);
-  } catch {
-    return undefined;
-  }
-  const parsed = schema.safeParse(body);
-  return parsed.success ? parsed.data : undefined;
-}
-
-/** How many times SQS has delivered the record (1 on the first delivery). */
-export function receiveCount(record: { attributes: { ApproximateReceiveCount?: string } }): number {
-  return Number(record.attributes.ApproximateReceiveCount) || 1;
 }
 
 export class VisibilityChangeError extends Error {

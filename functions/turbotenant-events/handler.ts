@@ -22,6 +22,7 @@ import { ENV, env } from '../runtime/config.js';
 import { errorResponse, header, json, rawBody, readJsonBody, validate, checkSignedRequest, pathParams } from '../runtime/http.js';
 import { observability, once } from '../runtime/observability.js';
 import { secretField, TURBOTENANT_SECRET } from '../runtime/secrets.js';
+import type { TurboTenantEventsMessage } from '../runtime/queue-messages.js';
 import { SqsQueue } from '../runtime/sqs-queue.js';
 import { createDocumentClient } from '../store/dynamo-client.js';
 import { confirmationView, DynamoEventConfirmations, type Confirmation } from '../store/event-confirmations.js';
@@ -79,7 +80,7 @@ export function makeHandler(getDeps: () => TurboTenantEventsDeps) {
     const seen = await deps.confirmations.accept(core.eventId);
     const settled = seen === 'known' && (await deps.confirmations.get(core.eventId))?.status !== 'pending';
     if (!settled) {
-      const { failed } = await deps.queue.sendBodies([JSON.stringify({ event: core })]);
+      const { failed } = await deps.queue.sendBodies([JSON.stringify({ event: core } satisfies TurboTenantEventsMessage)]);
       if (failed.length > 0) {
         // The pending record stays; TurboTenant's retry queues the event again.
         logger.error('TurboTenant event not queued; the sender should retry');

@@ -2,26 +2,27 @@
  * Consumer of the turbotenant-events queue (TurboTenant events → HubSpot contacts and deals, and
  * Stripe metadata when on) and the 15-minute reconcile (EventBridge `{action:"reconcile"}`).
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
 import type { HubSpotClient } from '../connectors/hubspot/client.js';
 import { HubSpotCrmAdapter } from '../connectors/hubspot/crm.js';
 import { StripeClient } from '../connectors/stripe/client.js';
 import { TurboTenantClient } from '../connectors/turbotenant/client.js';
-import { processTurboTenantBatch, type TurboTenantMessage } from '../core/turbotenant-batch.js';
+import { processTurboTenantBatch } from '../core/turbotenant-batch.js';
 import { reconcileTurboTenant, type PropertyFeed } from '../core/turbotenant-reconcile.js';
-import type { CustomerMetadataSink, TurboTenantEvent } from '../core/turbotenant-sync.js';
+import type { CustomerMetadataSink } from '../core/turbotenant-sync.js';
 import { ENV, HUBSPOT_DEFAULT_BASE_URL, env } from '../runtime/config.js';
 import { budgetedHubSpotClient, hubspotDailyQuotas, primaryBudgetKey } from '../runtime/hubspot-budget.js';
 import { observability, once, reportingMisconfiguration, reportHubSpotQuota } from '../runtime/observability.js';
 import { HUBSPOT_SECRET, optionalSecretField, secretField, STRIPE_SECRET, TURBOTENANT_SECRET } from '../runtime/secrets.js';
-import { parseRecord, receiveCount, SqsQueue } from '../runtime/sqs-queue.js';
+import { TurboTenantEventsMessageSchema } from '../runtime/queue-messages.js';
+import { consumeBatch } from '../runtime/sqs-consumer.js';
+import { SqsQueue } from '../runtime/sqs-queue.js';
 import { DynamoCursors } from '../store/cursors.js';
 import { createDocumentClient } from '../store/dynamo-client.js';
 import { DynamoEventConfirmations } from '../store/event-confirmations.js';
@@ -84,24 +85,6 @@ export function composeFromEnvironment(): TurboTenantSyncParts {
   };
 }
 
-const MessageSchema = z.object({
-  event: z.object({
-    eventId: z.string().min(1),
-    type: z.enum(['property_created', 'property_updated', 'lead_created']),
-    occurredAt: z.string(),
-    landlordId: z.string().min(1),
-    propertyId: z.string().min(1),
-    lead: z.object({ id: z.string(), email: z.string(), first_name: z.string().optional(), last_name: z.string().optional(), phone: z.string().optional(), message: z.string().optional() }).optional(),
-    metadata: z.record(z.string(), z.string()),
-  }),
-});
-
-function toMessage(record: SQSRecord): TurboTenantMessage | undefined {
-  const parsed = parseRecord(record, MessageSchema);
-  if (!parsed) return undefined;
-  return { messageId: record.messageId, receiptHandle: record.receiptHandle, receiveCount: receiveCount(record), body: record.body, event: parsed.event as TurboTenantEvent };
-}
-
 const ScheduledEventSchema = z.object({ schedule: z.string(), action: z.literal('reconcile') });
 
 function isSqs(event: unknown): event is SQSEvent {
@@ -128,41 +111,28 @@ export function makeHandler(getParts: () => TurboTenantSyncParts) {
     };
   };
 
-  async function consume(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-    const parts = getParts();
-    const messages: TurboTenantMessage[] = [];
-    const unparsable = new Set<string>();
-    for (const record of event.Records) {
-      const message = toMessage(record);
-      if (message) messages.push(message);
-      else unparsable.add(record.messageId);
-    }
-    if (unparsable.size > 0) logger.error('Messages that are not TurboTenant events', { messageIds: [...unparsable] });
-    const { hubspot, deps } = syncDeps(parts, context);
-    const report = await processTurboTenantBatch(messages, {
-      ...deps,
-      confirmations: parts.confirmations,
-      retries: parts.retries,
-      maxReceiveCount: parts.maxReceiveCount,
-      random: Math.random,
+  function consume(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+    return consumeBatch(event, context, {
+      schema: TurboTenantEventsMessageSchema,
+      name: 'TurboTenant event',
       log: logger,
-    });
-    metrics.addMetric('TurboTenantEventsSynced', MetricUnit.Count, report.synced);
-    metrics.addMetric('TurboTenantEventsFailed', MetricUnit.Count, report.errors);
-    metrics.addMetric('TurboTenantEventsRetried', MetricUnit.Count, report.failedMessageIds.size);
-    metrics.addMetric('HubSpotCalls', MetricUnit.Count, hubspot.calls);
-    reportHubSpotQuota(metrics, hubspotDailyQuotas());
-    metrics.publishStoredMetrics();
-    logger.info('TurboTenant events synced', { records: event.Records.length, ...report, failedMessageIds: report.failedMessageIds.size, hubspotCalls: hubspot.calls });
-    return processPartialResponse(
-      event,
-      async (record: SQSRecord) => {
-        if (unparsable.has(record.messageId)) throw new Error(`message ${record.messageId} is not a TurboTenant event`);
-        if (report.failedMessageIds.has(record.messageId)) throw new Error(`event of message ${record.messageId} will be retried`);
+      consume: async (messages, { records }) => {
+        const parts = getParts();
+        const { hubspot, deps } = syncDeps(parts, context);
+        const report = await processTurboTenantBatch(
+          messages.map((m) => ({ ...m, event: m.payload.event })),
+          { ...deps, confirmations: parts.confirmations, retries: parts.retries, maxReceiveCount: parts.maxReceiveCount, random: Math.random, log: logger },
+        );
+        metrics.addMetric('TurboTenantEventsSynced', MetricUnit.Count, report.synced);
+        metrics.addMetric('TurboTenantEventsFailed', MetricUnit.Count, report.errors);
+        metrics.addMetric('TurboTenantEventsRetried', MetricUnit.Count, report.failedMessageIds.size);
+        metrics.addMetric('HubSpotCalls', MetricUnit.Count, hubspot.calls);
+        reportHubSpotQuota(metrics, hubspotDailyQuotas());
+        metrics.publishStoredMetrics();
+        logger.info('TurboTenant events synced', { records, ...report, failedMessageIds: report.failedMessageIds.size, hubspotCalls: hubspot.calls });
+        return report;
       },
-      new BatchProcessor(EventType.SQS),
-      { context, throwOnFullBatchFailure: false },
-    );
+    });
   }
 
   async function reconcile(context: Context): Promise<unknown> {
