@@ -18,6 +18,15 @@ export interface EnvironmentSettings {
   readonly stuckLeadAfterMinutes: number;
   /** The alarm fires when a portal's remaining daily HubSpot API quota falls below this (issue 13 §3). */
   readonly hubspotDailyQuotaAlarmBelow: number;
+  /** What the flow alarms (lib/constructs/flow-alarms.ts) call broken. */
+  readonly alarms: {
+    /** A queue's oldest message waiting longer than this. */
+    readonly oldestMessageMinutes: number;
+    /** No HubSpot webhook delivery for this long while the hubspot-inbound flow is on. */
+    readonly webhookSilenceHours: number;
+    /** Signature refusals on one signed route within five minutes. */
+    readonly signatureRefusalsPer5Minutes: number;
+  };
   /** SQS → lead-outbound event source mapping. */
   readonly leadSync: {
     readonly batchSize: number;
@@ -83,6 +92,10 @@ const dev: EnvironmentSettings = {
   stuckLeadAfterMinutes: 15,
   // A tenth of the smallest daily limit of an app on a paid portal (250,000; HubSpot's usage guidelines).
   hubspotDailyQuotaAlarmBelow: 25_000,
+  // A lead batch waits at most minutes (15 when the rate budget defers it); a Buildium page a few.
+  // HubSpot sends at least the portal's own edits: a silent day means the app's webhooks broke.
+  // A provider retrying with an old secret refuses a handful; dozens in five minutes is an attack or a rotation gone wrong.
+  alarms: { oldestMessageMinutes: 30, webhookSilenceHours: 24, signatureRefusalsPer5Minutes: 20 },
   leadSync: { batchSize: 100, maxBatchingWindowSeconds: 2, maxConcurrency: 2, maxReceiveCount: 8 },
   // A batch of up to 10 messages (each up to 100 events) costs one contact read per 100 contacts;
   // a short window keeps HubSpot changes reaching the platform within seconds.

@@ -11,6 +11,7 @@ import { ScheduledJob } from './constructs/scheduled-job.js';
 import { SyncHealthDashboard } from './constructs/sync-health-dashboard.js';
 import { SyncHttpApi } from './constructs/sync-http-api.js';
 import { TopologyTable } from './constructs/topology-table.js';
+import { FlowAlarms } from './constructs/flow-alarms.js';
 import { HubSpotQuotaAlarm } from './constructs/hubspot-quota-alarm.js';
 import { UnsetSecretAlarms } from './constructs/unset-secret-alarms.js';
 import {
@@ -147,6 +148,7 @@ export class CrmSyncStack extends Stack {
 
     new UnsetSecretAlarms(this, 'unset-secret-alarms', { topology, alarmAction: this.alarms.action, stackName: this.stackName });
     new HubSpotQuotaAlarm(this, 'hubspot-quota-alarm', { topology, alarmAction: this.alarms.action, stackName: this.stackName });
+    new FlowAlarms(this, 'flow-alarms', { topology, queues: this.queues, alarmAction: this.alarms.action, stackName: this.stackName });
 
     const leadOutbound = functionSpec(topology, 'lead-outbound');
     new SyncHealthDashboard(this, 'dashboard', {

@@ -128,7 +128,7 @@ export const FLOW_IDS = ['leads', 'hubspot-inbound', 'turbotenant', 'stripe', 'b
 export type FlowId = (typeof FLOW_IDS)[number];
 
 /** The flow each function's routes, consumer and schedules belong to; the others serve every flow. */
-const FLOW_OF_FUNCTION: Partial<Record<FunctionId, FlowId>> = {
+export const FLOW_OF_FUNCTION: Partial<Record<FunctionId, FlowId>> = {
   'lead-events': 'leads',
   'lead-outbound': 'leads',
   'hubspot-webhook': 'hubspot-inbound',
