@@ -24,7 +24,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { z } from 'zod';
 import { verifyBuildiumSignature } from '../connectors/buildium/signature.js';
 import { SyncConfigSchema } from '../core/buildium-config.js';
-import { BUILDIUM_CURSOR, BuildiumWebhookEventSchema, LIST_OF_ENTITY, openJob, webhookRefs, type SyncMessage } from '../core/buildium-jobs.js';
+import { openJob } from '../core/buildium-jobs.js';
+import { BUILDIUM_CURSOR, LIST_OF_ENTITY, type SyncMessage } from '../core/buildium-messages.js';
+import { BuildiumWebhookEventSchema, webhookRefs } from '../core/buildium-webhooks.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { ENV, env } from '../runtime/config.js';
 import { checkSignedRequest, errorResponse, header, json, NoInputSchema, pathParams, rawBody, readJsonBody, readOptionalJsonBody, validate } from '../runtime/http.js';

@@ -4,13 +4,14 @@
  * (seed §4.2 `field_mappings`) validated with zod and applied without a deploy.
  *
  * Sensitive fields (date of birth, tax id) are off unless an override turns them on: they are
- * never written by default, and `SENSITIVE_PROPERTIES` lets logging redact them.
+ * never written by default.
  *
- * core/buildium-records.ts applies them to each page of Buildium records.
+ * core/buildium-properties.ts and core/buildium-tenants.ts apply them to each page of records.
  */
 import { z } from 'zod';
 
-export type BuildiumEntity = 'tenant' | 'property' | 'unit';
+/** The records with a field-mapping table (leases map to associations, not properties). */
+export type MappedEntity = 'tenant' | 'property' | 'unit';
 
 export interface MappingRow {
   /** Dotted path into the Buildium record, as the seed writes it (`PhoneNumbers[0].Number`). */
@@ -68,19 +69,12 @@ export const UNIT_OBJECT_MAPPING: readonly MappingRow[] = [
   { source: 'IsUnitListed', property: 'listing_status', transform: 'listing' },
 ];
 
-export const DEFAULT_MAPPINGS: Readonly<Record<BuildiumEntity, readonly MappingRow[]>> = {
+export const DEFAULT_MAPPINGS: Readonly<Record<MappedEntity, readonly MappingRow[]>> = {
   tenant: TENANT_CONTACT_MAPPING,
   property: PROPERTY_LISTING_MAPPING,
   unit: UNIT_OBJECT_MAPPING,
 };
 
-/** HubSpot properties that hold sensitive data: never logged, written only when turned on. */
-export const SENSITIVE_PROPERTIES: ReadonlySet<string> = new Set(
-  Object.values(DEFAULT_MAPPINGS)
-    .flat()
-    .filter((row) => row.sensitive)
-    .map((row) => row.property),
-);
 
 /**
  * Buildium's room enums as numbers for HubSpot (the document's `UnitBedrooms`: Studio, OneBed …
@@ -111,7 +105,7 @@ export const FieldMappingOverridesSchema = z.array(FieldMappingOverrideSchema).m
 export type FieldMappingOverride = z.infer<typeof FieldMappingOverrideSchema>;
 
 /** The rows in force for an entity: the defaults with overrides applied, sensitive rows off unless turned on. */
-export function effectiveMapping(entity: BuildiumEntity, overrides: readonly FieldMappingOverride[] = []): MappingRow[] {
+export function effectiveMapping(entity: MappedEntity, overrides: readonly FieldMappingOverride[] = []): MappingRow[] {
   const rows = new Map<string, MappingRow & { active: boolean }>();
   for (const row of DEFAULT_MAPPINGS[entity]) rows.set(row.source, { ...row, active: !row.sensitive });
   for (const override of overrides.filter((o) => o.entity === entity)) {
@@ -183,16 +177,4 @@ export function validateContact(properties: Readonly<Record<string, string>>): V
   if (!properties.firstname) issues.push({ field: 'firstname', message: 'First name required' });
   if (!properties.lastname) issues.push({ field: 'lastname', message: 'Last name required' });
   return issues;
-}
-
-/** Seed 002 §5.3: emails shared by more than one record (a data-quality finding, per job). */
-export function duplicateEmails(contacts: readonly Readonly<Record<string, string>>[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const c of contacts) if (c.email) counts.set(c.email, (counts.get(c.email) ?? 0) + 1);
-  return new Map([...counts].filter(([, n]) => n > 1));
-}
-
-/** Sensitive values replaced, for anything that is logged or stored in audit entries. */
-export function redactSensitive(properties: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, SENSITIVE_PROPERTIES.has(k) ? '[redacted]' : v]));
 }

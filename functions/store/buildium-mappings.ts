@@ -1,6 +1,7 @@
 /**
  * Buildium's entity mappings on the mapping table (system `buildium`; types property, unit,
- * tenant, emergency-contact, lease, and the tenant-email claims): read 100 per call.
+ * tenant, emergency-contact, lease, and the tenant-email claims): read 100 per BatchGetItem, a
+ * page's reads of several types at once (`getAll`).
  *
  * - A changed mapping is written conditionally on the version read, 100 per transaction, so a
  *   consumer holding an old read never overwrites a newer mapping; a transaction refused for one
@@ -11,10 +12,10 @@
  *   the next sync write the record once more. Never the reverse: a newer hash over older data.
  *   (It is also three times cheaper, which a first full sync of tens of thousands of records feels.)
  */
-import { batchWriteAll } from './batch.js';
+import { BATCH_GET_MAX, batchWriteAll } from './batch.js';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { BuildiumMapping, BuildiumMappings, MappingExtra, MappingType, MappingWrite } from '../core/buildium-records.js';
+import { mappingRefKey, type BuildiumMapping, type BuildiumMappings, type MappingExtra, type MappingRef, type MappingType, type MappingWrite } from '../core/buildium-ports.js';
 import { DynamoMappingStore, mappingKey, StaleMappingError } from './mapping-store.js';
 
 const SYSTEM = 'buildium';
@@ -39,6 +40,20 @@ export class DynamoBuildiumMappings implements BuildiumMappings {
     for (const [id, item] of items) {
       out.set(id, { sourceId: id, hubspotType: item.hubspotType, hubspotId: item.hubspotId, syncHash: item.syncHash, version: item.version, extra: (item.extra ?? {}) as MappingExtra });
     }
+    return out;
+  }
+
+  /** Every ref's mapping that exists, keyed `type#sourceId`: BatchGetItem, 100 keys a call, the calls side by side. */
+  async getAll(refs: readonly MappingRef[]): Promise<Map<string, BuildiumMapping>> {
+    const byType = new Map<MappingType, string[]>();
+    for (const r of refs) byType.set(r.type, [...(byType.get(r.type) ?? []), r.sourceId]);
+    const reads: Array<Promise<[MappingType, Map<string, BuildiumMapping>]>> = [];
+    for (const [type, ids] of byType) {
+      const unique = [...new Set(ids)];
+      for (let i = 0; i < unique.length; i += BATCH_GET_MAX) reads.push(this.getMany(type, unique.slice(i, i + BATCH_GET_MAX)).then((found) => [type, found]));
+    }
+    const out = new Map<string, BuildiumMapping>();
+    for (const [type, found] of await Promise.all(reads)) for (const [id, m] of found) out.set(mappingRefKey(type, id), m);
     return out;
   }
 
@@ -72,28 +87,45 @@ export class DynamoBuildiumMappings implements BuildiumMappings {
     return out;
   }
 
-  /** Read, then written (conditionally: first claimant wins) for the keys nobody holds. */
+  /**
+   * Written conditionally (first claimant wins), 100 per transaction, without reading first: on a
+   * first sync nobody holds the keys. A transaction refused because some key is held reads the
+   * chunk's holders, then claims the keys still open.
+   */
   async claim(type: 'tenant-email', claims: readonly { key: string; owner: string }[]): Promise<Map<string, string>> {
     const owners = new Map<string, string>();
-    const existing = await this.getMany(type, claims.map((c) => c.key));
-    for (const [key, m] of existing) owners.set(key, m.hubspotId);
-    const open = claims.filter((c) => !owners.has(c.key));
-    if (open.length === 0) return owners;
-    const lost = await this.putMany(
-      type,
-      open.map((c) => ({ sourceId: c.key, hubspotType: 'tenant', hubspotId: c.owner, syncHash: '-', extra: {}, expectedVersion: 0 })),
-      { conditional: true },
+    const unique = [...new Map(claims.map((c) => [c.key, c])).values()];
+    const chunks: Array<typeof unique> = [];
+    for (let i = 0; i < unique.length; i += TRANSACTION_MAX) chunks.push(unique.slice(i, i + TRANSACTION_MAX));
+    const at = this.now().toISOString();
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        let open = chunk;
+        // Each refused round finds at least one holder, so a chunk settles within its size.
+        while (open.length > 0) {
+          try {
+            const writes = open.map((c) => ({ sourceId: c.key, hubspotType: 'tenant', hubspotId: c.owner, syncHash: '-', extra: {}, expectedVersion: 0 }));
+            await this.db.send(new TransactWriteCommand({ TransactItems: writes.map((w) => ({ Put: this.put(type, w, at) })) }));
+            for (const c of open) owners.set(c.key, c.owner);
+            return;
+          } catch (error) {
+            if (!(error instanceof TransactionCanceledException)) throw error;
+            const held = await this.getMany(type, open.map((c) => c.key));
+            for (const [key, m] of held) owners.set(key, m.hubspotId);
+            if (held.size === 0) throw error;
+            open = open.filter((c) => !held.has(c.key));
+          }
+        }
+      }),
     );
-    for (const c of open) owners.set(c.key, c.owner);
-    if (lost.length > 0) for (const [key, m] of await this.getMany(type, lost)) owners.set(key, m.hubspotId);
     return owners;
   }
 
-  async putMany(type: MappingType, writes: readonly MappingWrite[], options: { conditional?: boolean } = {}): Promise<string[]> {
+  async putMany(type: MappingType, writes: readonly MappingWrite[]): Promise<string[]> {
     const stale: string[] = [];
     const at = this.now().toISOString();
-    const fresh = options.conditional ? [] : writes.filter((w) => w.expectedVersion === 0);
-    const changed = options.conditional ? writes : writes.filter((w) => w.expectedVersion !== 0);
+    const fresh = writes.filter((w) => w.expectedVersion === 0);
+    const changed = writes.filter((w) => w.expectedVersion !== 0);
     const chunks: MappingWrite[][] = [];
     for (let i = 0; i < changed.length; i += TRANSACTION_MAX) chunks.push(changed.slice(i, i + TRANSACTION_MAX));
     const batches: MappingWrite[][] = [];

@@ -1,38 +1,44 @@
 /**
- * Sync jobs and sync errors (seed 002 §4.1 `sync_jobs`, `sync_errors`, `sync_audit`; CONTRACT.md
- * `GET /sync/jobs/{jobId}`) in the sync-state table, and the job ledger the Buildium sync's
- * messages move a job along with (core/buildium-jobs.ts).
+ * Sync jobs (seed 002 §4.1 `sync_jobs`; CONTRACT.md `GET /sync/jobs/{jobId}`) in the sync-state
+ * table: the job ledger the Buildium sync's messages move a job along with (core/buildium-jobs.ts).
+ * Beside them, in their own modules: errors (store/sync-errors.ts), records held for retry
+ * (store/buildium-retries.ts), manual reviews (store/review-queue.ts) and the audit
+ * (store/sync-audit.ts).
  *
- * A page is done once: one transaction writes its marker (only if absent), adds its counts and
- * takes it off the phase's pending pages, so pages finishing in any order, or twice, never lose or
- * double a count. The status only moves forward (pending → running → completed | failed), except
- * that a failed job completes when its parked pages are redriven and finish. A sync error is one
- * item per (job, entity, source id) with a retry count and a resolved flag. Jobs, markers and
- * errors expire after 90 days, audit entries after 30. A chained page records where the next one
- * starts (`link#…`, with the next page counted pending in the same transaction). Records HubSpot
- * refused are held for retry under `buildium-retry`, one item per record naming the job that
- * failed it, until a sync writes them.
+ * A page is read once (`pageStart`: the job and the page's marker, one BatchGetItem) and finished
+ * with one write of its counts: a planned page's key is added to the job's `pagesDone` set by the
+ * same conditional UpdateItem that adds its counts and takes it off the phase's pending pages, and
+ * that answers the job as it is after the page. So pages finishing in any order, or twice, never
+ * lose or double a count. (Named records of a webhook, counted on a day's job, keep a marker item
+ * each: a day's webhooks are too many for one item.) The status only moves forward (pending →
+ * running → completed | failed), except that a failed job completes when its parked pages are
+ * redriven and finish. A chained page records where the next one starts (`link#…`, with the next
+ * page counted pending in the same transaction). Jobs and markers expire after 90 days.
  */
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { JobLedger, JobState, ListKind, PageCounts, Plan, RetryItem } from '../core/buildium-jobs.js';
-import { batchGetAll, batchWriteAll } from './batch.js';
-import type { AuditChange, ReviewItem, SyncErrorRecord } from '../core/buildium-records.js';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import type { JobLedger, PageWrite } from '../core/buildium-jobs.js';
+import type { JobMode, JobState, JobStatus, Plan, RetryItem } from '../core/buildium-messages.js';
+import type { AuditChange, PageCounts, ReviewItem, SyncErrorRecord } from '../core/buildium-ports.js';
+import { batchGetAll, batchWriteAll } from './batch.js';
+import { DynamoBuildiumRetries } from './buildium-retries.js';
+import { DynamoReviewQueue, type StoredReview } from './review-queue.js';
+import { DynamoSyncAudit } from './sync-audit.js';
+import { DynamoSyncErrors, type SyncError } from './sync-errors.js';
+import { expiresAfter, jobPk, TTL_SECONDS } from './sync-state-items.js';
 
-export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed'] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
-export type JobMode = 'incremental' | 'full';
-export const COUNT_NAMES = ['processed', 'created', 'updated', 'skipped', 'failed'] as const;
+export type { SyncError } from './sync-errors.js';
+export type { JobMode, JobStatus } from '../core/buildium-messages.js';
+
+const JOB_STATUSES = ['pending', 'running', 'completed', 'failed'] as const;
+const COUNT_NAMES = ['processed', 'created', 'updated', 'skipped', 'failed'] as const;
 export type JobCounts = Record<(typeof COUNT_NAMES)[number], number>;
-
-const TTL_SECONDS = 90 * 24 * 3600;
-const AUDIT_TTL_SECONDS = 30 * 24 * 3600;
 /** Data-quality counts a job keeps beside the contract's five (seed 002 §5.3). */
-export const QUALITY_NAMES = ['invalid', 'duplicateEmails'] as const;
-const jobKey = (jobId: string) => ({ pk: `sync-job#${jobId}`, sk: 'job' });
-const RETRY_PK = 'buildium-retry';
-const retryKey = (item: RetryItem) => ({ pk: RETRY_PK, sk: `${item.entity}#${item.sourceId}` });
+const QUALITY_NAMES = ['invalid', 'duplicateEmails'] as const;
+
+const jobKey = (jobId: string) => ({ pk: jobPk(jobId), sk: 'job' });
+const markerKey = (jobId: string, pageKey: string) => ({ pk: jobPk(jobId), sk: `page#${pageKey}` });
 
 const JobItem = z.object({
   jobId: z.string(),
@@ -51,12 +57,15 @@ const JobItem = z.object({
   duplicateEmails: z.number().default(0),
   phase: z.number().default(-1),
   pagesPending: z.number().default(0),
+  /** The planned pages done (their keys). */
+  pagesDone: z.set(z.string()).optional(),
   plan: z.record(z.string(), z.number()).default({}),
   windowFrom: z.string().optional(),
   windowTo: z.string().optional(),
   pageSize: z.number().default(1000),
   startedBy: z.string().optional(),
 });
+type JobItem = z.infer<typeof JobItem>;
 
 /** The job as `GET /sync/jobs/{jobId}` shows it (CONTRACT.md). */
 export interface JobView {
@@ -70,19 +79,6 @@ export interface JobView {
   readonly reason?: string;
 }
 
-const ErrorItem = z.object({
-  jobId: z.string(),
-  entity: z.string(),
-  sourceId: z.string(),
-  reason: z.string(),
-  errorType: z.string().default('api_error'),
-  retries: z.number(),
-  resolved: z.boolean(),
-  firstSeenAt: z.string(),
-  lastSeenAt: z.string(),
-});
-export type SyncError = z.infer<typeof ErrorItem>;
-
 export interface OpenOptions {
   /** Incremental window start (the cursor minus the overlap); absent: everything. */
   readonly windowFrom?: string;
@@ -91,15 +87,45 @@ export interface OpenOptions {
   readonly pageSize?: number;
 }
 
+type JobStateWithQuality = JobState & { quality: Record<(typeof QUALITY_NAMES)[number], number> };
+
+function stateOf(item: JobItem): JobStateWithQuality {
+  return {
+    jobId: item.jobId,
+    mode: item.mode,
+    status: item.status,
+    phase: item.phase,
+    pagesPending: item.pagesPending,
+    plan: item.plan as Plan,
+    windowTo: item.windowTo ?? item.startedAt,
+    pageSize: item.pageSize,
+    ...(item.startedBy ? { startedBy: item.startedBy } : {}),
+    ...(item.windowFrom ? { windowFrom: item.windowFrom } : {}),
+    quality: { invalid: item.invalid, duplicateEmails: item.duplicateEmails },
+  };
+}
+
+const conditionFailed = (error: unknown) => error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed';
+
 export class DynamoSyncJobs implements JobLedger {
+  private readonly syncErrors: DynamoSyncErrors;
+  private readonly retries: DynamoBuildiumRetries;
+  private readonly reviewQueue: DynamoReviewQueue;
+  private readonly auditLog: DynamoSyncAudit;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.syncErrors = new DynamoSyncErrors(db, tableName, now);
+    this.retries = new DynamoBuildiumRetries(db, tableName, now, this.syncErrors);
+    this.reviewQueue = new DynamoReviewQueue(db, tableName, now);
+    this.auditLog = new DynamoSyncAudit(db, tableName, now);
+  }
 
   private expiresAt(): number {
-    return Math.floor(this.now().getTime() / 1000) + TTL_SECONDS;
+    return expiresAfter(this.now(), TTL_SECONDS);
   }
 
   /** Opens a job (pending); false when the id is taken. */
@@ -116,7 +142,11 @@ export class DynamoSyncJobs implements JobLedger {
             status: 'pending',
             startedAt,
             expiresAt: this.expiresAt(),
-            ...zeroCounts(),
+            processed: 0,
+            created: 0,
+            updated: 0,
+            skipped: 0,
+            failed: 0,
             invalid: 0,
             duplicateEmails: 0,
             phase: -1,
@@ -168,49 +198,24 @@ export class DynamoSyncJobs implements JobLedger {
     }
   }
 
-  /** Adds a page's counts to the job, atomically. */
-  async addCounts(jobId: string, counts: Partial<JobCounts>): Promise<void> {
-    const names = COUNT_NAMES.filter((n) => (counts[n] ?? 0) !== 0);
-    if (names.length === 0) return;
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: jobKey(jobId),
-        UpdateExpression: `ADD ${names.map((n) => `#${n} :${n}`).join(', ')}`,
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: Object.fromEntries(names.map((n) => [`#${n}`, n])),
-        ExpressionAttributeValues: Object.fromEntries(names.map((n) => [`:${n}`, counts[n]])),
-      }),
-    );
-  }
-
-  /** The job as the Buildium sync's messages see it. */
-  private async item(jobId: string): Promise<z.infer<typeof JobItem> | undefined> {
+  private async item(jobId: string): Promise<JobItem | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: jobKey(jobId), ConsistentRead: true }));
     return Item ? JobItem.parse(Item) : undefined;
   }
 
-  async state(jobId: string): Promise<(JobState & { quality: Record<(typeof QUALITY_NAMES)[number], number> }) | undefined> {
+  /** The job as the Buildium sync's messages see it. */
+  async state(jobId: string): Promise<JobStateWithQuality | undefined> {
     const item = await this.item(jobId);
-    if (!item) return undefined;
-    return {
-      jobId: item.jobId,
-      mode: item.mode,
-      status: item.status,
-      phase: item.phase,
-      pagesPending: item.pagesPending,
-      plan: item.plan as Plan,
-      windowTo: item.windowTo ?? item.startedAt,
-      pageSize: item.pageSize,
-      ...(item.startedBy ? { startedBy: item.startedBy } : {}),
-      ...(item.windowFrom ? { windowFrom: item.windowFrom } : {}),
-      quality: { invalid: item.invalid, duplicateEmails: item.duplicateEmails },
-    };
+    return item ? stateOf(item) : undefined;
   }
 
-  async pageDone(jobId: string, pageKey: string): Promise<boolean> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { pk: `sync-job#${jobId}`, sk: `page#${pageKey}` }, ConsistentRead: true }));
-    return Item !== undefined;
+  async pageStart(jobId: string, pageKey: string): Promise<{ job: JobStateWithQuality; done: boolean } | undefined> {
+    const items = await batchGetAll(this.db, this.tableName, [jobKey(jobId), markerKey(jobId, pageKey)]);
+    const job = items.find((i) => i.sk === 'job');
+    if (!job) return undefined;
+    const item = JobItem.parse(job);
+    // A marker item: named records of a webhook, or a page done before markers moved into the job.
+    return { job: stateOf(item), done: (item.pagesDone?.has(pageKey) ?? false) || items.some((i) => i.sk !== 'job') };
   }
 
   async startPhase(jobId: string, phase: number, plan: Plan, pages: number, startedBy?: string): Promise<boolean> {
@@ -232,28 +237,61 @@ export class DynamoSyncJobs implements JobLedger {
     }
   }
 
-  async completePage(jobId: string, pageKey: string, counts: PageCounts, options: { morePages?: number; pending?: boolean } = {}): Promise<boolean> {
+  async finishPage(jobId: string, pageKey: string, write: PageWrite, options: { planned: boolean; morePages?: number }): Promise<{ counted: boolean; job?: JobStateWithQuality }> {
+    // What the page leaves behind first: a page that dies before its marker is redelivered and writes them again.
+    await Promise.all([
+      write.errors.length > 0 ? this.syncErrors.recordErrors(jobId, write.errors) : undefined,
+      batchWriteAll(this.db, this.tableName, [
+        ...this.retries.holdRequests(jobId, write.hold),
+        ...(write.audit.length > 0 ? [this.auditLog.entryRequest(jobId, pageKey, write.audit)] : []),
+        ...this.reviewQueue.openRequests(jobId, write.reviews),
+      ]),
+      write.release && write.release.length > 0 ? this.retries.release(write.release) : undefined,
+    ]);
+    return options.planned ? this.countPlannedPage(jobId, pageKey, write.counts, options.morePages ?? 0) : { counted: await this.countRecords(jobId, pageKey, write.counts) };
+  }
+
+  /** One conditional update: the page's key into `pagesDone`, its counts added, one pending page off (plus `morePages`). */
+  private async countPlannedPage(jobId: string, pageKey: string, counts: PageCounts, morePages: number): Promise<{ counted: boolean; job: JobStateWithQuality }> {
     const names = [...COUNT_NAMES, ...QUALITY_NAMES];
-    const delta = options.pending === false ? 0 : (options.morePages ?? 0) - 1;
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: jobKey(jobId),
+          UpdateExpression: `ADD ${names.map((n) => `#${n} :${n}`).join(', ')}, pagesPending :delta, pagesDone :key`,
+          ConditionExpression: 'attribute_exists(pk) AND NOT contains(pagesDone, :page)',
+          ExpressionAttributeNames: Object.fromEntries(names.map((n) => [`#${n}`, n])),
+          ExpressionAttributeValues: { ...Object.fromEntries(names.map((n) => [`:${n}`, counts[n]])), ':delta': morePages - 1, ':key': new Set([pageKey]), ':page': pageKey },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { counted: true, job: stateOf(JobItem.parse(Attributes)) };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Done already (a redelivery, or two consumers at once), or no such job.
+      const item = await this.item(jobId);
+      if (!item) throw new Error(`Buildium sync job ${jobId} does not exist`);
+      return { counted: false, job: stateOf(item) };
+    }
+  }
+
+  /** Named records' counts, once per message: a marker item and the counts in one transaction. */
+  private async countRecords(jobId: string, pageKey: string, counts: PageCounts): Promise<boolean> {
+    const names = [...COUNT_NAMES, ...QUALITY_NAMES];
     try {
       await this.db.send(
         new TransactWriteCommand({
           TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { pk: `sync-job#${jobId}`, sk: `page#${pageKey}`, doneAt: this.now().toISOString(), expiresAt: this.expiresAt() },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
+            { Put: { TableName: this.tableName, Item: { ...markerKey(jobId, pageKey), doneAt: this.now().toISOString(), expiresAt: this.expiresAt() }, ConditionExpression: 'attribute_not_exists(pk)' } },
             {
               Update: {
                 TableName: this.tableName,
                 Key: jobKey(jobId),
-                UpdateExpression: `ADD ${names.map((n) => `#${n} :${n}`).join(', ')}, pagesPending :delta`,
+                UpdateExpression: `ADD ${names.map((n) => `#${n} :${n}`).join(', ')}`,
                 ConditionExpression: 'attribute_exists(pk)',
                 ExpressionAttributeNames: Object.fromEntries(names.map((n) => [`#${n}`, n])),
-                ExpressionAttributeValues: { ...Object.fromEntries(names.map((n) => [`:${n}`, counts[n]])), ':delta': delta },
+                ExpressionAttributeValues: Object.fromEntries(names.map((n) => [`:${n}`, counts[n]])),
               },
             },
           ],
@@ -261,13 +299,13 @@ export class DynamoSyncJobs implements JobLedger {
       );
       return true;
     } catch (error) {
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      if (conditionFailed(error)) return false;
       throw error;
     }
   }
 
   async chainPage(jobId: string, pageKey: string, next: { afterId: number; offset: number }): Promise<{ afterId: number; offset: number }> {
-    const key = { pk: `sync-job#${jobId}`, sk: `link#${pageKey}` };
+    const key = { pk: jobPk(jobId), sk: `link#${pageKey}` };
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -279,118 +317,9 @@ export class DynamoSyncJobs implements JobLedger {
       );
       return next;
     } catch (error) {
-      if (!(error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed')) throw error;
+      if (!conditionFailed(error)) throw error;
       const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
       return z.object({ afterId: z.number(), offset: z.number() }).parse(Item);
-    }
-  }
-
-  async holdForRetry(jobId: string, items: readonly RetryItem[]): Promise<void> {
-    const at = this.now().toISOString();
-    const unique = [...new Map(items.map((i) => [retryKey(i).sk, i])).values()];
-    await batchWriteAll(
-      this.db,
-      this.tableName,
-      unique.map((i) => ({ PutRequest: { Item: { ...retryKey(i), entity: i.entity, sourceId: i.sourceId, jobId, at, expiresAt: this.expiresAt() } } })),
-    );
-  }
-
-  async heldForRetry(): Promise<Array<RetryItem & { jobId: string }>> {
-    const items = await this.queryAll(RETRY_PK, '');
-    return items.sort((a, b) => String(a.at).localeCompare(String(b.at))).map((i) => ({ entity: String(i.entity), sourceId: String(i.sourceId), jobId: String(i.jobId) }));
-  }
-
-  async release(items: readonly RetryItem[]): Promise<void> {
-    if (items.length === 0) return;
-    const held = await batchGetAll(this.db, this.tableName, items.map(retryKey));
-    for (let i = 0; i < held.length; i += 25) {
-      await Promise.all(held.slice(i, i + 25).map((h) => this.resolveError(String(h.jobId), String(h.entity), String(h.sourceId))));
-    }
-    await batchWriteAll(this.db, this.tableName, held.map((h) => ({ DeleteRequest: { Key: { pk: h.pk, sk: h.sk } } })));
-  }
-
-  async recordErrors(jobId: string, errors: readonly SyncErrorRecord[]): Promise<void> {
-    // Bounded: a page of 1,000 bad records is 1,000 small writes, a few at a time.
-    for (let i = 0; i < errors.length; i += 25) {
-      await Promise.all(errors.slice(i, i + 25).map((e) => this.recordError(jobId, e.entity, e.sourceId, e.reason, e.errorType)));
-    }
-  }
-
-  /** One audit entry per page: which records were created, updated or associated, and which fields were written. */
-  async audit(jobId: string, pageKey: string, changes: readonly AuditChange[]): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: `sync-job#${jobId}`,
-          sk: `audit#${pageKey}`,
-          at: this.now().toISOString(),
-          changes: changes.map((c) => ({ e: c.entity, id: c.sourceId, a: c.action, h: c.hubspotId, f: c.fields })),
-          expiresAt: Math.floor(this.now().getTime() / 1000) + AUDIT_TTL_SECONDS,
-        },
-      }),
-    );
-  }
-
-  async auditEntries(jobId: string): Promise<AuditChange[]> {
-    const items = await this.queryAll(`sync-job#${jobId}`, 'audit#');
-    return items.flatMap((item) =>
-      (item.changes as Array<{ e: AuditChange['entity']; id: string; a: AuditChange['action']; h: string; f: string[] }>).map((c) => ({
-        entity: c.e,
-        sourceId: c.id,
-        action: c.a,
-        hubspotId: c.h,
-        fields: c.f,
-      })),
-    );
-  }
-
-  /** Manual review (conflict strategy `manual_review`): one open item per record, listed and resolvable. */
-  async review(jobId: string, items: readonly ReviewItem[]): Promise<void> {
-    const at = this.now().toISOString();
-    await Promise.all(
-      items.map((item) =>
-        this.db.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: { pk: 'buildium-review', sk: `${item.entity}#${item.sourceId}`, ...item, jobId, status: 'open', at, expiresAt: this.expiresAt() },
-          }),
-        ),
-      ),
-    );
-  }
-
-  async reviews(): Promise<Array<ReviewItem & { jobId: string; status: string; at: string; resolution?: string }>> {
-    return (await this.queryAll('buildium-review', '')).map((i) => ({
-      entity: i.entity,
-      sourceId: i.sourceId,
-      hubspotType: i.hubspotType,
-      hubspotId: i.hubspotId,
-      fields: i.fields,
-      jobId: i.jobId,
-      status: i.status,
-      at: i.at,
-      ...(i.resolution ? { resolution: i.resolution } : {}),
-    }));
-  }
-
-  /** Marks an open review resolved; false when there is no open review for the record. */
-  async resolveReview(entity: string, sourceId: string, resolution: 'buildium' | 'hubspot'): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: 'buildium-review', sk: `${entity}#${sourceId}` },
-          UpdateExpression: 'SET #s = :resolved, resolution = :r, resolvedAt = :at',
-          ConditionExpression: '#s = :open',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':resolved': 'resolved', ':r': resolution, ':at': this.now().toISOString(), ':open': 'open' },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
     }
   }
 
@@ -408,61 +337,49 @@ export class DynamoSyncJobs implements JobLedger {
     };
   }
 
-  /** Records (or counts again) a record's failure in a job; a repeat raises its retry count. */
-  async recordError(jobId: string, entity: string, sourceId: string, reason: string, errorType: SyncErrorRecord['errorType'] = 'api_error'): Promise<void> {
-    const at = this.now().toISOString();
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: `sync-job#${jobId}`, sk: `error#${entity}#${sourceId}` },
-        UpdateExpression:
-          'SET jobId = :j, entity = :e, sourceId = :id, reason = :r, errorType = :t, lastSeenAt = :at, resolved = :no, firstSeenAt = if_not_exists(firstSeenAt, :at), expiresAt = :exp ADD retries :one',
-        ExpressionAttributeValues: { ':j': jobId, ':e': entity, ':id': sourceId, ':r': reason, ':t': errorType, ':at': at, ':no': false, ':one': 1, ':exp': this.expiresAt() },
-      }),
-    );
+  // The job's records in their own stores (the scheduler's routes and the consumer's last-try path read them here).
+
+  heldForRetry(): Promise<Array<RetryItem & { jobId: string }>> {
+    return this.retries.held();
   }
 
-  async resolveError(jobId: string, entity: string, sourceId: string): Promise<void> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: `sync-job#${jobId}`, sk: `error#${entity}#${sourceId}` },
-          UpdateExpression: 'SET resolved = :yes',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':yes': true },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+  holdForRetry(jobId: string, items: readonly RetryItem[]): Promise<void> {
+    return this.retries.hold(jobId, items);
   }
 
-  async errors(jobId: string): Promise<SyncError[]> {
-    return (await this.queryAll(`sync-job#${jobId}`, 'error#')).map((item) => ErrorItem.parse(item));
+  release(items: readonly RetryItem[]): Promise<void> {
+    return this.retries.release(items);
   }
 
-  /** Every item of a partition whose sort key starts with `prefix`, page after page (1 MB each). */
-  private async queryAll(pk: string, prefix: string): Promise<Record<string, any>[]> {
-    const items: Record<string, any>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: prefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk, ...(prefix ? { ':prefix': prefix } : {}) },
-          ConsistentRead: true,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
+  recordErrors(jobId: string, errors: readonly SyncErrorRecord[]): Promise<void> {
+    return this.syncErrors.recordErrors(jobId, errors);
   }
-}
 
-function zeroCounts(): JobCounts {
-  return { processed: 0, created: 0, updated: 0, skipped: 0, failed: 0 };
+  recordError(jobId: string, entity: string, sourceId: string, reason: string, errorType: SyncErrorRecord['errorType'] = 'api_error'): Promise<void> {
+    return this.syncErrors.recordError(jobId, entity, sourceId, reason, errorType);
+  }
+
+  resolveError(jobId: string, entity: string, sourceId: string): Promise<void> {
+    return this.syncErrors.resolveError(jobId, entity, sourceId);
+  }
+
+  errors(jobId: string): Promise<SyncError[]> {
+    return this.syncErrors.errors(jobId);
+  }
+
+  review(jobId: string, items: readonly ReviewItem[]): Promise<void> {
+    return this.reviewQueue.open(jobId, items);
+  }
+
+  reviews(): Promise<StoredReview[]> {
+    return this.reviewQueue.list();
+  }
+
+  resolveReview(entity: string, sourceId: string, resolution: 'buildium' | 'hubspot'): Promise<boolean> {
+    return this.reviewQueue.resolve(entity, sourceId, resolution);
+  }
+
+  auditEntries(jobId: string): Promise<AuditChange[]> {
+    return this.auditLog.entries(jobId);
+  }
 }

@@ -20,6 +20,11 @@ import { SANDBOX_PORTAL_ID, startLocalStack, type LocalStack } from '../../lib/l
 import { localDynamoDbClient } from '../../lib/local/dynamodb.js';
 import { createDocumentClient } from '../../functions/store/dynamo-client.js';
 import { DynamoBuildiumMappings } from '../../functions/store/buildium-mappings.js';
+import { DynamoSyncJobs } from '../../functions/store/sync-jobs.js';
+import { handleSyncMessage, openJob, type JobDeps } from '../../functions/core/buildium-jobs.js';
+import { createTables } from '../../lib/local/dynamodb.js';
+import { FakeBuildiumReader, FakeHubSpotObjects, RecordingSyncQueue } from '../unit/support/buildium-fakes.js';
+import { RecordingLog } from '../unit/support/fakes.js';
 
 /** BUILDIUM_BENCH_SCALE=0.1 runs a tenth of the portfolio (a quick look, not the figure). */
 const SCALE = Number(process.env.BUILDIUM_BENCH_SCALE ?? 1);
@@ -79,6 +84,52 @@ async function dynamoPace(stack: LocalStack): Promise<{ readsPerSecond: number; 
   await lanes(ids, 1000, (chunk) => store.getMany('unit', chunk));
   const readsPerSecond = N / ((performance.now() - t) / 1000);
   return { readsPerSecond, writesPerSecond, conditionalPerSecond };
+}
+
+/**
+ * DynamoDB requests per 100 records of a full sync: the stack's functions run in their own
+ * execution environments, out of reach of a counter, so a tenth of the same portfolio is synced
+ * here through the same core and stores (pages of 1,000, on the stack's DynamoDB Local, tables of
+ * their own), HubSpot in memory, every request counted by a middleware on the client.
+ */
+async function storeRequests(stack: LocalStack): Promise<{ records: number; requests: Map<string, number> }> {
+  const buildium = stack.buildium.sandbox!;
+  const client = localDynamoDbClient(stack.endpoints.dynamodb);
+  const tables = await createTables(client, stack.topology.tables, 'bench-count-');
+  const requests = new Map<string, number>();
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = context.commandName ?? '?';
+      requests.set(name, (requests.get(name) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: 'countRequests' },
+  );
+  const rentals = buildium.rentals().slice(0, Math.round(SIZE.properties / 10));
+  const propertyIds = new Set(rentals.map((r) => r.Id));
+  const units = buildium.units().filter((u) => propertyIds.has(u.PropertyId));
+  const unitIds = new Set(units.map((u) => u.Id));
+  const tenants = buildium.tenants().slice(0, Math.round(SIZE.tenants / 10));
+  const tenantIds = new Set(tenants.map((t) => t.Id));
+  // Leases whose unit and tenants are all in the tenth (others would only be "not in HubSpot yet" errors).
+  const leases = buildium.leases().filter((l) => unitIds.has(l.UnitId) && (l.Tenants ?? []).every((t) => tenantIds.has(t.Id)));
+  const db = createDocumentClient(client);
+  const jobs = new DynamoSyncJobs(db, tables['sync-state']!);
+  const mappings = new DynamoBuildiumMappings(db, tables.mappings!);
+  const hubspot = new FakeHubSpotObjects();
+  const queue = new RecordingSyncQueue();
+  const deps: JobDeps = {
+    reader: new FakeBuildiumReader({ rentals, units, tenants, leases }),
+    jobs,
+    queue,
+    cursor: { set: async () => undefined },
+    records: async () => ({ hubspot, mappings, unitObjectType: `p${SANDBOX_PORTAL_ID}_unit`, config: { overrides: [], conflictStrategy: 'buildium_wins', mergeFields: {} }, links: new Map() }),
+    log: new RecordingLog(),
+  };
+  requests.clear();
+  await openJob('full', { jobs, cursor: { get: async () => undefined }, queue, newId: () => 'bench-count', now: () => new Date(), pageSize: 1000, overlapSeconds: 120 });
+  for (let m = queue.take(); m; m = queue.take()) await handleSyncMessage(m, deps);
+  return { records: rentals.length + units.length + tenants.length + leases.length, requests };
 }
 
 function crmCalls(stack: LocalStack): number {
@@ -157,6 +208,9 @@ export async function buildiumBench(row: Row, fmt: Fmt, progress: (m: string) =>
       throw new Error(`full job processed ${full.job.counts.processed} of ${records} records: ${JSON.stringify(full.job)} ${errors.slice(0, 2000)}`);
     }
 
+    const counted = await storeRequests(stack);
+    const totalRequests = [...counted.requests.values()].reduce((a, b) => a + b, 0);
+
     // 2. Incremental with 1% changed.
     progress('buildium incremental: 1% changed');
     const tenants = buildium.tenants();
@@ -202,11 +256,18 @@ export async function buildiumBench(row: Row, fmt: Fmt, progress: (m: string) =>
       '',
       `the full sync's ${fmt(reads, 0)} reads, ${fmt(writes, 0)} writes, ${fmt(SIZE.tenants, 0)} claims: ${fmt(dynamoSeconds, 1)} s at this pace (4 requests in flight)`,
     );
+    row(
+      'Buildium full sync: DynamoDB requests per 100 records',
+      fmt((totalRequests / counted.records) * 100, 2),
+      `${fmt(totalRequests, 0)} for ${fmt(counted.records, 0)} records`,
+      '≥ 5: one BatchGetItem per 100 mappings read, one BatchWriteItem per 25 written (+1 transaction per 100 new tenants\' claims)',
+    );
     row('Buildium full sync: peak RSS / heap (MB, whole stack)', `${fmt(peakRss / 2 ** 20, 0)} / ${fmt(peakHeap / 2 ** 20, 0)}`, '', '');
     row('Buildium incremental 1%: HubSpot calls', fmt(incCalls, 0), `target ≤ ${target}`, `changed: ${Object.values(CHANGED).reduce((a, b) => a + b, 0)}`);
     row('Buildium incremental 1%: elapsed (s)', fmt(incremental.seconds, 1), '', '');
     row('Buildium incremental, nothing changed: HubSpot calls', fmt(idleCalls, 0), 'target 0', `${fmt(idle.seconds, 1)} s`);
     progress(`buildium full calls by kind: ${JSON.stringify(fullKinds)}`);
+    progress(`buildium DynamoDB requests by kind (a tenth of the portfolio, in process): ${JSON.stringify(Object.fromEntries(counted.requests))}`);
     progress(`buildium full timeline: ${JSON.stringify(timeline)}`);
     progress(`buildium incremental timeline: ${JSON.stringify(incTimeline)}; Buildium requests (ms after start): ${bdRequests.join(' ')}`);
     progress(`buildium incremental calls by kind: ${JSON.stringify(incKinds)}; counts ${JSON.stringify(incremental.job.counts)}`);

@@ -1,12 +1,13 @@
 /**
  * Paging a Buildium listing through the Buildium sandbox while its records change (issue 14 §1):
  * a tenant deleted and another created between two pages of one job; every tenant is synced once,
- * none skipped, none twice. (Buildium pages by offset only; core/buildium-jobs.ts readAfter.)
+ * none skipped, none twice. (Buildium pages by offset only; core/buildium-paging.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildiumReader } from '../../functions/buildium-sync/handler.js';
 import { BuildiumClient } from '../../functions/connectors/buildium/client.js';
-import { BUILDIUM_CURSOR, handleSyncMessage, openJob, type JobDeps } from '../../functions/core/buildium-jobs.js';
+import { handleSyncMessage, openJob, type JobDeps } from '../../functions/core/buildium-jobs.js';
+import { BUILDIUM_CURSOR } from '../../functions/core/buildium-messages.js';
 import { startBuildiumSandbox, type BuildiumSandbox } from '../../lib/local/sandboxes/buildium/index.js';
 import { FakeHubSpotObjects, InMemoryBuildiumMappings, InMemoryCursors, InMemoryJobLedger, RecordingSyncQueue } from '../unit/support/buildium-fakes.js';
 import { RecordingLog } from '../unit/support/fakes.js';

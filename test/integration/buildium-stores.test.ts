@@ -6,9 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PageCounts } from '../../functions/core/buildium-jobs.js';
 import type { StoredSyncConfig } from '../../functions/core/buildium-config.js';
-import type { AuditChange, MappingWrite, ReviewItem } from '../../functions/core/buildium-records.js';
+import type { AuditChange, MappingWrite, PageCounts, ReviewItem } from '../../functions/core/buildium-ports.js';
 import { DynamoBuildiumConfig } from '../../functions/store/buildium-config.js';
 import { DynamoBuildiumMappings } from '../../functions/store/buildium-mappings.js';
 import { createDocumentClient } from '../../functions/store/dynamo-client.js';
@@ -53,6 +52,13 @@ const page = (counts: Partial<PageCounts> = {}): PageCounts => ({
   ...counts,
 });
 
+/** A page finished with nothing but its counts (and audit entries); answers whether it was counted. */
+async function finish(jobId: string, pageKey: string, counts: PageCounts, options: { morePages?: number; planned?: boolean } = {}, audit: AuditChange[] = []): Promise<boolean> {
+  const { counted } = await jobs.finishPage(jobId, pageKey, { counts, errors: [], hold: [], audit, reviews: [] }, { planned: options.planned ?? true, ...(options.morePages ? { morePages: options.morePages } : {}) });
+  return counted;
+}
+const pageDone = async (jobId: string, pageKey: string) => (await jobs.pageStart(jobId, pageKey))?.done;
+
 describe('DynamoSyncJobs as the Buildium job ledger', () => {
   it('opens a job at phase -1 with its window and page size, and starts phase 0 once', async () => {
     const jobId = randomUUID();
@@ -87,19 +93,19 @@ describe('DynamoSyncJobs as the Buildium job ledger', () => {
     await jobs.setStatus(jobId, 'running');
     expect(await jobs.startPhase(jobId, 0, { rentals: 1, tenants: 2 }, 3)).toBe(true);
 
-    expect(await jobs.completePage(jobId, '0#tenants#1000', page({ processed: 400, created: 10, updated: 5, skipped: 380, failed: 5, invalid: 3, duplicateEmails: 2 }))).toBe(true);
+    expect(await finish(jobId, '0#tenants#1000', page({ processed: 400, created: 10, updated: 5, skipped: 380, failed: 5, invalid: 3, duplicateEmails: 2 }))).toBe(true);
     expect((await jobs.state(jobId))?.pagesPending).toBe(2);
     // The same page redelivered: not counted again.
-    expect(await jobs.completePage(jobId, '0#tenants#1000', page({ processed: 400, created: 10, updated: 5, skipped: 380, failed: 5, invalid: 3, duplicateEmails: 2 }))).toBe(false);
+    expect(await finish(jobId, '0#tenants#1000', page({ processed: 400, created: 10, updated: 5, skipped: 380, failed: 5, invalid: 3, duplicateEmails: 2 }))).toBe(false);
     expect((await jobs.state(jobId))?.pagesPending).toBe(2);
 
     // Two consumers finishing the same page at once: one of them counts it.
     const tenants = page({ processed: 1000, created: 100, updated: 50, skipped: 846, failed: 4, invalid: 4, duplicateEmails: 0 });
-    const raced = await Promise.all([jobs.completePage(jobId, '0#tenants#0', tenants), jobs.completePage(jobId, '0#tenants#0', tenants)]);
+    const raced = await Promise.all([finish(jobId, '0#tenants#0', tenants), finish(jobId, '0#tenants#0', tenants)]);
     expect(raced.filter(Boolean)).toHaveLength(1);
     expect((await jobs.state(jobId))?.pagesPending).toBe(1);
 
-    expect(await jobs.completePage(jobId, '0#rentals#0', page({ processed: 120, created: 2, updated: 1, skipped: 117 }))).toBe(true);
+    expect(await finish(jobId, '0#rentals#0', page({ processed: 120, created: 2, updated: 1, skipped: 117 }))).toBe(true);
     const state = await jobs.state(jobId);
     expect(state).toMatchObject({ phase: 0, pagesPending: 0, status: 'running', quality: { invalid: 7, duplicateEmails: 2 } });
     expect((await jobs.get(jobId))?.counts).toEqual({ processed: 1520, created: 112, updated: 56, skipped: 1343, failed: 9 });
@@ -114,19 +120,19 @@ describe('DynamoSyncJobs as the Buildium job ledger', () => {
     await jobs.open(jobId, 'full', { windowTo: NOW.toISOString(), pageSize: 1000 });
     expect(await jobs.startPhase(jobId, 0, { rentals: 1, tenants: 1 }, 2, 'msg-7c1e')).toBe(true);
     expect((await jobs.state(jobId))?.startedBy).toBe('msg-7c1e');
-    expect(await jobs.pageDone(jobId, '0#tenants#0')).toBe(false);
+    expect(await pageDone(jobId, '0#tenants#0')).toBe(false);
 
     // Buildium sent no X-Total-Count and the page was full: it queues the next page in its place.
-    expect(await jobs.completePage(jobId, '0#tenants#0', page({ processed: 1000, updated: 1000 }), { morePages: 1 })).toBe(true);
-    expect(await jobs.pageDone(jobId, '0#tenants#0')).toBe(true);
+    expect(await finish(jobId, '0#tenants#0', page({ processed: 1000, updated: 1000 }), { morePages: 1 })).toBe(true);
+    expect(await pageDone(jobId, '0#tenants#0')).toBe(true);
     expect((await jobs.state(jobId))?.pagesPending).toBe(2);
     // Records from a webhook or a resolved review: counted, never a pending page.
-    expect(await jobs.completePage(jobId, 'records#3f6c2a9e', page({ processed: 1, updated: 1 }), { pending: false })).toBe(true);
-    expect(await jobs.completePage(jobId, 'records#3f6c2a9e', page({ processed: 1, updated: 1 }), { pending: false })).toBe(false);
+    expect(await finish(jobId, 'records#3f6c2a9e', page({ processed: 1, updated: 1 }), { planned: false })).toBe(true);
+    expect(await finish(jobId, 'records#3f6c2a9e', page({ processed: 1, updated: 1 }), { planned: false })).toBe(false);
     expect((await jobs.state(jobId))?.pagesPending).toBe(2);
 
-    await jobs.completePage(jobId, '0#tenants#1000', page({ processed: 12, created: 12 }));
-    await jobs.completePage(jobId, '0#rentals#0', page({ processed: 40, skipped: 40 }));
+    await finish(jobId, '0#tenants#1000', page({ processed: 12, created: 12 }));
+    await finish(jobId, '0#rentals#0', page({ processed: 40, skipped: 40 }));
     expect((await jobs.state(jobId))?.pagesPending).toBe(0);
     expect((await jobs.get(jobId))?.counts).toEqual({ processed: 1053, created: 12, updated: 1001, skipped: 40, failed: 0 });
   });
@@ -151,8 +157,8 @@ describe('DynamoSyncJobs as the Buildium job ledger', () => {
       { entity: 'tenant', sourceId: '5503', action: 'update', hubspotId: '90210002', fields: ['phone'] },
     ];
     const leasesPage: AuditChange[] = [{ entity: 'lease', sourceId: '7121', action: 'associate', hubspotId: '31400901', fields: ['active_tenant'] }];
-    await jobs.audit(jobId, '0#tenants#0', tenantsPage);
-    await jobs.audit(jobId, '2#leases#0', leasesPage);
+    await finish(jobId, '0#tenants#0', page(), {}, tenantsPage);
+    await finish(jobId, '2#leases#0', page(), {}, leasesPage);
     expect(await jobs.auditEntries(jobId)).toEqual([...tenantsPage, ...leasesPage]);
     expect(await jobs.auditEntries(randomUUID())).toEqual([]);
   });

@@ -30,7 +30,8 @@ describe('DynamoSyncJobs', () => {
     expect(await jobs.open('job-1', 'incremental')).toBe(true);
     expect(await jobs.open('job-1', 'full')).toBe(false);
     await jobs.setStatus('job-1', 'running');
-    await Promise.all(Array.from({ length: 20 }, () => jobs.addCounts('job-1', { processed: 50, created: 10, updated: 5, skipped: 34, failed: 1 })));
+    const counts = { processed: 50, created: 10, updated: 5, skipped: 34, failed: 1, invalid: 0, duplicateEmails: 0 };
+    await Promise.all(Array.from({ length: 20 }, (_, i) => jobs.finishPage('job-1', `records#${i}`, { counts, errors: [], hold: [], audit: [], reviews: [] }, { planned: false })));
     await jobs.setStatus('job-1', 'completed');
     expect(await jobs.get('job-1')).toEqual({
       jobId: 'job-1',

@@ -6,17 +6,10 @@
  * records a Buildium webhook names.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  BUILDIUM_CURSOR,
-  BuildiumWebhookEventSchema,
-  handleSyncMessage,
-  openJob,
-  webhookRefs,
-  type JobDeps,
-  type JobMode,
-  type SyncMessage,
-} from '../../functions/core/buildium-jobs.js';
-import { LISTING_OBJECT } from '../../functions/core/buildium-records.js';
+import { handleSyncMessage, openJob, type JobDeps } from '../../functions/core/buildium-jobs.js';
+import { BUILDIUM_CURSOR, type JobMode, type SyncMessage } from '../../functions/core/buildium-messages.js';
+import { LISTING_OBJECT } from '../../functions/core/buildium-properties.js';
+import { BuildiumWebhookEventSchema, webhookRefs } from '../../functions/core/buildium-webhooks.js';
 import { DeadlineError } from '../../functions/core/errors.js';
 import {
   FakeBuildiumReader,

@@ -1,17 +1,15 @@
 /**
  * Seed 002's mapping tables, row by row; room enums as numbers; sensitive fields off unless an
- * override turns them on (and redacted for logs); overrides validated; seed §5.1 validation and
- * §5.3 duplicate emails.
+ * override turns them on; overrides validated; seed §5.1 validation (§5.3 duplicate emails are
+ * the tenant sync's: test/unit/buildium-records.test.ts).
  */
 import { BUILDIUM_UNIT_BATHROOMS, BUILDIUM_UNIT_BEDROOMS } from '../../functions/connectors/buildium/schemas.js';
 import { describe, expect, it } from 'vitest';
 import {
-  duplicateEmails,
   effectiveMapping,
   FieldMappingOverridesSchema,
   mapRecord,
   PROPERTY_LISTING_MAPPING,
-  redactSensitive,
   roomCount,
   TENANT_CONTACT_MAPPING,
   UNIT_OBJECT_MAPPING,
@@ -59,10 +57,6 @@ describe('tenant → contact (seed 002)', () => {
     expect(JSON.stringify(properties)).not.toMatch(/123-45-6789|1988-04-02/);
     const on = FieldMappingOverridesSchema.parse([{ entity: 'tenant', source: 'DateOfBirth', property: 'date_of_birth' }]);
     expect(mapRecord(tenant, effectiveMapping('tenant', on)).date_of_birth).toBe('1988-04-02');
-  });
-
-  it('redacts sensitive values for logs and audit', () => {
-    expect(redactSensitive({ email: 'a@b.c', tax_id: '123-45-6789', date_of_birth: '1988-04-02' })).toEqual({ email: 'a@b.c', tax_id: '[redacted]', date_of_birth: '[redacted]' });
   });
 });
 
@@ -130,13 +124,12 @@ describe('overrides, validation, data quality', () => {
     expect(properties).not.toHaveProperty('hs_additional_emails');
   });
 
-  it('finds what seed §5.1 refuses, and §5.3 duplicate emails', () => {
+  it('finds what seed §5.1 refuses', () => {
     expect(validateContact({ email: 'not-an-email', firstname: 'A' })).toEqual([
       { field: 'email', message: 'Valid email required' },
       { field: 'lastname', message: 'Last name required' },
     ]);
     expect(validateContact(mapRecord(tenant, effectiveMapping('tenant')))).toEqual([]);
-    expect(duplicateEmails([{ email: 'a@x.com' }, { email: 'b@x.com' }, { email: 'a@x.com' }, {}])).toEqual(new Map([['a@x.com', 2]]));
   });
 });
 

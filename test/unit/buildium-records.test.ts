@@ -7,7 +7,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PROPERTY_LISTING_MAPPING, TENANT_CONTACT_MAPPING, UNIT_OBJECT_MAPPING, FieldMappingOverridesSchema } from '../../functions/core/buildium-mapping.js';
-import { LISTING_OBJECT, syncLeases, syncRentals, syncTenants, syncUnits, type RecordDeps, type SyncConfig } from '../../functions/core/buildium-records.js';
+import type { SyncConfig } from '../../functions/core/buildium-config.js';
+import { syncLeases } from '../../functions/core/buildium-leases.js';
+import type { RecordDeps } from '../../functions/core/buildium-ports.js';
+import { LISTING_OBJECT, syncRentals, syncUnits } from '../../functions/core/buildium-properties.js';
+import { syncTenants } from '../../functions/core/buildium-tenants.js';
 import type { LeaseMessage, RentalMessage, RentalUnitMessage, TenantMessage } from '../../lib/local/sandboxes/buildium/types.js';
 import { FakeHubSpotObjects, InMemoryBuildiumMappings, leaseMessage, rentalMessage, tenantMessage, unitMessage, type HubSpotCall } from './support/buildium-fakes.js';
 

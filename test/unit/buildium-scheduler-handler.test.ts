@@ -8,7 +8,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { makeHandler, type BuildiumSchedulerDeps } from '../../functions/buildium-scheduler/handler.js';
 import { signBuildium } from '../../functions/connectors/buildium/signature.js';
-import { BUILDIUM_CURSOR } from '../../functions/core/buildium-jobs.js';
+import { BUILDIUM_CURSOR } from '../../functions/core/buildium-messages.js';
 import { InMemoryBuildiumConfig, InMemoryCursors, InMemoryJobLedger, RecordingSyncQueue } from './support/buildium-fakes.js';
 import { answer, contractError, httpEvent, lambdaContext, type HttpRequest } from './support/lambda.js';
 
@@ -133,7 +133,7 @@ describe('GET /sync/jobs/{jobId}/errors', () => {
     // Prepare
     const { call, jobs } = setup();
     await jobs.open(JOB, 'full');
-    await jobs.completePage(JOB, '0#tenants#0', { processed: 3, created: 1, updated: 0, skipped: 0, failed: 2, invalid: 1, duplicateEmails: 1 });
+    jobs.count(JOB, '0#tenants#0', { processed: 3, created: 1, updated: 0, skipped: 0, failed: 2, invalid: 1, duplicateEmails: 1 });
     const errors = [
       { entity: 'tenant', sourceId: '100007', errorType: 'validation_error' as const, reason: 'email: Valid email required' },
       { entity: 'lease', sourceId: '500001', errorType: 'mapping_error' as const, reason: 'not in HubSpot yet: tenant 100007; associated once they are' },

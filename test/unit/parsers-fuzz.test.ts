@@ -58,21 +58,11 @@ import { HubSpotObjectsAdapter, type LabelCache } from '../../functions/connecto
 import { RollingWindowBudget } from '../../functions/connectors/hubspot/rate-budget.js';
 import { StripeClient } from '../../functions/connectors/stripe/client.js';
 import { NotFoundInSourceError, TurboTenantClient } from '../../functions/connectors/turbotenant/client.js';
-import {
-  LISTING_OBJECT,
-  syncLeases,
-  syncRentals,
-  syncTenants,
-  syncUnits,
-  type AssociationPair,
-  type BuildiumMapping,
-  type ConflictStrategy,
-  type HubSpotObjects,
-  type LabelName,
-  type MappingType,
-  type ObjectWriteResult,
-  type RecordDeps,
-} from '../../functions/core/buildium-records.js';
+import type { ConflictStrategy } from '../../functions/core/buildium-config.js';
+import { syncLeases } from '../../functions/core/buildium-leases.js';
+import type { AssociationPair, BuildiumMapping, HubSpotObjects, LabelName, MappingType, ObjectWriteResult, RecordDeps } from '../../functions/core/buildium-ports.js';
+import { LISTING_OBJECT, syncRentals, syncUnits } from '../../functions/core/buildium-properties.js';
+import { syncTenants } from '../../functions/core/buildium-tenants.js';
 import { PermanentError, RateLimitedError, RetryableError } from '../../functions/core/errors.js';
 import type { TenantMessage } from '../../lib/local/sandboxes/buildium/types.js';
 import { FakeHubSpotObjects, InMemoryBuildiumMappings, leaseMessage, rentalMessage, tenantMessage, unitMessage } from './support/buildium-fakes.js';

@@ -50,12 +50,13 @@ export const BUILDIUM_REQUESTS_PER_SECOND = 10;
 /** A server whose X-Total-Count keeps growing must not keep a sync paging forever. */
 const MAX_PAGES = 100_000;
 
-export type BuildiumEntity = 'tenant' | 'rental property' | 'unit' | 'lease';
+/** A Buildium record's name in messages ("Buildium rental property 12 not found"). */
+export type BuildiumRecordNoun = 'tenant' | 'rental property' | 'unit' | 'lease';
 
 /** Buildium has no such record (404 on a read by id): the same read cannot succeed later. */
 export class NotFoundInBuildiumError extends PermanentError {
   constructor(
-    readonly entity: BuildiumEntity,
+    readonly entity: BuildiumRecordNoun,
     readonly id: number,
   ) {
     super(`Buildium ${entity} ${id} not found`, 404);
@@ -148,7 +149,7 @@ export interface BuildiumPage<T> {
 }
 
 interface Resource<T> {
-  readonly entity: BuildiumEntity;
+  readonly entity: BuildiumRecordNoun;
   /** Plural, for messages. */
   readonly plural: string;
   readonly path: string;
@@ -178,7 +179,7 @@ function pageSize(options: ListOptions): number {
   return limit;
 }
 
-function windowOf(options: ListOptions): Record<string, string> {
+function lastUpdatedQuery(options: ListOptions): Record<string, string> {
   const window: Record<string, string> = {};
   if (options.lastUpdatedFrom !== undefined) window.lastupdatedfrom = buildiumDateTime(options.lastUpdatedFrom, 'floor', 'lastUpdatedFrom');
   if (options.lastUpdatedTo !== undefined) window.lastupdatedto = buildiumDateTime(options.lastUpdatedTo, 'ceil', 'lastUpdatedTo');
@@ -251,7 +252,7 @@ export class BuildiumClient {
    * `lastupdated` window. The sync's page consumers read pages this way, each page its own message.
    */
   page(kind: BuildiumListKind, options: ListOptions & { offset: number }): Promise<BuildiumPage<BuildiumRecordOf[typeof kind]>> {
-    return this.readPage(RESOURCES[kind] as Resource<BuildiumRecordOf[typeof kind]>, options.offset, pageSize(options), windowOf(options), options);
+    return this.readPage(RESOURCES[kind] as Resource<BuildiumRecordOf[typeof kind]>, options.offset, pageSize(options), lastUpdatedQuery(options), options);
   }
 
   private async readPage<T>(resource: Resource<T>, offset: number, limit: number, window: Record<string, string>, options: RequestOptions): Promise<BuildiumPage<T>> {
@@ -267,7 +268,7 @@ export class BuildiumClient {
 
   private async *list<T>(resource: Resource<T>, options: ListOptions): AsyncGenerator<BuildiumPage<T>, void, undefined> {
     const limit = pageSize(options);
-    const window = windowOf(options);
+    const window = lastUpdatedQuery(options);
     let offset = 0;
     for (let pages = 0; ; pages++) {
       if (pages >= MAX_PAGES) throw new PermanentError(`Buildium ${resource.plural} listing did not end after ${MAX_PAGES} pages`);
@@ -282,7 +283,7 @@ export class BuildiumClient {
   private async get(
     pathAndQuery: string,
     options: RequestOptions,
-    missing?: { entity: BuildiumEntity; id: number },
+    missing?: { entity: BuildiumRecordNoun; id: number },
   ): Promise<{ payload: unknown; headers: Headers }> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const [clientId, clientSecret, baseUrl] = await Promise.all([this.options.clientId(), this.options.clientSecret(), this.baseUrl()]);

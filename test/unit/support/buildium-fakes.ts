@@ -1,5 +1,5 @@
 /**
- * In-memory ports of the Buildium sync (core/buildium-records.ts, core/buildium-jobs.ts) with the
+ * In-memory ports of the Buildium sync (core/buildium-ports.ts, core/buildium-jobs.ts) with the
  * rules of the real adapters the sync relies on, and Buildium records shaped as the seeded sandbox
  * returns them (lib/local/sandboxes/buildium/types.ts).
  *
@@ -10,21 +10,26 @@
  * - InMemoryJobLedger: DynamoSyncJobs' rules (a page is done once, status only moves forward,
  *   startPhase only from the previous phase with nothing pending, one error item per record).
  */
-import { SyncMessageSchema, type BuildiumReader, type JobLedger, type Plan, type RetryItem, type JobMode, type JobState, type JobStatus, type ListKind, type PageCounts, type SyncMessage, type Window } from '../../../functions/core/buildium-jobs.js';
+import type { JobLedger, PageWrite } from '../../../functions/core/buildium-jobs.js';
+import { SyncMessageSchema, type JobMode, type JobState, type JobStatus, type LastUpdatedWindow, type ListKind, type Plan, type RetryItem, type SyncMessage } from '../../../functions/core/buildium-messages.js';
+import type { BuildiumReader } from '../../../functions/core/buildium-paging.js';
 import type { StoredSyncConfig } from '../../../functions/core/buildium-config.js';
-import type {
-  AssociationPair,
-  AuditChange,
-  BuildiumMapping,
-  BuildiumMappings,
-  HubSpotObjects,
-  LabelName,
-  MappingType,
-  MappingWrite,
-  ObjectWriteResult,
-  ReviewItem,
-  SyncErrorRecord,
-} from '../../../functions/core/buildium-records.js';
+import {
+  mappingRefKey,
+  type AssociationPair,
+  type AuditChange,
+  type BuildiumMapping,
+  type BuildiumMappings,
+  type HubSpotObjects,
+  type LabelName,
+  type MappingRef,
+  type MappingType,
+  type MappingWrite,
+  type ObjectWriteResult,
+  type PageCounts,
+  type ReviewItem,
+  type SyncErrorRecord,
+} from '../../../functions/core/buildium-ports.js';
 import { RetryableError } from '../../../functions/core/errors.js';
 import type { AddressMessage, LeaseMessage, RentalMessage, RentalUnitMessage, TenantMessage } from '../../../lib/local/sandboxes/buildium/types.js';
 
@@ -231,6 +236,15 @@ export class InMemoryBuildiumMappings implements BuildiumMappings {
     return out;
   }
 
+  async getAll(refs: readonly MappingRef[]): Promise<Map<string, BuildiumMapping>> {
+    const out = new Map<string, BuildiumMapping>();
+    for (const ref of refs) {
+      const found = this.get(ref.type, ref.sourceId);
+      if (found) out.set(mappingRefKey(ref.type, ref.sourceId), structuredClone(found));
+    }
+    return out;
+  }
+
   async putMany(type: MappingType, writes: readonly MappingWrite[]): Promise<string[]> {
     const stale: string[] = [];
     for (const w of writes) {
@@ -363,18 +377,30 @@ export class InMemoryJobLedger implements JobLedger {
     return true;
   }
 
-  async pageDone(jobId: string, pageKey: string): Promise<boolean> {
-    return this.pagesDone.includes(`${jobId}|${pageKey}`);
+  async pageStart(jobId: string, pageKey: string): Promise<{ job: JobState; done: boolean } | undefined> {
+    const job = await this.state(jobId);
+    return job && { job, done: this.pagesDone.includes(`${jobId}|${pageKey}`) };
   }
 
-  async completePage(jobId: string, pageKey: string, counts: PageCounts, options: { morePages?: number; pending?: boolean } = {}): Promise<boolean> {
+  async finishPage(jobId: string, pageKey: string, write: PageWrite, options: { planned: boolean; morePages?: number }): Promise<{ counted: boolean; job?: JobState }> {
+    if (write.errors.length > 0) await this.recordErrors(jobId, write.errors);
+    if (write.hold.length > 0) await this.holdForRetry(jobId, write.hold);
+    if (write.audit.length > 0) await this.audit(jobId, pageKey, write.audit);
+    if (write.reviews.length > 0) await this.review(jobId, write.reviews);
+    if (write.release) await this.release(write.release);
+    const counted = this.count(jobId, pageKey, write.counts, options.planned ? (options.morePages ?? 0) - 1 : 0);
+    return { counted, ...(options.planned ? { job: (await this.state(jobId))! } : {}) };
+  }
+
+  /** Marks a page done, adds its counts and moves the pending pages by `delta`; false when it was done already. */
+  count(jobId: string, pageKey: string, counts: PageCounts, delta = -1): boolean {
     const job = this.jobs.get(jobId);
     if (!job) throw new Error(`no job ${jobId}`);
     const marker = `${jobId}|${pageKey}`;
     if (this.pagesDone.includes(marker)) return false;
     this.pagesDone.push(marker);
     for (const name of [...COUNTS, ...QUALITY]) job.counts[name] += counts[name];
-    job.pagesPending += options.pending === false ? 0 : (options.morePages ?? 0) - 1;
+    job.pagesPending += delta;
     return true;
   }
 
@@ -507,7 +533,7 @@ export class FakeBuildiumReader implements BuildiumReader {
   readonly lists: Record<ListKind, Array<{ Id: number }>> = { rentals: [], tenants: [], units: [], leases: [] };
   /** false: Buildium sends no X-Total-Count. */
   totals = true;
-  readonly reads: Array<{ list: ListKind; offset: number; limit: number; window: Window }> = [];
+  readonly reads: Array<{ list: ListKind; offset: number; limit: number; window: LastUpdatedWindow }> = [];
   /** Called as each page is read (to observe what else had happened by then). */
   onPage?: (list: ListKind, offset: number) => void;
 
@@ -519,7 +545,7 @@ export class FakeBuildiumReader implements BuildiumReader {
     return this.totals ? this.lists[list].length : null;
   }
 
-  async page(list: ListKind, offset: number, limit: number, window: Window): Promise<readonly unknown[]> {
+  async page(list: ListKind, offset: number, limit: number, window: LastUpdatedWindow): Promise<readonly unknown[]> {
     this.reads.push({ list, offset, limit, window });
     this.onPage?.(list, offset);
     return structuredClone([...this.lists[list]].sort((a, b) => a.Id - b.Id).slice(offset, offset + limit));

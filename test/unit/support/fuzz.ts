@@ -16,7 +16,7 @@ import { signBuildium } from '../../../functions/connectors/buildium/signature.j
 import { signV1, signV3 } from '../../../functions/connectors/hubspot/signature.js';
 import { CONTACT_EVENT_TYPES } from '../../../functions/connectors/hubspot/webhook-events.js';
 import { signTurboTenant, turboTenantSignatureHeaders } from '../../../functions/connectors/turbotenant/signature.js';
-import { BUILDIUM_CURSOR } from '../../../functions/core/buildium-jobs.js';
+import { BUILDIUM_CURSOR } from '../../../functions/core/buildium-messages.js';
 import { handler as healthHandler } from '../../../functions/health/handler.js';
 import { makeHandler as makeHubSpotWebhook } from '../../../functions/hubspot-webhook/handler.js';
 import { makeHandler as makeHubSpotOAuth } from '../../../functions/hubspot-oauth/handler.js';
