@@ -3,7 +3,10 @@
  * resumes without duplicates"; issue 6 §1 in small): a connection reset on a listing upsert, a 429
  * on a contact upsert, a 500 on the first association call (after its page's objects were
  * written), Buildium answering 429 and 503. The job still completes with every record counted
- * once, and HubSpot holds exactly one object per record and one link per pair.
+ * once, and HubSpot holds exactly one object per record and one link per pair. Then HubSpot
+ * refusing whole batches over one record (issue 14 §4: a 400 VALIDATION_ERROR naming no input,
+ * https://developers.hubspot.com/docs/api/error-handling): that record is a sync error with
+ * HubSpot's reason, and every other record of its batch is written.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildiumSandbox } from '../../lib/local/sandboxes/buildium/index.js';
@@ -20,6 +23,7 @@ let buildium: BuildiumSandbox;
 
 interface Job {
   status: string;
+  jobId: string;
   counts: { processed: number; created: number; updated: number; skipped: number; failed: number };
 }
 
@@ -28,7 +32,7 @@ async function runJob(mode: 'full' | 'incremental'): Promise<Job> {
   const { jobId } = (await opened.json()) as { jobId: string };
   for (let i = 0; i < 900; i++) {
     const job = (await (await fetch(`${stack.apiUrl}/sync/jobs/${jobId}`)).json()) as Job;
-    if (job.status === 'completed' || job.status === 'failed') return job;
+    if (job.status === 'completed' || job.status === 'failed') return { ...job, jobId };
     await sleep(100);
   }
   throw new Error(`job ${jobId} did not finish`);
@@ -103,5 +107,37 @@ describe('a Buildium full sync through faults', () => {
     const job = await runJob('full');
     expect(job.status).toBe('completed');
     expect(hubspot.requests().filter((r) => r.method !== 'GET' && !r.path.endsWith('/batch/read'))).toHaveLength(0);
+  }, 60_000);
+
+  it('lists the one record of a batch HubSpot refuses as a whole, with the reason, and writes the others', async () => {
+    // Prepare: new records, two of them HubSpot refuses the whole batch over.
+    const contactRefusal = 'Property values were not valid: [{"isValid":false,"message":"Email address is invalid","error":"INVALID_EMAIL","name":"email"}]';
+    const listingRefusal = 'Property values were not valid: [{"isValid":false,"message":"hs_zip is invalid","error":"INVALID_PROPERTY_VALUE","name":"hs_zip"}]';
+    const refusedTenant = buildium.addTenant({ FirstName: 'Rita', LastName: 'Refused', Email: 'refused.tenant@pm.example.com' });
+    const others = [1, 2, 3].map((i) => buildium.addTenant({ FirstName: `Olga${i}`, LastName: 'Other', Email: `other.${i}@pm.example.com` }));
+    const refusedRental = buildium.addRental({ Name: 'Refused rental' });
+    const otherRental = buildium.addRental({ Name: 'Accepted rental' });
+    hubspot.addFault({ kind: 'batchRefusal', path: '/crm/objects/2026-09/contacts/batch/upsert', emailPattern: '^refused\\.tenant@', message: contactRefusal });
+    hubspot.addFault({ kind: 'batchRefusal', path: '/crm/objects/2026-09/0-420/batch/', emailPattern: `^${refusedRental.Id}$`, message: listingRefusal });
+    await sleep(1100);
+
+    // Act
+    const job = await runJob('incremental');
+
+    // Assess: the refusals happened, each listed with HubSpot's reason...
+    expect(job.status).toBe('completed');
+    expect(hubspot.requests().filter((r) => r.status === 400).length).toBeGreaterThanOrEqual(2);
+    const { errors } = (await (await fetch(`${stack.apiUrl}/sync/jobs/${job.jobId}/errors`)).json()) as { errors: Array<{ entity: string; sourceId: string; reason?: string }> };
+    const reason = (entity: string, id: number) => errors.find((e) => e.entity === entity && e.sourceId === String(id))?.reason ?? '';
+    expect(reason('tenant', refusedTenant.Id)).toContain(contactRefusal);
+    expect(reason('property', refusedRental.Id)).toContain(listingRefusal);
+    expect(errors).toHaveLength(2);
+    // ...and nothing else of their batches was held back.
+    const contactOf = (id: number) => hubspot.contacts().filter((c) => c.properties.buildium_tenant_id === String(id));
+    expect(contactOf(refusedTenant.Id)).toHaveLength(0);
+    for (const t of others) expect(contactOf(t.Id)).toHaveLength(1);
+    const listings = hubspot.objects('0-420');
+    expect(listings.filter((l) => l.properties.buildium_property_id === String(refusedRental.Id))).toHaveLength(0);
+    expect(listings.filter((l) => l.properties.buildium_property_id === String(otherRental.Id))).toHaveLength(1);
   }, 60_000);
 });

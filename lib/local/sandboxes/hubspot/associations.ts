@@ -174,6 +174,18 @@ export function missingObjectError(s: Services, fromType: CrmObjectType, fromId:
   };
 }
 
+/** What a record is known by besides its id: a contact's email, another record's name property. */
+function recordName(s: Services, type: CrmObjectType, id: string): string | undefined {
+  if (type === 'contacts') return s.contacts.find(id)?.props.get('email');
+  const binding = s.objectTypes.binding(type);
+  return binding?.nameProperty ? binding.records.find(id)?.props.get(binding.nameProperty) : undefined;
+}
+
+/** What a 'batchRefusal' fault may match in a pair: both ids, and both records' emails or names. */
+export function pairCandidates(s: Services, fromType: CrmObjectType, fromId: string, toType: CrmObjectType, toId: string): Array<string | undefined> {
+  return [fromId, toId, recordName(s, fromType, fromId), recordName(s, toType, toId)];
+}
+
 /** The missing record of a pair, if either is. */
 export function missingSide(s: Services, fromType: CrmObjectType, fromId: string, toType: CrmObjectType, toId: string): 'from' | 'to' | undefined {
   if (!s.objectTypes.exists(fromType, fromId)) return 'from';
@@ -218,6 +230,7 @@ export const batchAssociateDefault: Handler = ({ params, body, inputFaults, date
   s.associationTypes.defaultType(fromType, toType);
   const input = parseBody(DefaultAssociationBatchInput, body);
   checkBatchSize(input.inputs.length, MAX_ASSOCIATION_CREATE_INPUTS);
+  inputFaults.refuseBatch(input.inputs.map(({ from, to }) => pairCandidates(s, fromType, from.id, toType, to.id)));
   const requestedAt = new Date().toISOString();
   const results: Array<ReturnType<typeof defaultAssociation>> = [];
   const errors: StandardError[] = [];

@@ -231,6 +231,7 @@ export const batchCreate: Handler = ({ body, inputFaults, dated }, s) => {
   const { contacts } = s;
   const input = parseBody(BatchCreateInput, body);
   checkBatchSize(input.inputs.length);
+  inputFaults.refuseBatch(input.inputs.map((item) => [asString(item.properties.email)]));
   const requestedAt = new Date().toISOString();
   const checked = input.inputs.map((item, index) => {
     const label = item.objectWriteTraceId ?? asString(item.properties.email) ?? String(index);
@@ -272,6 +273,7 @@ export const batchUpdate: Handler = ({ body, inputFaults, dated }, s) => {
     input.inputs.map((i) => i.id),
     input.inputs.every((i) => i.idProperty === 'email'),
   );
+  inputFaults.refuseBatch(input.inputs.map((item) => [item.id, asString(item.properties.email)]));
   const requestedAt = new Date().toISOString();
   const results: SimplePublicObject[] = [];
   const errors: StandardError[] = [];
@@ -314,6 +316,7 @@ export const batchUpsert: Handler = ({ body, inputFaults, dated }, s) => {
     input.inputs.map((i) => i.id),
     idProperties.size === 1 && idProperties.has('email'),
   );
+  inputFaults.refuseBatch(input.inputs.map((item) => [item.id, asString(item.properties.email)]));
   const requestedAt = new Date().toISOString();
   const results: Array<SimplePublicObject & { new: boolean }> = [];
   const errors: StandardError[] = [];

@@ -7,7 +7,7 @@
  * (statuses, bodies, headers: versions.ts), a dated request gets their answer.
  */
 import { typeLabel, type AssociationType } from './association-types.js';
-import { ID, MAX_ASSOCIATION_CREATE_INPUTS, missingObjectError, missingSide, objectTypeOf, requireBoth, TYPE, type CrmObjectType } from './associations.js';
+import { ID, MAX_ASSOCIATION_CREATE_INPUTS, missingObjectError, missingSide, objectTypeOf, pairCandidates, requireBoth, TYPE, type CrmObjectType } from './associations.js';
 import { batchReply, checkBatchSize, type Handler, type Reply, type Route, type Services } from './crm.js';
 import { standardError, validationError, type StandardError } from './errors.js';
 import type { InputFaults } from './faults.js';
@@ -66,6 +66,7 @@ export const batchCreateAssociations: Handler = ({ params, body, inputFaults, da
   const [fromType, toType] = pairOf(s, params, 1);
   const input = parseBody(AssociationMultiPostInput, body);
   checkBatchSize(input.inputs.length, MAX_ASSOCIATION_CREATE_INPUTS);
+  inputFaults.refuseBatch(input.inputs.map(({ from, to }) => pairCandidates(s, fromType, from.id, toType, to.id)));
   const requestedAt = new Date().toISOString();
   const results: Array<ReturnType<typeof labelsBetween>> = [];
   const errors: StandardError[] = [];

@@ -245,6 +245,8 @@ export const batchCreateObjects: ObjectHandler = ({ body, inputFaults, dated }, 
     });
   }
   const multiStatus = traceIds.length === input.inputs.length;
+  // Per-input errors (multi-status) or not, an invalid property value refuses the whole batch.
+  inputFaults.refuseBatch(input.inputs.map((item) => faultCandidates(b, item.properties, item.objectWriteTraceId)));
   const requestedAt = new Date().toISOString();
   /** Unique values earlier inputs of this batch take: a later input with the same one is a conflict. */
   const claimed = new Map<string, string>();
@@ -293,6 +295,7 @@ export const batchUpdateObjects: ObjectHandler = ({ body, inputFaults, dated }, 
     input.inputs.map((i) => i.id),
     false,
   );
+  inputFaults.refuseBatch(input.inputs.map((item) => faultCandidates(b, item.properties, item.id)));
   const requestedAt = new Date().toISOString();
   const results: SimplePublicObject[] = [];
   const errors: StandardError[] = [];
@@ -342,6 +345,7 @@ export const batchUpsertObjects: ObjectHandler = ({ body, inputFaults, dated }, 
     input.inputs.map((i) => `${i.idProperty}:${i.id}`),
     false,
   );
+  inputFaults.refuseBatch(input.inputs.map((item) => faultCandidates(b, item.properties, item.id)));
   const requestedAt = new Date().toISOString();
   const results: Array<SimplePublicObject & { new: boolean }> = [];
   const errors: StandardError[] = [];

@@ -215,7 +215,7 @@ export const PropertyUpdateInput = PropertyCreateInput.omit({
 export const FaultRuleInput = z.object({
   method: z.string().optional(),
   path: z.string().optional(),
-  kind: z.enum(['status', 'slow', 'reset', 'rateLimit', 'inputError']),
+  kind: z.enum(['status', 'slow', 'reset', 'rateLimit', 'inputError', 'batchRefusal', 'concurrentWrite']),
   status: z.number().int().optional(),
   delayMs: z.number().min(0).optional(),
   retryAfterSeconds: z.number().min(0).optional(),

@@ -17,6 +17,7 @@ import {
 import { refusedAs, SandboxBase, seedQuietly } from '../common/sandbox.js';
 import { accountDetails, AccountSettingsInput, type AccountSettings, type AccountType } from './account.js';
 import { APP_ID, PORTAL_ID, bodyForStatus, httpError, HubSpotHttpError, INVALID_API_KEY_MESSAGE, rateLimitBody, unauthorized, validationError, type JsonBody } from './errors.js';
+import { contactWriteEmails, HeldWrites } from './concurrent-writes.js';
 import { FaultSet } from './faults.js';
 import { SandboxOAuth } from './oauth.js';
 import { restoreContact, route, type Reply } from './handlers.js';
@@ -112,6 +113,8 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest, FaultSet> implemen
   /** Deals, listings and custom object types by their path names (contacts for associations). */
   private readonly objectTypes = new ObjectTypes(this.store, this.dealStore);
   private readonly random: () => number;
+  /** Contact writes a 'concurrentWrite' fault holds (concurrent-writes.ts). */
+  private readonly heldWrites = new HeldWrites();
   private readonly limiter: RateLimiter;
   private readonly webhooks: WebhookDispatcher;
   /** What the Webhooks API set; independent of the dispatcher (see webhook-settings.ts). */
@@ -307,7 +310,16 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest, FaultSet> implemen
     const failure = await this.injectedFailure(method, path, rateHeaders);
     if (failure) return failure;
 
+    const emails = parsed.error ? [] : contactWriteEmails(method, path, parsed.value);
+    const clash = this.heldWrites.conflict(emails);
+    if (clash) {
+      const reply = errorReply(clash);
+      return { ...reply, headers: { ...rateHeaders, ...reply.headers } };
+    }
+    const hold = emails.length > 0 ? this.faults.concurrentWrite(method, path, emails) : undefined;
+    const release = hold ? this.heldWrites.hold(emails) : () => undefined;
     try {
+      if (hold) await this.http.delay(hold.delayMs!);
       const { handler, params } = route(method, path);
       if (parsed.error) throw parsed.error;
       const dated = isDatedPath(path);
@@ -329,6 +341,8 @@ class Sandbox extends SandboxBase<FaultRule, RecordedRequest, FaultSet> implemen
     } catch (err) {
       const reply = errorReply(err);
       return { ...reply, headers: { ...rateHeaders, ...reply.headers } };
+    } finally {
+      release();
     }
   }
 

@@ -126,7 +126,7 @@ export interface WebhookDelivery {
   error?: string;
 }
 
-export type FaultKind = 'status' | 'slow' | 'reset' | 'rateLimit' | 'inputError';
+export type FaultKind = 'status' | 'slow' | 'reset' | 'rateLimit' | 'inputError' | 'batchRefusal' | 'concurrentWrite';
 
 export interface FaultRule extends BaseFaultRule {
   kind: FaultKind;
@@ -134,6 +134,9 @@ export interface FaultRule extends BaseFaultRule {
    * 'inputError': the inputs it fails, a RegExp source tested against each input's email (contact
    * routes), its objectWriteTraceId, id or name (deal, listing and custom object routes: dealname,
    * hs_name, the primary display property), or its from and to ids (association routes).
+   * 'batchRefusal': the same, and on the association routes also the email or name of either
+   * record; one input matching refuses the whole batch (400, naming no input).
+   * 'concurrentWrite': the contact emails whose writes it holds (any, when absent).
    */
   emailPattern?: string;
 }
