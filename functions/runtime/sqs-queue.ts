@@ -117,7 +117,13 @@ export class SqsQueue implements MessageRetries, DeadLetters, QueueInspector {
     const waiting = (await this.depthOf(dlqUrl)).visible;
     if (waiting === 0) return 0;
     // StartMessageMoveTask is SQS's own DLQ redrive: it moves messages in the background.
-    await this.sqs.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn, DestinationArn: queueArn }));
+    try {
+      await this.sqs.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn, DestinationArn: queueArn }));
+    } catch (error) {
+      // SQS runs one move task per queue at a time and refuses a second while one runs; the
+      // running task moves these messages too, so a repeated redrive is answered, not failed.
+      if (!moveTaskAlreadyRunning(error)) throw error;
+    }
     return waiting;
   }
 
@@ -158,4 +164,13 @@ export class VisibilityChangeError extends Error {
   constructor(readonly failedBatches: number) {
     super(`${failedBatches} visibility change batch(es) failed; those messages return after the queue's visibility timeout`);
   }
+}
+
+/**
+ * SQS's refusal of a second message move task on a queue (StartMessageMoveTask: "Only one active
+ * message movement task is supported per queue at any given time"; the error is
+ * InvalidParameterValue "There is already a task running").
+ */
+function moveTaskAlreadyRunning(error: unknown): boolean {
+  return error instanceof Error && /already a task running|only one active (message movement )?task/i.test(error.message);
 }
