@@ -1,9 +1,8 @@
 /**
  * TurboTenant → HubSpot mapping (seed 000 "Data Mapping" and "Metadata Block"), as data: one row
  * per HubSpot property with the source it is read from, so the table in the seed and the code can
- * be compared line by line, and a test walks it row by row.
- *
- * Not wired yet: issue 4 builds the ingest route, the consumer and the reconcile on it.
+ * be compared line by line, and a test walks it row by row. Used by the TurboTenant consumer
+ * (core/turbotenant-sync.ts) and its reconcile (core/turbotenant-reconcile.ts).
  */
 import { createHash } from 'node:crypto';
 import { ORIGIN_PROPERTY, propertiesHash } from './contact-mapping.js';
