@@ -125,11 +125,6 @@ export interface LocalStackOptions {
      * comes back after `redeliverySeconds` too. Isolated environments only; default off.
      */
     readonly midInvocation?: boolean;
-    /**
-     * Also kill every Nth invocation of each consumer early (within its first 20 ms), so a small
-     * run is sure to see kills: at 5% a run of 80 invocations can see none land.
-     */
-    readonly midInvocationEvery?: number;
   };
   readonly platformSource?: string;
   readonly logLevel?: string;
@@ -436,7 +431,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // time) still get them, whatever a second stack in this process sets afterwards.
       const env = { ...process.env };
       for (const fn of topology.functions) {
-        let invocations = 0;
         const pool = startExecutionEnvironments({
           functionName: fn.id,
           file: compiled?.get(fn.id) ?? handlerSources.get(fn.id)!,
@@ -452,8 +446,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             ? {
                 kill: ({ typicalDurationMs }: { typicalDurationMs: number }) => {
                   const random = kills.random ?? Math.random;
-                  invocations += 1;
-                  if (kills.midInvocationEvery && invocations % kills.midInvocationEvery === 0) return random() * Math.min(20, typicalDurationMs);
                   return random() < kills.probability ? random() * typicalDurationMs : undefined;
                 },
               }
