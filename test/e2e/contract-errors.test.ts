@@ -5,20 +5,13 @@
  * never a 500 and never API Gateway's bare `{"message":"Not Found"}`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../lib/local/stack.js';
+import type { LocalStack } from '../../lib/local/stack.js';
+import { startQuietStack } from './support/quiet-stack.js';
 
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    dataDir: null,
-    schedules: false,
-    logLevel: 'SILENT',
-    hubspot: { webhooks: false },
-    turbotenant: { events: false },
-    buildium: { webhooks: false },
-  });
+  stack = await startQuietStack();
 }, 120_000);
 
 afterAll(async () => {

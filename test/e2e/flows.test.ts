@@ -4,23 +4,15 @@
  * their schedules do not exist, so the TurboTenant reconcile no longer fails every 15 minutes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../lib/local/stack.js';
+import type { LocalStack } from '../../lib/local/stack.js';
+import { startQuietStack } from './support/quiet-stack.js';
 import { stackApi } from './support/stack-api.js';
 
 let stack: LocalStack;
 const api = stackApi(() => stack.apiUrl);
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    dataDir: null,
-    schedules: false,
-    logLevel: 'SILENT',
-    flows: ['buildium'],
-    hubspot: { webhooks: false },
-    turbotenant: { events: false },
-    buildium: { webhooks: false },
-  });
+  stack = await startQuietStack({ flows: ['buildium'] });
 }, 120_000);
 
 afterAll(async () => {

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HubSpotSandbox } from '../../lib/local/sandboxes/hubspot/index.js';
-import { startLocalStack, type LocalStack } from '../../lib/local/stack.js';
+import type { LocalStack } from '../../lib/local/stack.js';
+import { startQuietStack } from './support/quiet-stack.js';
 import { stackApi, type Json } from './support/stack-api.js';
 import { runSyncCli } from './support/sync-cli.js';
 
@@ -15,15 +16,7 @@ const api = stackApi(() => stack.apiUrl);
 const DAILY = 5_000;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    dataDir: null,
-    schedules: false,
-    logLevel: 'SILENT',
-    hubspot: { webhooks: false },
-    turbotenant: { events: false },
-    buildium: { webhooks: false },
-  });
+  stack = await startQuietStack();
   sandbox = stack.hubspot.sandbox!;
   sandbox.setRateLimit({ ...sandbox.rateLimitUsage(), daily: DAILY });
 }, 120_000);
